@@ -1,0 +1,192 @@
+//! Argument definitions and dispatch. One file per command; each offers an `Args` struct
+//! (clap derive) and a `run` function returning the exit code or a [`CliError`].
+
+use clap::{Parser, Subcommand};
+
+mod eval;
+mod explain;
+mod finding;
+mod history;
+mod install;
+mod inventory;
+mod lint;
+mod new;
+mod report;
+mod rules;
+mod scenario;
+mod session;
+mod skills;
+mod vocab;
+
+use crate::exit;
+
+/// Claim-driven test plans for distributed systems.
+#[derive(Debug, Parser)]
+#[command(name = "dstplan", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scaffold a new test plan
+    New(new::Args),
+    /// Work on a plan's scenarios
+    Scenario(scenario::Args),
+    /// Check test plans against the plan format
+    Lint(lint::Args),
+    /// List the lint rules
+    Rules(rules::Args),
+    /// Explain one lint rule, with a bad and a good example
+    Explain(explain::Args),
+    /// List the SUT's existing tests and harnesses (for §3)
+    Inventory(inventory::Args),
+    /// Create and manage execution sessions
+    Session(session::Args),
+    /// Write finding stubs into a session
+    Finding(finding::Args),
+    /// Validate a session's findings and write the findings report
+    Report(report::Args),
+    /// Validate and check operation histories
+    History(history::Args),
+    /// Print the vocabulary (every enumeration)
+    Vocab(vocab::Args),
+    /// Validate Agent Skills packs
+    Skills(skills::Args),
+    /// Wire the skills into a coding agent
+    Install(install::InstallArgs),
+    /// Remove what `dstplan install` created
+    Uninstall(install::UninstallArgs),
+    /// Grade an eval run's mechanical assertions
+    Eval(eval::Args),
+}
+
+/// A failure to do the job (exit 2): what went wrong, where, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliError {
+    pub message: String,
+    pub path: Option<String>,
+    pub line: Option<usize>,
+    /// Print as `{"version":1,"error":…}` on stdout (a machine format was asked for).
+    pub machine: bool,
+}
+
+impl CliError {
+    /// A plain error.
+    pub fn new(message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            path: None,
+            line: None,
+            machine: false,
+        }
+    }
+
+    /// An error at a place in a file.
+    pub fn at(path: impl Into<String>, line: Option<usize>, message: impl Into<String>) -> Self {
+        CliError {
+            message: message.into(),
+            path: Some(path.into()),
+            line,
+            machine: false,
+        }
+    }
+
+    /// Mark the error for machine output when `yes`.
+    pub fn machine(mut self, yes: bool) -> Self {
+        self.machine = yes;
+        self
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.line) {
+            (Some(p), Some(l)) => write!(f, "{p}:{l}: {}", self.message),
+            (Some(p), None) => write!(f, "{p}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl From<crate::fsx::WriteError> for CliError {
+    fn from(e: crate::fsx::WriteError) -> Self {
+        CliError::new(e.to_string())
+    }
+}
+
+/// The result every command returns: an exit code, or a failure to do the job.
+pub type CmdResult = Result<i32, CliError>;
+
+/// Parse the process arguments, run the command, and return the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::FAILED
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            report_error(&e);
+            exit::FAILED
+        }
+    }
+}
+
+fn run(cli: Cli) -> CmdResult {
+    match cli.command {
+        Command::New(a) => new::run(a),
+        Command::Scenario(a) => scenario::run(a),
+        Command::Lint(a) => lint::run(a),
+        Command::Rules(a) => rules::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Inventory(a) => inventory::run(a),
+        Command::Session(a) => session::run(a),
+        Command::Finding(a) => finding::run(a),
+        Command::Report(a) => report::run(a),
+        Command::History(a) => history::run(a),
+        Command::Vocab(a) => vocab::run(a),
+        Command::Skills(a) => skills::run(a),
+        Command::Install(a) => install::run_install(a),
+        Command::Uninstall(a) => install::run_uninstall(a),
+        Command::Eval(a) => eval::run(a),
+    }
+}
+
+/// Print an exit-2 error: JSON on stdout for machine formats, `error: …` on stderr otherwise.
+fn report_error(e: &CliError) {
+    if e.machine {
+        let v = serde_json::json!({
+            "version": 1,
+            "error": {"message": e.message, "path": e.path, "line": e.line},
+        });
+        println!("{v}");
+    } else {
+        eprintln!("error: {e}");
+    }
+}
+
+/// Write to stdout, treating a closed pipe as success (`dstplan lint | head`).
+pub(crate) fn print_out(s: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(s.as_bytes());
+    let _ = out.flush();
+}
+
+/// Stub for a command whose implementation has not landed yet.
+#[allow(dead_code)]
+pub(crate) fn not_yet(name: &str) -> CmdResult {
+    Err(CliError::new(format!(
+        "`dstplan {name}` is not implemented in this build"
+    )))
+}

@@ -1,0 +1,196 @@
+//! Every enumeration of `shared/spec/vocabulary.md`, once.
+//!
+//! Commands, lint rules, the report and the skills' reference pages all read their lists from
+//! here; `dstplan vocab` prints them, and a test compares the skills' pages with that output.
+//! Matching is case-insensitive on input and canonical on output. Free-text fields (a model, a
+//! checker, a nemesis, a category written in prose) are recognised by [`recognise`]: lowercase,
+//! fold runs of spaces, `/`, `_` and `-` into one `-`, then take the longest known ID or alias
+//! the field starts with.
+
+mod lists;
+mod verdict;
+
+pub use lists::*;
+pub use verdict::*;
+
+/// One recognisable term: its canonical spelling and the aliases that map to it.
+#[derive(Debug, Clone, Copy)]
+pub struct Term {
+    /// The canonical spelling, printed everywhere.
+    pub id: &'static str,
+    /// Other spellings accepted on input (already in normalised form).
+    pub aliases: &'static [&'static str],
+}
+
+/// Normalise a free-text field for ID recognition: lowercase, and every run of spaces, `/`,
+/// `_` and `-` becomes one `-`. Leading separators are dropped.
+pub fn normalise(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut pending_sep = false;
+    for ch in field.trim().chars() {
+        if ch == ' ' || ch == '/' || ch == '_' || ch == '-' || ch == '\t' {
+            pending_sep = !out.is_empty();
+            continue;
+        }
+        if pending_sep {
+            out.push('-');
+            pending_sep = false;
+        }
+        for l in ch.to_lowercase() {
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// The result of recognising a term at the start of a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recognised {
+    /// The canonical ID.
+    pub id: &'static str,
+    /// How many bytes of the *normalised* field the match used.
+    pub len: usize,
+}
+
+/// Take the longest known ID or alias that the normalised field starts with. A match must end
+/// at the end of the field or before a character that is not a letter or digit, so `logs`
+/// does not match `log`.
+pub fn recognise(terms: &[Term], normalised: &str) -> Option<Recognised> {
+    let mut best: Option<Recognised> = None;
+    for t in terms {
+        for cand in std::iter::once(&t.id).chain(t.aliases.iter()) {
+            let cand_norm = cand.to_ascii_lowercase();
+            if normalised.starts_with(&cand_norm) {
+                let rest = &normalised[cand_norm.len()..];
+                let boundary = rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
+                if boundary && best.is_none_or(|b| cand_norm.len() > b.len) {
+                    best = Some(Recognised {
+                        id: t.id,
+                        len: cand_norm.len(),
+                    });
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Find a term by exact (case-insensitive, normalised) name or alias.
+pub fn lookup(terms: &[Term], name: &str) -> Option<&'static str> {
+    let n = normalise(name);
+    recognise(terms, &n)
+        .filter(|r| r.len == n.len())
+        .map(|r| r.id)
+}
+
+/// Canonical IDs of a term list.
+pub fn ids(terms: &[Term]) -> Vec<&'static str> {
+    terms.iter().map(|t| t.id).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_folds_separators_and_case() {
+        assert_eq!(
+            normalise("  Fsync Loss / Power_Loss "),
+            "fsync-loss-power-loss"
+        );
+        assert_eq!(normalise("--x"), "x");
+    }
+
+    #[test]
+    fn recognise_takes_the_longest_match_at_a_boundary() {
+        let n = normalise("session-consistency-monotonic-read plus more");
+        let r = recognise(CHECKERS, &n).unwrap();
+        assert_eq!(r.id, "session-consistency");
+        assert_eq!(r.len, "session-consistency-monotonic-read".len());
+        assert!(recognise(MODELS, "logs-are-fine").is_none());
+        assert_eq!(recognise(MODELS, "log-—-one").unwrap().id, "log");
+        assert_eq!(lookup(NEMESES, "Kill -9"), Some("process-kill"));
+        assert_eq!(lookup(NEMESES, "time skew"), Some("clock-skew"));
+        assert_eq!(lookup(CHECKERS, "prefix"), Some("prefix-order"));
+    }
+
+    #[test]
+    fn every_list_has_unique_ids() {
+        for list in all_lists() {
+            let mut seen = std::collections::HashSet::new();
+            for item in &list.items {
+                assert!(
+                    seen.insert(item.to_ascii_lowercase()),
+                    "{} repeats {item}",
+                    list.name
+                );
+            }
+        }
+    }
+}
+
+/// The vocabulary as Markdown: one `## title` and a bullet list of backticked items per list,
+/// then the checker picker and the strength order.
+pub fn render_markdown() -> String {
+    let mut s = String::from("# dstplan vocabulary\n\n");
+    for list in all_lists() {
+        s.push_str(&format!("## {} (`{}`)\n\n", list.title, list.name));
+        for item in &list.items {
+            s.push_str(&format!("- `{item}`\n"));
+        }
+        s.push('\n');
+    }
+    s.push_str(
+        "## Checker picker (`picker`)\n\n| model | category | fitting checkers |\n|---|---|---|\n",
+    );
+    for row in PICKER {
+        let models = if row.models.is_empty() {
+            "any group".to_string()
+        } else {
+            row.models.join(", ")
+        };
+        s.push_str(&format!(
+            "| {} | {} | {} |\n",
+            models,
+            row.categories.join(" / "),
+            row.checkers.join(", ")
+        ));
+    }
+    s.push_str(&format!(
+        "\n## Strength order\n\n{}\n",
+        Verdict::strength_order()
+    ));
+    s
+}
+
+/// The vocabulary as one JSON object: `{"version": 1, "lists": {name: [items]}, "aliases":
+/// {list: {alias: id}}, "picker": [{models, categories, checkers}], "strength_order": …}`.
+pub fn render_json() -> String {
+    let mut lists = serde_json::Map::new();
+    for list in all_lists() {
+        lists.insert(list.name.into(), serde_json::json!(list.items));
+    }
+    let aliases = |terms: &[Term]| {
+        let mut m = serde_json::Map::new();
+        for t in terms {
+            for a in t.aliases {
+                m.insert((*a).into(), serde_json::json!(t.id));
+            }
+        }
+        serde_json::Value::Object(m)
+    };
+    let picker: Vec<_> = PICKER
+        .iter()
+        .map(|r| serde_json::json!({"models": r.models, "categories": r.categories, "checkers": r.checkers, "note": r.note}))
+        .collect();
+    let v = serde_json::json!({
+        "version": 1,
+        "lists": lists,
+        "aliases": {"checkers": aliases(CHECKERS), "nemeses": aliases(NEMESES)},
+        "picker": picker,
+        "strength_order": Verdict::strength_order(),
+    });
+    let mut out = serde_json::to_string_pretty(&v).expect("json");
+    out.push('\n');
+    out
+}
