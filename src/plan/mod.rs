@@ -1,1 +1,21 @@
-//! Placeholder; see ARCHITECTURE.md.
+//! Markdown test plan → typed [`Plan`] with source positions.
+//!
+//! Parsing never fails: every input, however broken, yields a `Plan` (possibly mostly empty),
+//! and the lint rules report what is missing. Every element keeps a byte [`Span`]; line and
+//! column are computed only when a diagnostic is rendered ([`LineIndex`]).
+//!
+//! The parse runs in two steps. [`blocks`] makes one pulldown-cmark pass and flattens the event
+//! stream into blocks (headings, paragraphs, list items, tables, code blocks, HTML) with their
+//! rendered text. [`parse`] walks the blocks once with a small state machine (current section,
+//! scenario, sub-block) and fills the model. Both steps are linear in the input.
+
+mod blocks;
+mod ids;
+mod model;
+mod parse;
+mod span;
+
+pub use ids::{parse_refs, IdRef};
+pub use model::*;
+pub use parse::{normalise_literal, parse, LITERALS};
+pub use span::{LineIndex, Span};

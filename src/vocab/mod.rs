@@ -88,47 +88,6 @@ pub fn ids(terms: &[Term]) -> Vec<&'static str> {
     terms.iter().map(|t| t.id).collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalise_folds_separators_and_case() {
-        assert_eq!(
-            normalise("  Fsync Loss / Power_Loss "),
-            "fsync-loss-power-loss"
-        );
-        assert_eq!(normalise("--x"), "x");
-    }
-
-    #[test]
-    fn recognise_takes_the_longest_match_at_a_boundary() {
-        let n = normalise("session-consistency-monotonic-read plus more");
-        let r = recognise(CHECKERS, &n).unwrap();
-        assert_eq!(r.id, "session-consistency");
-        assert_eq!(r.len, "session-consistency-monotonic-read".len());
-        assert!(recognise(MODELS, "logs-are-fine").is_none());
-        assert_eq!(recognise(MODELS, "log-—-one").unwrap().id, "log");
-        assert_eq!(lookup(NEMESES, "Kill -9"), Some("process-kill"));
-        assert_eq!(lookup(NEMESES, "time skew"), Some("clock-skew"));
-        assert_eq!(lookup(CHECKERS, "prefix"), Some("prefix-order"));
-    }
-
-    #[test]
-    fn every_list_has_unique_ids() {
-        for list in all_lists() {
-            let mut seen = std::collections::HashSet::new();
-            for item in &list.items {
-                assert!(
-                    seen.insert(item.to_ascii_lowercase()),
-                    "{} repeats {item}",
-                    list.name
-                );
-            }
-        }
-    }
-}
-
 /// The vocabulary as Markdown: one `## title` and a bullet list of backticked items per list,
 /// then the checker picker and the strength order.
 pub fn render_markdown() -> String {
@@ -193,4 +152,45 @@ pub fn render_json() -> String {
     let mut out = serde_json::to_string_pretty(&v).expect("json");
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_folds_separators_and_case() {
+        assert_eq!(
+            normalise("  Fsync Loss / Power_Loss "),
+            "fsync-loss-power-loss"
+        );
+        assert_eq!(normalise("--x"), "x");
+    }
+
+    #[test]
+    fn recognise_takes_the_longest_match_at_a_boundary() {
+        let n = normalise("session-consistency-monotonic-read plus more");
+        let r = recognise(CHECKERS, &n).unwrap();
+        assert_eq!(r.id, "session-consistency");
+        assert_eq!(r.len, "session-consistency-monotonic-read".len());
+        assert!(recognise(MODELS, "logs-are-fine").is_none());
+        assert_eq!(recognise(MODELS, "log-—-one").unwrap().id, "log");
+        assert_eq!(lookup(NEMESES, "Kill -9"), Some("process-kill"));
+        assert_eq!(lookup(NEMESES, "time skew"), Some("clock-skew"));
+        assert_eq!(lookup(CHECKERS, "prefix"), Some("prefix-order"));
+    }
+
+    #[test]
+    fn every_list_has_unique_ids() {
+        for list in all_lists() {
+            let mut seen = std::collections::HashSet::new();
+            for item in &list.items {
+                assert!(
+                    seen.insert(item.to_ascii_lowercase()),
+                    "{} repeats {item}",
+                    list.name
+                );
+            }
+        }
+    }
 }

@@ -1,0 +1,326 @@
+//! One pulldown-cmark pass, flattened into blocks with rendered text.
+//!
+//! This is the only place that builds a Markdown parser. Options are fixed here: tables, task
+//! lists and strikethrough, the same set the benchmark's bare baseline uses.
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+use super::model::{Row, Table, Text};
+use super::Span;
+
+/// The parser options every reader of plans uses.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH
+}
+
+/// What a block is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Heading(u8),
+    Paragraph,
+    Item,
+    Table,
+    Code,
+    Html,
+}
+
+/// A flattened block.
+#[derive(Debug, Clone)]
+pub struct Blk {
+    pub kind: Kind,
+    pub span: Span,
+    /// Rendered text: emphasis and code marks removed, breaks as `\n`, inline HTML kept raw.
+    pub text: String,
+    /// For each line of `text`: (offset in `text`, source offset where it starts).
+    pub lines: Vec<(usize, usize)>,
+    /// List nesting depth of an item (0 = top-level list).
+    pub depth: usize,
+    /// The enclosing list item, if any.
+    pub parent: Option<usize>,
+    /// Code block language (first word of the info string, lowercased).
+    pub lang: String,
+    /// Table contents.
+    pub table: Option<Table>,
+}
+
+impl Blk {
+    fn new(kind: Kind, span: Span) -> Self {
+        Blk {
+            kind,
+            span,
+            text: String::new(),
+            lines: Vec::new(),
+            depth: 0,
+            parent: None,
+            lang: String::new(),
+            table: None,
+        }
+    }
+
+    /// Iterate over the block's lines as (text, source offset of the line's start).
+    pub fn text_lines(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
+        let n = self.lines.len();
+        (0..n).map(move |i| {
+            let (t0, s0) = self.lines[i];
+            let t1 = if i + 1 < n {
+                self.lines[i + 1].0
+            } else {
+                self.text.len()
+            };
+            let seg = self.text.get(t0..t1).unwrap_or("");
+            (seg.trim_end_matches('\n'), s0)
+        })
+    }
+}
+
+/// Everything the first pass collects.
+#[derive(Debug, Default)]
+pub struct Pass {
+    pub blocks: Vec<Blk>,
+    /// Code blocks and inline code spans, in source order.
+    pub code_spans: Vec<Span>,
+    /// Inline and block HTML outside code: (raw, span).
+    pub html: Vec<(String, Span)>,
+}
+
+enum Target {
+    Block(usize),
+    Cell,
+}
+
+enum Container {
+    Item(usize),
+    List,
+    Other,
+}
+
+/// Flatten `src` into blocks.
+pub fn flatten(src: &str) -> Pass {
+    let mut pass = Pass::default();
+    let mut targets: Vec<Target> = Vec::new();
+    let mut containers: Vec<Container> = Vec::new();
+    let mut in_code: Option<usize> = None;
+    let mut table: Option<(usize, bool)> = None; // (block index, in head)
+    let mut cell: Option<Text> = None;
+    let mut cell_row: Option<Row> = None;
+    let mut pending_break = false;
+    let mut html_block: Option<usize> = None;
+
+    for (ev, range) in Parser::new_ext(src, options()).into_offset_iter() {
+        let span = Span::new(range.start, range.end);
+        match ev {
+            Event::Start(tag) => match tag {
+                Tag::Heading { level, .. } => {
+                    let idx = push(
+                        &mut pass,
+                        Blk::new(Kind::Heading(level as u8), span),
+                        &containers,
+                    );
+                    targets.push(Target::Block(idx));
+                }
+                Tag::Paragraph => {
+                    if let Some(Container::Item(i)) = containers.last() {
+                        let i = *i;
+                        let b = &mut pass.blocks[i];
+                        if !b.text.is_empty() {
+                            b.text.push('\n');
+                            pending_break = true;
+                        }
+                        targets.push(Target::Block(i));
+                    } else {
+                        let idx = push(&mut pass, Blk::new(Kind::Paragraph, span), &containers);
+                        targets.push(Target::Block(idx));
+                    }
+                }
+                Tag::Item => {
+                    let depth = containers
+                        .iter()
+                        .filter(|c| matches!(c, Container::List))
+                        .count()
+                        .saturating_sub(1);
+                    let mut b = Blk::new(Kind::Item, span);
+                    b.depth = depth;
+                    let idx = push(&mut pass, b, &containers);
+                    containers.push(Container::Item(idx));
+                    targets.push(Target::Block(idx));
+                }
+                Tag::List(_) => containers.push(Container::List),
+                Tag::BlockQuote(_) => containers.push(Container::Other),
+                Tag::CodeBlock(kind) => {
+                    let mut b = Blk::new(Kind::Code, span);
+                    if let CodeBlockKind::Fenced(info) = kind {
+                        b.lang = info
+                            .split(|c: char| c.is_whitespace() || c == ',' || c == '{')
+                            .next()
+                            .unwrap_or("")
+                            .to_lowercase();
+                    }
+                    let idx = push(&mut pass, b, &containers);
+                    pass.code_spans.push(span);
+                    in_code = Some(idx);
+                }
+                Tag::HtmlBlock => {
+                    let idx = push(&mut pass, Blk::new(Kind::Html, span), &containers);
+                    html_block = Some(idx);
+                }
+                Tag::Table(_) => {
+                    let mut b = Blk::new(Kind::Table, span);
+                    b.table = Some(Table {
+                        span,
+                        ..Table::default()
+                    });
+                    let idx = push(&mut pass, b, &containers);
+                    table = Some((idx, false));
+                }
+                Tag::TableHead => {
+                    if let Some(t) = table.as_mut() {
+                        t.1 = true;
+                    }
+                    // the head's cells come without a row of their own
+                    cell_row = Some(Row {
+                        span,
+                        cells: Vec::new(),
+                    });
+                }
+                Tag::TableRow => {
+                    cell_row = Some(Row {
+                        span,
+                        cells: Vec::new(),
+                    })
+                }
+                Tag::TableCell => {
+                    cell = Some(Text {
+                        text: String::new(),
+                        span,
+                    });
+                    targets.push(Target::Cell);
+                }
+                _ => {}
+            },
+            Event::End(end) => match end {
+                TagEnd::Heading(_) | TagEnd::Paragraph => {
+                    targets.pop();
+                    pending_break = false;
+                }
+                TagEnd::Item => {
+                    targets.pop();
+                    containers.pop();
+                    pending_break = false;
+                }
+                TagEnd::List(_) | TagEnd::BlockQuote(_) => {
+                    containers.pop();
+                }
+                TagEnd::CodeBlock => in_code = None,
+                TagEnd::HtmlBlock => {
+                    if let Some(i) = html_block.take() {
+                        let b = &pass.blocks[i];
+                        pass.html.push((b.text.clone(), b.span));
+                    }
+                }
+                TagEnd::TableCell => {
+                    targets.pop();
+                    if let (Some(mut c), Some(r)) = (cell.take(), cell_row.as_mut()) {
+                        c.text = c.text.trim().to_string();
+                        r.cells.push(c);
+                    }
+                }
+                TagEnd::TableHead => {
+                    if let (Some((i, _)), Some(r)) = (table, cell_row.take()) {
+                        if let Some(t) = pass.blocks[i].table.as_mut() {
+                            t.headers = r.cells.iter().map(|c| c.text.to_lowercase()).collect();
+                        }
+                    }
+                    if let Some(t) = table.as_mut() {
+                        t.1 = false;
+                    }
+                }
+                TagEnd::TableRow => {
+                    if let (Some((i, false)), Some(r)) = (table, cell_row.take()) {
+                        if let Some(t) = pass.blocks[i].table.as_mut() {
+                            t.rows.push(r);
+                        }
+                    }
+                }
+                TagEnd::Table => table = None,
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some(i) = in_code {
+                    let _ = i;
+                    continue;
+                }
+                if let Some(i) = html_block {
+                    pass.blocks[i].text.push_str(&t);
+                    continue;
+                }
+                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+            }
+            Event::Code(t) => {
+                pass.code_spans.push(span);
+                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+            }
+            Event::InlineHtml(t) | Event::Html(t) => {
+                if let Some(i) = html_block {
+                    pass.blocks[i].text.push_str(&t);
+                    continue;
+                }
+                pass.html.push((t.to_string(), span));
+                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                append(
+                    &mut pass,
+                    &targets,
+                    &mut cell,
+                    "\n",
+                    span,
+                    &mut pending_break,
+                );
+                pending_break = true;
+            }
+            Event::TaskListMarker(done) => {
+                let m = if done { "[x] " } else { "[ ] " };
+                append(&mut pass, &targets, &mut cell, m, span, &mut pending_break);
+            }
+            _ => {}
+        }
+    }
+    pass
+}
+
+fn push(pass: &mut Pass, mut b: Blk, containers: &[Container]) -> usize {
+    b.parent = containers.iter().rev().find_map(|c| match c {
+        Container::Item(i) => Some(*i),
+        _ => None,
+    });
+    pass.blocks.push(b);
+    pass.blocks.len() - 1
+}
+
+fn append(
+    pass: &mut Pass,
+    targets: &[Target],
+    cell: &mut Option<Text>,
+    s: &str,
+    span: Span,
+    pending_break: &mut bool,
+) {
+    match targets.last() {
+        Some(Target::Block(i)) => {
+            let b = &mut pass.blocks[*i];
+            if b.lines.is_empty() {
+                b.lines.push((b.text.len(), span.start));
+            } else if *pending_break && s != "\n" {
+                b.lines.push((b.text.len(), span.start));
+                *pending_break = false;
+            }
+            b.text.push_str(s);
+        }
+        Some(Target::Cell) => {
+            if let Some(c) = cell.as_mut() {
+                c.text.push_str(if s == "\n" { " " } else { s });
+            }
+        }
+        None => {}
+    }
+}
