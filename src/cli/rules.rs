@@ -1,15 +1,47 @@
-//! `dstplan rules`.
+//! `dstplan rules`: list the lint rules (code, name, default severity, summary).
 
-use super::CmdResult;
+use super::{print_out, CmdResult};
+use crate::exit;
+
+/// Output format of `dstplan rules`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 /// Arguments of `dstplan rules`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments (not implemented yet).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    super::not_yet("rules")
+pub fn run(args: Args) -> CmdResult {
+    let rules = crate::lint::registry();
+    let s = match args.format {
+        Format::Text => {
+            let mut s = String::new();
+            for r in &rules {
+                s.push_str(&format!(
+                    "{}  {:<34} {:<8} {}\n",
+                    r.code,
+                    r.name,
+                    r.severity.as_str(),
+                    r.summary
+                ));
+            }
+            s
+        }
+        Format::Json => {
+            let v: Vec<_> = rules
+                .iter()
+                .map(|r| serde_json::json!({"code": r.code, "name": r.name, "severity": r.severity.as_str(), "summary": r.summary}))
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&v).expect("json"))
+        }
+    };
+    print_out(&s);
+    Ok(exit::OK)
 }

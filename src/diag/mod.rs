@@ -42,3 +42,69 @@ pub struct Diagnostic {
     pub column: usize,
     pub end_line: usize,
 }
+
+mod concise;
+mod github;
+mod json;
+mod sarif;
+mod text;
+
+/// One file's diagnostics, with its source for snippets.
+#[derive(Debug, Clone)]
+pub struct FileReport {
+    /// The path as the user gave it (or as found under a directory).
+    pub path: String,
+    pub source: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileReport {
+    /// Number of errors.
+    pub fn errors(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// Number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count()
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style, with the source line and a caret
+    Text,
+    /// `path:line:col: severity[CODE] message`
+    Concise,
+    /// one JSON object (see `cli-contract.md`)
+    Json,
+    /// SARIF 2.1.0, for code scanning
+    Sarif,
+    /// GitHub Actions workflow commands
+    Github,
+}
+
+impl Format {
+    /// Whether the format is for machines (errors go to stdout as JSON).
+    pub fn is_machine(self) -> bool {
+        matches!(self, Format::Json | Format::Sarif)
+    }
+}
+
+/// Render reports in a format. `color` applies to `text` only.
+pub fn render(format: Format, files: &[FileReport], color: bool) -> String {
+    match format {
+        Format::Text => text::render(files, color),
+        Format::Concise => concise::render(files),
+        Format::Json => json::render(files),
+        Format::Sarif => sarif::render(files),
+        Format::Github => github::render(files),
+    }
+}

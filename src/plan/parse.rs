@@ -473,9 +473,26 @@ pub fn parse(src: &str) -> Plan {
                 if !malformed {
                     if let Some(si) = cur_scenario {
                         let sc = &mut plan.scenarios[si];
+                        // the line may stand under its own heading: then it replaces the block
                         match kind {
-                            "model-na" => sc.model_na = Some(b.span),
-                            "surface-na" => sc.surface_na = Some(b.span),
+                            "model-na" => {
+                                sc.model_na = Some(b.span);
+                                if sub == Sub::Model
+                                    && sc.model.as_ref().is_some_and(|m| m.fields.is_empty())
+                                {
+                                    sc.model = None;
+                                    sub = Sub::Other;
+                                }
+                            }
+                            "surface-na" => {
+                                sc.surface_na = Some(b.span);
+                                if sub == Sub::Surface
+                                    && sc.surface.as_ref().is_some_and(|m| m.fields.is_empty())
+                                {
+                                    sc.surface = None;
+                                    sub = Sub::Other;
+                                }
+                            }
                             _ => {}
                         }
                     }

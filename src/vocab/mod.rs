@@ -59,7 +59,7 @@ pub fn recognise(terms: &[Term], normalised: &str) -> Option<Recognised> {
     let mut best: Option<Recognised> = None;
     for t in terms {
         for cand in std::iter::once(&t.id).chain(t.aliases.iter()) {
-            let cand_norm = cand.to_ascii_lowercase();
+            let cand_norm = normalise(cand);
             if normalised.starts_with(&cand_norm) {
                 let rest = &normalised[cand_norm.len()..];
                 let boundary = rest.chars().next().is_none_or(|c| !c.is_alphanumeric());

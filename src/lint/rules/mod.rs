@@ -1,0 +1,123 @@
+//! The rule families, one file each, and the helpers they share.
+//!
+//! Codes: DST00x header, DST01x sections and tables, DST02x IDs and references, DST03x
+//! scenarios, DST04x §7.M model gate, DST05x §7.M.S surfaces, DST06x literals and budgets,
+//! DST07x placeholders, categories and wording. A retired code is never reassigned.
+
+mod header;
+mod ids;
+mod literals;
+mod model;
+mod scenarios;
+mod sections;
+mod surface;
+mod wording;
+
+use super::{Cx, Rule, Sink};
+use crate::plan::{Plan, Scenario};
+
+/// Every rule (unsorted; use [`super::registry`]).
+pub fn all() -> Vec<&'static Rule> {
+    let mut v = Vec::new();
+    v.extend_from_slice(header::RULES);
+    v.extend_from_slice(sections::RULES);
+    v.extend_from_slice(ids::RULES);
+    v.extend_from_slice(scenarios::RULES);
+    v.extend_from_slice(model::RULES);
+    v.extend_from_slice(surface::RULES);
+    v.extend_from_slice(literals::RULES);
+    v.extend_from_slice(wording::RULES);
+    v
+}
+
+/// Run every family.
+pub fn check_all(cx: &Cx, out: &mut Sink) {
+    header::check(cx, out);
+    sections::check(cx, out);
+    ids::check(cx, out);
+    scenarios::check(cx, out);
+    model::check(cx, out);
+    surface::check(cx, out);
+    literals::check(cx, out);
+    wording::check(cx, out);
+}
+
+/// A value that is only a placeholder (`{{TODO: …}}`, `{{x}}`, `<SUT>`): present but unfilled,
+/// reported once by the placeholder rule and by nothing else.
+pub(crate) fn is_placeholder(value: &str) -> bool {
+    let v = value.trim();
+    (v.starts_with("{{") && v.contains("}}"))
+        || (v.starts_with('<') && v.ends_with('>') && !v[1..].contains('<'))
+}
+
+/// Canonical categories of the claims a scenario falsifies.
+pub(crate) fn categories(plan: &Plan, sc: &Scenario) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = sc
+        .falsifies()
+        .iter()
+        .filter_map(|r| plan.claim_category(&r.key()))
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// §7.M applies: a gated claim category, or arms.
+pub(crate) fn is_serious(plan: &Plan, sc: &Scenario) -> bool {
+    categories(plan, sc)
+        .iter()
+        .any(|c| crate::vocab::is_model_gated(c))
+        || !sc.arms.is_empty()
+        || !sc.declared_arms().is_empty()
+}
+
+/// §7.M.S applies: a boundary or fairness claim.
+pub(crate) fn is_surface(plan: &Plan, sc: &Scenario) -> bool {
+    categories(plan, sc)
+        .iter()
+        .any(|c| crate::vocab::is_surface_gated(c))
+}
+
+/// Whether the text names an observable: a number, a counter, metric, log line, status
+/// field, timeout rate, exit code and the like.
+pub(crate) fn names_observable(text: &str) -> bool {
+    if text.chars().any(|c| c.is_ascii_digit()) || text.contains('`') {
+        return true;
+    }
+    let t = text.to_lowercase();
+    const WORDS: &[&str] = &[
+        "counter",
+        "metric",
+        "log",
+        "status",
+        "rate",
+        "exit code",
+        "field",
+        "gauge",
+        "histogram",
+        "marker",
+        "state",
+        "role",
+        "offset",
+        "epoch",
+        "term",
+        "leader",
+        "count",
+        "latency",
+        "timeout",
+        "error",
+        "reply",
+        "dmesg",
+        "journal",
+        "iptables",
+        "tc -s",
+        "/proc",
+        "info ",
+        "packets",
+        "dropped",
+        "drops",
+        "stopped",
+        "pid",
+    ];
+    WORDS.iter().any(|w| t.contains(w))
+}
