@@ -213,11 +213,9 @@ fn section_number(text: &str) -> Option<(String, String)> {
 
 fn scenario_heading(text: &str, span: Span) -> Option<(IdRef, String)> {
     let t = text.trim();
-    let lower = t.to_lowercase();
-    let rest = if lower.starts_with("scenario") {
-        t[8..].trim_start()
-    } else {
-        t
+    let rest = match t.get(..8) {
+        Some(p) if p.eq_ignore_ascii_case("scenario") => t[8..].trim_start(),
+        _ => t,
     };
     if !rest.starts_with('S') {
         return None;
@@ -408,7 +406,12 @@ pub fn parse(src: &str) -> Plan {
                                 fields: vec![],
                             });
                             sub = Sub::Model;
-                        } else if level == 5 && up.trim_start().starts_with("ARM") {
+                        } else if level == 5
+                            && b.text
+                                .trim()
+                                .get(..3)
+                                .is_some_and(|w| w.eq_ignore_ascii_case("arm"))
+                        {
                             let t = b.text.trim()[3..].trim();
                             let end = t
                                 .find(|c: char| c.is_whitespace() || c == ':' || c == '—')
@@ -924,7 +927,10 @@ fn find_placeholders(src: &str, pass: &super::blocks::Pass, plan: &mut Plan) {
             .find(|&e| src.is_char_boundary(e))
             .unwrap_or(at + 2);
         let inner = rest.trim_start();
-        let kind = if inner.len() >= 4 && inner[..4].eq_ignore_ascii_case("todo") {
+        let kind = if inner
+            .get(..4)
+            .is_some_and(|w| w.eq_ignore_ascii_case("todo"))
+        {
             Some(PlaceholderKind::Todo)
         } else if !in_code(&code, at)
             && inner
