@@ -122,6 +122,9 @@ pub fn lint_plan(
     };
     let mut sink = Sink::default();
     rules::check_all(&cx, &mut sink);
+    if sink.raw.is_empty() {
+        return Vec::new();
+    }
     let index = LineIndex::new(src);
     let mut out = Vec::with_capacity(sink.raw.len());
     for r in sink.raw {

@@ -96,6 +96,8 @@ pub struct Claim {
     pub id: IdRef,
     pub text: String,
     pub category: Option<Text>,
+    /// The category's canonical ID, when it is a known claim category.
+    pub canonical: Option<&'static str>,
     pub span: Span,
 }
 
@@ -194,6 +196,13 @@ pub struct Scenario {
     /// The `§7.M.S: not applicable (…)` line.
     pub surface_na: Option<Span>,
     pub arms: Vec<Arm>,
+    /// Claim IDs of `Falsifies if it FAILs:` (filled when parsing ends).
+    pub falsifies_refs: Vec<IdRef>,
+    /// Hypothesis IDs of `Closes:` (filled when parsing ends).
+    pub closes_refs: Vec<IdRef>,
+    /// Canonical categories of the falsified claims, sorted and deduplicated (filled when
+    /// parsing ends).
+    pub categories: Vec<&'static str>,
 }
 
 impl Scenario {
@@ -203,16 +212,17 @@ impl Scenario {
     }
 
     /// Claim IDs in `Falsifies if it FAILs:`.
-    pub fn falsifies(&self) -> Vec<IdRef> {
-        self.field_refs("falsifies if it fails", "C")
+    pub fn falsifies(&self) -> &[IdRef] {
+        &self.falsifies_refs
     }
 
     /// Hypothesis IDs in `Closes:`.
-    pub fn closes(&self) -> Vec<IdRef> {
-        self.field_refs("closes", "H")
+    pub fn closes(&self) -> &[IdRef] {
+        &self.closes_refs
     }
 
-    fn field_refs(&self, label: &str, kinds: &str) -> Vec<IdRef> {
+    /// Reference IDs of the given kinds in the field with this label.
+    pub fn field_refs(&self, label: &str, kinds: &str) -> Vec<IdRef> {
         self.field(label)
             .map(|f| field_refs(f, kinds))
             .unwrap_or_default()
@@ -338,8 +348,8 @@ pub struct Plan {
     pub literals: Vec<LiteralUse>,
     pub placeholders: Vec<Placeholder>,
     pub directives: Vec<Directive>,
-    /// Rendered text of every paragraph and list item per section number (for "is this ID
-    /// mentioned in §7c/§8/§9?").
+    /// Rendered text of the paragraphs, list items and table cells of §7c, §8 and §9, per
+    /// section number (for "is this ID mentioned where deferred work is listed?").
     pub section_text: Vec<(String, String)>,
 }
 
@@ -354,7 +364,8 @@ impl Plan {
         self.sections.iter().find(|s| s.number == number)
     }
 
-    /// All rendered text of a section (paragraphs, items, table cells).
+    /// All rendered text of a section (paragraphs, items, table cells); kept only for
+    /// `parse::TEXT_SECTIONS`.
     pub fn text_of(&self, number: &str) -> String {
         self.section_text
             .iter()
@@ -380,11 +391,17 @@ impl Plan {
         self.claims.iter().find(|c| c.id.key() == key)
     }
 
-    /// Canonical category of a claim (lowercase), if it has a known one.
+    /// Canonical category of a claim, if it has a known one.
     pub fn claim_category(&self, key: &str) -> Option<&'static str> {
-        let c = self.claim(key)?;
-        let cat = c.category.as_ref()?;
-        crate::vocab::lookup(crate::vocab::CLAIM_CATEGORIES, &cat.text)
+        self.claim(key)?.canonical
+    }
+
+    /// Canonical category of the claim a reference names (no allocation).
+    pub fn ref_category(&self, r: &IdRef) -> Option<&'static str> {
+        self.claims
+            .iter()
+            .find(|c| c.id.kind == r.kind && c.id.num == r.num)?
+            .canonical
     }
 
     /// Scenario by key (`S3`).

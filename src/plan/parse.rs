@@ -54,9 +54,31 @@ pub fn normalise_literal(s: &str) -> String {
 }
 
 fn literal_kind(text: &str) -> Option<(&'static str, bool)> {
+    // Cheap gate first: every literal starts with one of a few words, and this runs for every
+    // paragraph and list item of the plan.
+    let head =
+        text.trim_start_matches(|c: char| c.is_whitespace() || c == '*' || c == '_' || c == '`');
+    let starts = |p: &str| {
+        head.get(..p.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(p))
+    };
+    if !["§7.m", "7.m", "the docs", "the plan", "all aspects"]
+        .into_iter()
+        .any(starts)
+    {
+        return None;
+    }
+    static NORMALISED: std::sync::OnceLock<Vec<(&'static str, String)>> =
+        std::sync::OnceLock::new();
+    let lits = NORMALISED.get_or_init(|| {
+        LITERALS
+            .iter()
+            .map(|(k, l)| (*k, normalise_literal(l)))
+            .collect()
+    });
     let n = normalise_literal(text);
-    for (k, lit) in LITERALS {
-        if n == normalise_literal(lit) {
+    for (k, lit) in lits {
+        if n == *lit {
             return Some((k, false));
         }
     }
@@ -92,10 +114,16 @@ fn split_label(line: &str) -> Option<(String, usize)> {
 }
 
 fn norm_label(l: &str) -> String {
-    l.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    let mut out = String::with_capacity(l.len());
+    for w in l.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in w.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
 }
 
 const HYPOTHESIS_LABELS: &[&str] = &[
@@ -149,7 +177,14 @@ fn make_field(src: &str, b: &Blk, label: String, value: String, line_src: usize)
 }
 
 fn fold(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    for w in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 fn line_span(src: &str, start: usize) -> Span {
@@ -284,8 +319,11 @@ pub fn parse(src: &str) -> Plan {
     let mut last_field_item: Option<usize> = None;
 
     for (bi, b) in blocks.iter().enumerate() {
-        // Text of every paragraph, item and table cell, per section.
-        if let Some(sec) = &section {
+        // Text of every paragraph, item and table cell of the sections rules search for IDs.
+        if let Some(sec) = section
+            .as_ref()
+            .filter(|s| TEXT_SECTIONS.contains(&s.as_str()))
+        {
             match b.kind {
                 Kind::Paragraph | Kind::Item | Kind::Heading(_) => {
                     plan.section_text.push((sec.clone(), b.text.clone()))
@@ -385,6 +423,9 @@ pub fn parse(src: &str) -> Plan {
                                 surface: None,
                                 surface_na: None,
                                 arms: vec![],
+                                falsifies_refs: vec![],
+                                closes_refs: vec![],
+                                categories: vec![],
                             });
                             cur_scenario = Some(plan.scenarios.len() - 1);
                             sub = Sub::Main;
@@ -535,10 +576,18 @@ pub fn parse(src: &str) -> Plan {
                 for r in &t.rows {
                     if let Some(id_cell) = t.cell(r, idc) {
                         if let Some(id) = parse_id(&id_cell.text, "C", id_cell.span) {
+                            let category = t.cell(r, cc).cloned();
+                            let canonical = category.as_ref().and_then(|c| {
+                                crate::vocab::lookup(
+                                    crate::vocab::CLAIM_CATEGORIES,
+                                    c.text.trim_matches('`'),
+                                )
+                            });
                             plan.claims.push(Claim {
                                 id,
                                 text: t.cell(r, tc).map(|c| c.text.clone()).unwrap_or_default(),
-                                category: t.cell(r, cc).cloned(),
+                                category,
+                                canonical,
                                 span: r.span,
                             });
                         } else if !id_cell.text.trim().is_empty() {
@@ -553,6 +602,7 @@ pub fn parse(src: &str) -> Plan {
                                 },
                                 text: String::new(),
                                 category: t.cell(r, cc).cloned(),
+                                canonical: None,
                                 span: r.span,
                             });
                         }
@@ -678,8 +728,7 @@ pub fn parse(src: &str) -> Plan {
                         }
                     }
                     Kind::Paragraph => {
-                        let known: Vec<&str> = KNOWN_SCENARIO_LABELS.to_vec();
-                        let fs = fields_of(src, b, &known);
+                        let fs = fields_of(src, b, KNOWN_SCENARIO_LABELS);
                         if !fs.is_empty() {
                             fields.extend(fs);
                             last_field_item = None;
@@ -740,6 +789,7 @@ pub fn parse(src: &str) -> Plan {
     }
     // Scenario ends.
     let sc_starts: Vec<usize> = plan.scenarios.iter().map(|s| s.span.start).collect();
+    let claims = std::mem::take(&mut plan.claims);
     for (i, sc) in plan.scenarios.iter_mut().enumerate() {
         let sec_end = plan
             .sections
@@ -751,12 +801,31 @@ pub fn parse(src: &str) -> Plan {
             .copied()
             .unwrap_or(sec_end)
             .min(sec_end);
+        sc.falsifies_refs = sc.field_refs("falsifies if it fails", "C");
+        sc.closes_refs = sc.field_refs("closes", "H");
+        let mut cats: Vec<&'static str> = sc
+            .falsifies_refs
+            .iter()
+            .filter_map(|r| {
+                claims
+                    .iter()
+                    .find(|c| c.id.kind == r.kind && c.id.num == r.num)
+                    .and_then(|c| c.canonical)
+            })
+            .collect();
+        cats.sort_unstable();
+        cats.dedup();
+        sc.categories = cats;
     }
+    plan.claims = claims;
 
     find_placeholders(src, &pass, &mut plan);
     find_directives(src, &pass, &mut plan);
     plan
 }
+
+/// Sections whose text is kept in [`Plan::section_text`] (the ones rules search for IDs).
+pub const TEXT_SECTIONS: &[&str] = &["7c", "8", "9"];
 
 const KNOWN_SCENARIO_LABELS: &[&str] = &[
     "falsifies if it fails",

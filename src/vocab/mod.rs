@@ -59,20 +59,39 @@ pub fn recognise(terms: &[Term], normalised: &str) -> Option<Recognised> {
     let mut best: Option<Recognised> = None;
     for t in terms {
         for cand in std::iter::once(&t.id).chain(t.aliases.iter()) {
-            let cand_norm = normalise(cand);
-            if normalised.starts_with(&cand_norm) {
-                let rest = &normalised[cand_norm.len()..];
-                let boundary = rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
-                if boundary && best.is_none_or(|b| cand_norm.len() > b.len) {
-                    best = Some(Recognised {
-                        id: t.id,
-                        len: cand_norm.len(),
-                    });
+            if let Some(len) = match_normalised(normalised, cand) {
+                if best.is_none_or(|b| len > b.len) {
+                    best = Some(Recognised { id: t.id, len });
                 }
             }
         }
     }
     best
+}
+
+/// If the normalised field starts with the candidate (compared as if the candidate were
+/// normalised too: ASCII lowercase, ` `, `/` and `_` read as `-`) at a word boundary, the
+/// length of the match. Allocation-free: this runs for every field of every scenario.
+fn match_normalised(field: &str, cand: &str) -> Option<usize> {
+    let f = field.as_bytes();
+    let c = cand.as_bytes();
+    if f.len() < c.len() {
+        return None;
+    }
+    for (i, &b) in c.iter().enumerate() {
+        let want = match b {
+            b' ' | b'/' | b'_' => b'-',
+            _ => b.to_ascii_lowercase(),
+        };
+        if f[i] != want {
+            return None;
+        }
+    }
+    let rest = &field[c.len()..];
+    rest.chars()
+        .next()
+        .is_none_or(|ch| !ch.is_alphanumeric())
+        .then_some(c.len())
 }
 
 /// Find a term by exact (case-insensitive, normalised) name or alias.

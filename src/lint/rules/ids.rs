@@ -479,7 +479,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let closed: HashSet<String> = plan
         .scenarios
         .iter()
-        .flat_map(|s| s.closes())
+        .flat_map(|s| s.closes().iter())
         .map(|r| r.key())
         .collect();
     let deferred_text = [plan.text_of("7c"), plan.text_of("8"), plan.text_of("9")].join("\n");
@@ -500,7 +500,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let falsified: HashSet<String> = plan
         .scenarios
         .iter()
-        .flat_map(|s| s.falsifies())
+        .flat_map(|s| s.falsifies().iter())
         .map(|r| r.key())
         .collect();
     let residual: HashSet<String> = parse_refs(&plan.text_of("7c"), "C", 0)
