@@ -689,6 +689,31 @@ mod tests {
     }
 
     #[test]
+    fn a_link_it_created_is_repointed_when_the_source_moves() {
+        let (t, env, skills) = setup();
+        let mut m = Manifest::default();
+        let acts = plan_install(&[Agent::Gemini], Scope::User, &skills, &env, &m).unwrap();
+        apply(&acts, Scope::User, &mut m, "9.9.9").unwrap();
+        // a second checkout elsewhere
+        let moved = t.path().canonicalize().unwrap().join("moved/skills");
+        for (name, _) in &skills {
+            fs::create_dir_all(moved.join(name)).unwrap();
+            fs::write(moved.join(name).join("SKILL.md"), "x").unwrap();
+        }
+        let moved_skills = list_skills(&moved).unwrap();
+        let acts = plan_install(&[Agent::Gemini], Scope::User, &moved_skills, &env, &m).unwrap();
+        assert!(
+            acts.iter().all(|a| matches!(a, Action::Update { .. })),
+            "{acts:?}"
+        );
+        apply(&acts, Scope::User, &mut m, "9.9.9").unwrap();
+        let link = env.home.join(".gemini/skills").join(&skills[0].0);
+        assert!(links_to(&link, &moved_skills[0].1));
+        assert_eq!(m.entries.len(), 2);
+        assert!(m.entries.iter().all(|e| e.source.starts_with(&moved)));
+    }
+
+    #[test]
     fn a_foreign_path_is_a_conflict_and_nothing_is_planned() {
         let (_t, env, skills) = setup();
         let foreign = env.home.join(".gemini/skills/two-skill");
