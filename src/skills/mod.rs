@@ -489,6 +489,20 @@ fn check_links(path: &Path, text: &str, body_start: usize, issues: &mut Vec<Issu
                     base.join(&decoded).display()
                 ),
             ));
+        } else if path.file_name().is_some_and(|n| n == "SKILL.md") {
+            // Agents load referenced files on demand; keep them one level below SKILL.md.
+            let parts: Vec<_> = Path::new(&decoded)
+                .components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect();
+            let inside = !matches!(parts.first(), Some(std::path::Component::ParentDir));
+            if inside && parts.len() > 2 {
+                issues.push(Issue::warning(
+                    path,
+                    Some(line),
+                    format!("link `{dest}` is nested {} levels deep; keep files referenced from SKILL.md one level deep (for example references/{})", parts.len() - 1, parts.last().map(|c| c.as_os_str().to_string_lossy()).unwrap_or_default()),
+                ));
+            }
         }
     }
 }
@@ -576,6 +590,14 @@ mod tests {
             "bad-skill",
             &format!("---\nname: Bad_Skill\ndescription: \"\"\ntools: x\nmetadata:\n  version: \"0.0.1\"\n---\n[gone](references/missing.md)\n[abs](/etc/passwd)\n{long}"),
         );
+        fs::create_dir_all(d.join("references/deep")).unwrap();
+        fs::write(d.join("references/deep/x.md"), "x").unwrap();
+        let md = fs::read_to_string(d.join("SKILL.md")).unwrap();
+        fs::write(
+            d.join("SKILL.md"),
+            md.replace("[abs]", "[deep](references/deep/x.md)\n[abs]"),
+        )
+        .unwrap();
         let r = check_skill(&d, "1.0.0").unwrap();
         let all = messages(&r).join("\n");
         for needle in [
@@ -587,6 +609,7 @@ mod tests {
             "references/missing.md` does not resolve",
             "absolute path",
             "warning: SKILL.md has",
+            "warning: link `references/deep/x.md` is nested 2 levels deep",
         ] {
             assert!(all.contains(needle), "missing {needle:?} in\n{all}");
         }
