@@ -210,7 +210,7 @@ re!(
 );
 re!(
     JUST_RECIPE,
-    r"(?m)^@?([A-Za-z_][A-Za-z0-9_-]*)(?:[ \t]+[^:=\n]*)?[ \t]*:(?:[^=]|$)"
+    r"(?m)^@?([A-Za-z_][A-Za-z0-9_-]*)(?:[ \t]+[^:\n]*)?[ \t]*:(?:[^=]|$)"
 );
 re!(NAME_KEYWORD, r"(?i)test|chaos|bench");
 re!(
@@ -668,18 +668,18 @@ pub fn section3_rows(inv: &Inventory) -> Vec<Section3Row> {
             .push(it);
     }
     let mut rows = Vec::new();
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|((sub, path, _), its)| {
+        (*sub, *path, its.iter().map(|i| i.line).min().unwrap_or(1))
+    });
     for ((sub, path, kind), its) in groups {
         let first = its.iter().map(|i| i.line).min().unwrap_or(1);
-        let loc = super::code_span(&format!("{path}:{first}"));
+        let loc = super::code_span(&plain(&format!("{path}:{first}")));
         let named: Vec<String> = its
             .iter()
             .filter(|i| !i.name.is_empty())
             .map(|i| {
-                let mut t = format!(
-                    "{} (line {}",
-                    super::code_span(&super::cell(&i.name)),
-                    i.line
-                );
+                let mut t = format!("{} (line {}", super::code_span(&plain(&i.name)), i.line);
                 if i.ignored {
                     t.push_str(", ignored: not run by default");
                 }
@@ -689,21 +689,31 @@ pub fn section3_rows(inv: &Inventory) -> Vec<Section3Row> {
             .collect();
         let mut test = format!("{loc} {}", describe(kind, its.len()));
         if kind == "fault-injection" {
-            test = format!("{loc} fault injection: {}", super::cell(&its[0].name));
+            test = format!("{loc} fault injection: {}", plain(&its[0].name));
         } else if kind == "ci-workflow" {
             if let Some(d) = &its[0].detail {
-                test = format!("{loc} CI workflow {}", super::cell(d));
+                test = format!("{loc} CI workflow {}", plain(d));
             }
         } else if !named.is_empty() {
             test.push_str(": ");
             test.push_str(&named.join(", "));
         }
+        // one escaping pass: GFM tables need `\|` even inside code spans
         rows.push(Section3Row {
             test: test.replace('|', "\\|"),
-            subsystem: super::cell(sub),
+            subsystem: plain(sub).replace('|', "\\|"),
         });
     }
     rows
+}
+
+/// Text for a table cell before pipe escaping: whitespace folded, backticks made quotes (the
+/// cell's code spans are ours).
+fn plain(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "'")
 }
 
 /// The inventory as the §3 table, ready to paste into a plan.

@@ -85,6 +85,8 @@ pub fn default_path(root: &Path, slug: &str) -> PathBuf {
 #[derive(Serialize)]
 struct FileRow {
     path: String,
+    /// The path as a code span (longer fences when the name holds backticks).
+    code: String,
     kind: String,
 }
 
@@ -205,6 +207,7 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
                         .filter(|f| f.path != plan_rel)
                         .map(|f| FileRow {
                             path: f.path.clone(),
+                            code: super::code_span(&f.path),
                             kind: f.kind.to_string(),
                         })
                         .collect();
