@@ -15,6 +15,9 @@
 //! | `make-target`, `just-recipe` | targets whose name has `test`, `chaos` or `bench` | `Makefile`, `*.mk`, `justfile` |
 //! | `fault-injection` | scripts using `kill -9`/`-STOP`, `iptables`, `tc qdisc`, `netem`, `toxiproxy`, `pumba` | scripts, Makefiles, YAML, test files |
 //!
+//! A Rust test written inside a `macro_rules!` body (`#[test] fn $name()`) is listed once,
+//! under its metavariable name (`$name`), since each invocation makes one test.
+//!
 //! The line of a test is the line of its name (`fn x`, `func TestX`, `def test_x`, the
 //! `it("…"` call); for files (compose, CI, shell tests) it is 1; for fault injection, the
 //! first line that uses a mechanism.
@@ -192,6 +195,10 @@ re!(
     r#"^(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?(?:extern\s+"[^"]*"\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)"#
 );
 re!(
+    RUST_MACRO_FN,
+    r"^(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\$[A-Za-z_][A-Za-z0-9_]*)"
+);
+re!(
     GO_TEST,
     r"(?m)^func[ \t]+((Test|Benchmark|Fuzz)(?:[^a-z\W]\w*)?)[ \t]*\([ \t]*\w+[ \t]+\*testing\.([TBF])[ \t]*\)"
 );
@@ -307,6 +314,15 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
                     line: i + 1,
                     ignored,
                     detail: Some(a),
+                });
+            } else if let Some(c) = RUST_MACRO_FN.captures(t) {
+                // `#[test] fn $name()` in a macro_rules! body: one test per invocation
+                out.push(Found {
+                    kind: "rust-test",
+                    name: s(&c[1]),
+                    line: i + 1,
+                    ignored,
+                    detail: Some(format!("{a} in a macro: one test per invocation")),
                 });
             }
         }
@@ -761,7 +777,7 @@ mod tests {
 
     #[test]
     fn rust_attributes_in_any_order_and_multiline() {
-        let src = "#[test]\nfn a() {}\n\n#[ignore]\n#[test]\nfn b() {}\n#[tokio::test(\n  flavor = \"multi_thread\"\n)]\n#[ignore = \"slow\"]\nasync fn c() {}\n#[test_case(1)]\nfn d() {}\n";
+        let src = "#[test]\nfn a() {}\n\n#[ignore]\n#[test]\nfn b() {}\n#[tokio::test(\n  flavor = \"multi_thread\"\n)]\n#[ignore = \"slow\"]\nasync fn c() {}\n#[test_case(1)]\nfn d() {}\nmacro_rules! t { ($name:ident) => {\n    #[test]\n    fn $name() {}\n} }\n";
         let f = found(Class::Rust, src);
         assert_eq!(
             f,
@@ -769,6 +785,7 @@ mod tests {
                 ("rust-test".into(), "a".into(), 2, false),
                 ("rust-test".into(), "b".into(), 6, true),
                 ("rust-test".into(), "c".into(), 11, true),
+                ("rust-test".into(), "$name".into(), 16, false),
             ]
         );
     }
