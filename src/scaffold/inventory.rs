@@ -18,6 +18,9 @@
 //! A Rust test written inside a `macro_rules!` body (`#[test] fn $name()`) is listed once,
 //! under its metavariable name (`$name`), since each invocation makes one test.
 //!
+//! Fault-injection mechanisms on comment lines are not counted (a script that *mentions*
+//! `iptables` in a comment is not a harness); mentions in string literals still are.
+//!
 //! The line of a test is the line of its name (`fn x`, `func TestX`, `def test_x`, the
 //! `it("…"` call); for files (compose, CI, shell tests) it is 1; for fault injection, the
 //! first line that uses a mechanism.
@@ -353,6 +356,20 @@ fn decorated_skip(buf: &[u8], start: usize) -> bool {
     false
 }
 
+/// Whether the line holding `off` is a comment line (`//`, `#` not followed by `[` or `!`,
+/// `*` inside a block comment, `--`): a mechanism named in prose is not a harness.
+fn in_comment(buf: &[u8], off: usize) -> bool {
+    let start = buf[..off]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let line = trim_start(&buf[start..off]);
+    line.starts_with(b"//")
+        || line.starts_with(b"--")
+        || line.starts_with(b"* ")
+        || (line.starts_with(b"#") && !line.starts_with(b"#[") && !line.starts_with(b"#!"))
+}
+
 struct Found {
     kind: &'static str,
     name: String,
@@ -518,6 +535,9 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
         let mut first = None;
         let mut mechs: Vec<String> = Vec::new();
         for m in FAULT.find_iter(buf) {
+            if in_comment(buf, m.start()) {
+                continue;
+            }
             first.get_or_insert(m.start());
             let t = s(m.as_bytes());
             let t = t.split_whitespace().collect::<Vec<_>>().join(" ");

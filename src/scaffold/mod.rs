@@ -87,16 +87,6 @@ impl From<Error> for crate::cli::CliError {
     }
 }
 
-/// Escape text for a Markdown table cell: pipes escaped, line breaks folded, backticks
-/// turned into quotes (cells hold code spans we build ourselves).
-pub fn cell(text: &str) -> String {
-    text.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace('|', "\\|")
-        .replace('`', "'")
-}
-
 /// A path as a Markdown code span, with a fence long enough for backticks in the name.
 pub fn code_span(text: &str) -> String {
     let mut longest = 0;
