@@ -228,6 +228,10 @@ fn assert_common_structure(p: &Plan, slug: &str) {
     assert_eq!(s1.model.as_ref().expect("§7.M block").fields.len(), 6);
     assert_eq!(s1.surface.as_ref().expect("§7.M.S block").fields.len(), 8);
     assert!(s1.model_na.is_none() && s1.surface_na.is_none());
+    assert!(
+        s1.declared_arms().is_empty(),
+        "no arm IDs before anyone picks them"
+    );
     assert!(p.literals.iter().all(|l| !l.malformed), "{:?}", p.literals);
     for n in ["7d", "8", "9", "0", "2"] {
         assert!(p.section(n).unwrap().has_content, "§{n} is empty");
