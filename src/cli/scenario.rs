@@ -87,6 +87,15 @@ fn add(a: AddArgs) -> CmdResult {
         .and_then(|r| git::root(&r));
     let shown = display_relative(&a.plan, root.as_deref());
     let added = scenario::add(&templates, &src, &shown, &a.falsifies, &a.name, language)?;
+    // Someone (an editor, another agent) may have saved the plan meanwhile: replacing it
+    // would silently drop their edit, so check right before the atomic rename.
+    if std::fs::read(&a.plan).ok().as_deref() != Some(src.as_bytes()) {
+        return Err(CliError::at(
+            &path_s,
+            None,
+            "the plan changed on disk while the scenario was being added; nothing was written, run the command again",
+        ));
+    }
     fsx::write(&a.plan, added.text.as_bytes(), fsx::Overwrite::Allow)?;
     eprintln!(
         "added scenario {} to {}:{} (fill its placeholders, then run `dstplan lint`)",

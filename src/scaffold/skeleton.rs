@@ -223,6 +223,20 @@ mod tests {
     }
 
     #[test]
+    fn writing_out_refuses_to_replace_an_existing_test() {
+        let t = Templates::builtin();
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("tests/dst/acked.py");
+        write_skeleton_file(&t, &target, Language::Python, &ctx(), b"v1").unwrap();
+        let first = std::fs::read_to_string(&target).unwrap();
+        assert!(first.contains(&format!("plan sha256: {}", plan_sha256(b"v1"))));
+        assert!(first.contains("def test_acked_writes_survive():"));
+        let err = write_skeleton_file(&t, &target, Language::Python, &ctx(), b"v2").unwrap_err();
+        assert!(err.message.contains("already exists"), "{err}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), first);
+    }
+
+    #[test]
     fn the_sha_appears_only_when_written_out() {
         let t = Templates::builtin();
         let s = skeleton_file(&t, Language::Go, &ctx(), b"plan").unwrap();
