@@ -16,6 +16,12 @@ pub enum ModeArg {
 
 /// Arguments of `dstplan new`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The plan is dated today in UTC. A change-scoped plan lists every file that \
+differs between the base and the working tree: committed, staged, unstaged and untracked \
+changes (files .gitignore excludes are left out). An existing plan is never replaced without \
+--force. Open decisions are {{TODO: …}} placeholders; fill them, then run `dstplan lint`."
+)]
 pub struct Args {
     /// Plan slug: lowercase letters, digits and `-` (the file is `<slug>.md`)
     slug: String,
@@ -40,6 +46,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> CmdResult {
+    if args.base.is_some() && matches!(args.mode, ModeArg::ProjectWide) {
+        eprintln!("note: --base is ignored for a project-wide plan (it has no change under test)");
+    }
     let cwd = std::env::current_dir()
         .map_err(|e| CliError::new(format!("cannot read the current directory: {e}")))?;
     let created = create(&NewOptions {
@@ -56,14 +65,16 @@ pub fn run(args: Args) -> CmdResult {
         cwd,
         date: None,
     })?;
-    let what = match args.mode {
-        ModeArg::ChangeScoped => "changed files listed",
-        ModeArg::ProjectWide => "existing tests and harnesses in §3",
+    let n = created.entries;
+    let what = match (args.mode, n) {
+        (ModeArg::ChangeScoped, 1) => "1 changed file listed".to_string(),
+        (ModeArg::ChangeScoped, _) => format!("{n} changed files listed"),
+        (ModeArg::ProjectWide, 1) => "1 §3 row from the test inventory".to_string(),
+        (ModeArg::ProjectWide, _) => format!("{n} §3 rows from the test inventory"),
     };
     eprintln!(
-        "created {} ({} {what}; {} placeholders to fill, then run `dstplan lint`)",
+        "created {} ({what}; {} placeholders to fill, then run `dstplan lint`)",
         created.path.display(),
-        created.entries,
         created.placeholders
     );
     super::print_out(&format!("{}\n", created.path.display()));
