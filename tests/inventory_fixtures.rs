@@ -4,9 +4,8 @@
 use std::path::Path;
 use std::process::Command;
 
-/// A copy of the fixture in a fresh git repository, so `.gitignore` applies the way it does
-/// in a real checkout (the `ignore` crate honours `.gitignore` only inside a repository), and
-/// whatever surrounds this crate's own checkout plays no part.
+/// A copy of the fixture in a fresh git repository, as in a real checkout; whatever surrounds
+/// this crate's own checkout plays no part.
 fn fixture(name: &str) -> tempfile::TempDir {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/repos")
@@ -236,6 +235,16 @@ fn gitignored_and_irrelevant_files_are_not_listed() {
     }
     assert!(v["files_seen"].as_u64().unwrap() >= 18);
     assert!(v["files_read"].as_u64().unwrap() < v["files_seen"].as_u64().unwrap());
+}
+
+#[test]
+fn gitignore_applies_outside_a_git_checkout_too() {
+    let fx = fixture("polyglot");
+    std::fs::remove_dir_all(fx.path().join(".git")).unwrap();
+    let v = inventory_json(fx.path());
+    let paths: Vec<String> = rows(&v).into_iter().map(|r| r.2).collect();
+    assert!(!paths.iter().any(|p| p.starts_with("build/")), "{paths:?}");
+    assert!(paths.iter().any(|p| p == "src/raft/mod.rs"));
 }
 
 #[test]

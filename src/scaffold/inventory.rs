@@ -26,7 +26,9 @@
 //! first line that uses a mechanism.
 //!
 //! **Speed.** The walk uses the `ignore` crate in parallel (it honours `.gitignore`, `.ignore`
-//! and git's excludes; hidden files are walked so `.github/` is seen, `.git/` is skipped).
+//! and git's excludes — `.gitignore` even outside a git checkout, e.g. in an unpacked source
+//! tarball, since what a project ignores is rarely where its tests live; hidden files are
+//! walked so `.github/` is seen; `.git/`, `.hg/`, `.svn/` and `node_modules/` are skipped).
 //! Only files whose name can matter are opened; each is checked with one literal search
 //! (`regex` compiles literal alternations to a SIMD substring search) before any line is
 //! looked at, so a tree of mostly non-test sources costs little more than the walk.
@@ -574,6 +576,7 @@ pub fn scan(root: &Path, threads: usize) -> Result<Inventory, Error> {
         .hidden(false)
         .parents(true)
         .git_ignore(true)
+        .require_git(false)
         .git_exclude(true)
         .git_global(true)
         .ignore(true)
