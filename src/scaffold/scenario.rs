@@ -138,13 +138,17 @@ pub fn render_scenario(templates: &Templates, spec: &ScenarioSpec) -> Result<Str
     {
         checker_hint = format!("{checker_hint}; fairness-formula fits a fairness claim");
     }
-    let unknown = d.unknown.join(", ");
-    let model_note = if !d.unknown.is_empty() {
-        format!("{unknown} has no known category in §1b yet: if no falsified claim turns out to be safety, durability, idempotency, isolation, ordering or membership and the scenario has no arms, replace this block with the line §7.M: not applicable (no gated claim category falsified)")
-    } else if gated.is_empty() {
-        "no falsified claim is gated, but a boundary or fairness scenario has arms, and arms need this block; if the scenario ends up with no arms, replace it with the line §7.M: not applicable (no gated claim category falsified)".to_string()
-    } else {
+    let unknown = format!(
+        "{} {}",
+        d.unknown.join(", "),
+        if d.unknown.len() == 1 { "has" } else { "have" }
+    );
+    let model_note = if !gated.is_empty() {
         String::new()
+    } else if !d.unknown.is_empty() {
+        format!("{unknown} no known category in §1b yet: if no falsified claim turns out to be safety, durability, idempotency, isolation, ordering or membership and the scenario has no arms, replace this block with the line §7.M: not applicable (no gated claim category falsified)")
+    } else {
+        "no falsified claim is gated, but a boundary or fairness scenario has arms, and arms need this block; if the scenario ends up with no arms, replace it with the line §7.M: not applicable (no gated claim category falsified)".to_string()
     };
     let surface_note = if d.surface_block
         && !spec
@@ -152,7 +156,7 @@ pub fn render_scenario(templates: &Templates, spec: &ScenarioSpec) -> Result<Str
             .iter()
             .any(|(_, c)| c.is_some_and(vocab::is_surface_gated))
     {
-        format!("{unknown} has no known category in §1b yet: if no falsified claim turns out to be boundary or fairness, replace this block with the line §7.M.S: not applicable (no boundary or fairness claim falsified)")
+        format!("{unknown} no known category in §1b yet: if no falsified claim turns out to be boundary or fairness, replace this block with the line §7.M.S: not applicable (no boundary or fairness claim falsified)")
     } else {
         String::new()
     };
@@ -378,4 +382,60 @@ pub fn add(
         start
     });
     Ok(Added { text, id, line })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stub(claims: &[(&str, Option<&'static str>)]) -> String {
+        render_scenario(
+            &Templates::builtin(),
+            &ScenarioSpec {
+                id: "S2".into(),
+                name: "x_holds".into(),
+                claims: claims.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
+                closes: None,
+                closes_hint: vec![],
+                language: Language::Rust,
+                plan_path: "p.md".into(),
+            },
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_known_gated_claim_leaves_no_doubt_about_7m() {
+        let s = stub(&[("C1", Some("durability")), ("C2", None)]);
+        assert!(s.contains("#### §7.M — Model"));
+        assert!(!s.contains("replace this block with the line §7.M:"), "{s}");
+        // C2 could still be boundary: the §7.M.S block stays, with the note naming C2
+        assert!(s.contains("{{TODO: C2 has no known category in §1b yet: if no falsified claim turns out to be boundary"));
+    }
+
+    #[test]
+    fn unknown_claims_get_both_blocks_with_notes() {
+        let s = stub(&[("C1", None), ("C3", None)]);
+        assert!(s.contains("{{TODO: C1, C3 have no known category in §1b yet: if no falsified claim turns out to be safety"));
+        assert!(s.contains("#### §7.M.S — Surface decomposition"));
+    }
+
+    #[test]
+    fn a_boundary_claim_explains_why_7m_is_there() {
+        let s = stub(&[("C3", Some("boundary"))]);
+        assert!(s.contains("arms need this block"));
+        assert!(!s.contains("§7.M.S: not applicable"));
+    }
+
+    #[test]
+    fn names_and_claim_lists() {
+        assert!(valid_name("acked_writes_2"));
+        for bad in ["", "2fast", "Upper", "with-dash", "sp ace", "_lead"] {
+            assert!(!valid_name(bad), "{bad}");
+        }
+        assert_eq!(parse_claim_list("C1,C3").unwrap(), ["C1", "C3"]);
+        assert_eq!(parse_claim_list("C1-C3, C2").unwrap(), ["C1", "C2", "C3"]);
+        assert!(parse_claim_list(" , ").is_err());
+        assert!(parse_claim_list("C1,X").is_err());
+    }
 }
