@@ -563,6 +563,15 @@ fn templates_dir_overrides_file_by_file() {
     assert!(src.contains("// house style for S1 from testing-plans/x.md"));
     // the other templates are the built-in ones
     assert_eq!(p.sections.len(), 14);
+    // a misspelt override is reported, not silently ignored
+    std::fs::write(tpl.path().join("scenario.md.jinja"), "x").unwrap();
+    let out = dstplan(d, &["new", "w", "--templates", tpl_s]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("scenario.md.jinja matches no built-in template"),
+        "{err}"
+    );
     // a broken override is exit 2 naming the file and line, and nothing is written
     std::fs::write(tpl.path().join("scenario.md.j2"), "ok\n{{ oops(\n").unwrap();
     let out = dstplan(d, &["new", "y", "--templates", tpl_s]);

@@ -65,6 +65,7 @@ pub fn run(args: Args) -> CmdResult {
         cwd,
         date: None,
     })?;
+    super::scenario::note_unused(&created.unused_templates);
     let n = created.entries;
     let what = match (args.mode, n) {
         (ModeArg::ChangeScoped, 1) => "1 changed file listed".to_string(),

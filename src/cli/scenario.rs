@@ -73,6 +73,7 @@ fn add(a: AddArgs) -> CmdResult {
         )
     })?;
     let templates = Templates::load(a.templates.as_deref())?;
+    note_unused(templates.unused());
     let root = a
         .plan
         .parent()
@@ -103,4 +104,17 @@ fn add(a: AddArgs) -> CmdResult {
     );
     super::print_out(&format!("{}\n", added.id));
     Ok(exit::OK)
+}
+
+/// Tell the user about `--templates` files that replace nothing (a misspelt name).
+pub(super) fn note_unused(files: &[String]) {
+    if !files.is_empty() {
+        eprintln!(
+            "note: --templates: {} {} no built-in template and {} not used (names: {})",
+            files.join(", "),
+            if files.len() == 1 { "matches" } else { "match" },
+            if files.len() == 1 { "is" } else { "are" },
+            crate::scaffold::templates::names().join(", ")
+        );
+    }
 }

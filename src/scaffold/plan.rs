@@ -59,6 +59,8 @@ pub struct Created {
     pub entries: usize,
     /// Placeholders left to fill.
     pub placeholders: usize,
+    /// Files of the `--templates` directory that match no template name (not used).
+    pub unused_templates: Vec<String>,
 }
 
 /// Whether `slug` is valid: lowercase letters, digits and `-`, not starting or ending with `-`.
@@ -254,5 +256,6 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
         path,
         entries,
         placeholders: text.matches("{{TODO").count(),
+        unused_templates: templates.unused().to_vec(),
     })
 }

@@ -68,6 +68,7 @@ pub fn todo(text: &str) -> String {
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    unused: Vec<String>,
 }
 
 impl Templates {
@@ -108,7 +109,14 @@ impl Templates {
             };
             result.map_err(|e| template_error(&e, over.as_deref(), name))?;
         }
-        Ok(Templates { env })
+        let unused = dir.map(unused_files).unwrap_or_default();
+        Ok(Templates { env, unused })
+    }
+
+    /// Files in the override directory that match no built-in template's name (most likely
+    /// a typo: they are not used).
+    pub fn unused(&self) -> &[String] {
+        &self.unused
     }
 
     /// Render the template `name` with `ctx`.
@@ -119,6 +127,23 @@ impl Templates {
             .map_err(|e| template_error(&e, None, name))?;
         t.render(ctx).map_err(|e| template_error(&e, None, name))
     }
+}
+
+fn unused_files(dir: &Path) -> Vec<String> {
+    let known = names();
+    let mut out: Vec<String> = walkdir::WalkDir::new(dir)
+        .max_depth(2)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e.path().strip_prefix(dir).ok()?;
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            (!known.contains(&rel.as_str()) && !rel.starts_with('.')).then_some(rel)
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Names of all built-in templates.
@@ -146,6 +171,16 @@ mod tests {
     #[test]
     fn todo_renders_the_placeholder_form() {
         assert_eq!(todo(" pick a model "), "{{TODO: pick a model}}");
+    }
+
+    #[test]
+    fn unknown_override_files_are_reported() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("skeletons")).unwrap();
+        std::fs::write(d.path().join("scenario.md.j2"), "### Scenario {{ id }}\n").unwrap();
+        std::fs::write(d.path().join("skeletons/rust.jinja"), "x").unwrap();
+        let t = Templates::load(Some(d.path())).unwrap();
+        assert_eq!(t.unused(), ["skeletons/rust.jinja"]);
     }
 
     #[test]
