@@ -1,15 +1,55 @@
-//! `dstplan inventory`.
+//! `dstplan inventory`: list a SUT's existing tests and harnesses (the work is in
+//! [`crate::scaffold::inventory`], whose module doc holds the JSON schema).
 
-use super::CmdResult;
+use std::path::PathBuf;
+
+use super::{print_out, CliError, CmdResult};
+use crate::exit;
+use crate::scaffold::inventory;
+
+/// Output format of `dstplan inventory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Markdown,
+    Json,
+}
 
 /// Arguments of `dstplan inventory`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments (not implemented yet).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// Repository of the SUT (default: the current directory)
+    #[arg(value_name = "REPO")]
+    repo: Option<PathBuf>,
+    /// Output format: the §3 table (markdown) or one JSON object
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: Format,
+    /// Walker threads (default: the machine's parallelism, at most 8)
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    super::not_yet("inventory")
+pub fn run(args: Args) -> CmdResult {
+    let machine = args.format == Format::Json;
+    let root = args.repo.unwrap_or_else(|| PathBuf::from("."));
+    let threads = args.threads.unwrap_or_else(inventory::default_threads);
+    let inv = inventory::scan(&root, threads).map_err(|e| CliError::from(e).machine(machine))?;
+    let out = match args.format {
+        Format::Markdown => inventory::render_markdown(&inv),
+        Format::Json => inventory::render_json(&inv),
+    };
+    print_out(&out);
+    let secs = inv.elapsed.as_secs_f64();
+    eprintln!(
+        "inventory: {} items; {} files seen, {} read, in {:.0} ms ({:.0} files/s)",
+        inv.items.len(),
+        inv.files_seen,
+        inv.files_read,
+        secs * 1000.0,
+        if secs > 0.0 {
+            inv.files_seen as f64 / secs
+        } else {
+            0.0
+        }
+    );
+    Ok(exit::OK)
 }

@@ -1,0 +1,849 @@
+//! `dstplan inventory`: the SUT's existing tests and harnesses, for §3 of a plan.
+//!
+//! A plan's §3 says what the SUT already tests, so the plan spends its effort on the gaps.
+//! This module walks a repository and lists:
+//!
+//! | kind | what | where |
+//! |---|---|---|
+//! | `rust-test` | `#[test]`, `#[tokio::test]`, any `#[path::test]`; `ignored` for `#[ignore]` | `*.rs` |
+//! | `go-test`, `go-benchmark`, `go-fuzz` | `func TestX(t *testing.T)`, `BenchmarkX`, `FuzzX` | `*_test.go` |
+//! | `python-test`, `python-test-class` | `def test_…`, `class Test…` (pytest); `ignored` under `@pytest.mark.skip…`/`@unittest.skip…` | `test_*.py`, `*_test.py` |
+//! | `js-test`, `js-suite` | `it(`/`test(`, `describe(`; `ignored` for `x…`, `.skip`, `.todo` | `*.test.*`, `*.spec.*`, `__tests__/` |
+//! | `shell-test`, `bats-test` | shell test scripts; each bats `@test` | `*test*.sh`, `*.bats` |
+//! | `compose` | docker-compose files | `docker-compose*.yml`, `compose*.yaml` … |
+//! | `ci-workflow` | CI definitions | `.github/workflows/*.yml`, `.gitlab-ci.yml`, `.circleci/config.yml`, `Jenkinsfile` … |
+//! | `make-target`, `just-recipe` | targets whose name has `test`, `chaos` or `bench` | `Makefile`, `*.mk`, `justfile` |
+//! | `fault-injection` | scripts using `kill -9`/`-STOP`, `iptables`, `tc qdisc`, `netem`, `toxiproxy`, `pumba` | scripts, Makefiles, YAML, test files |
+//!
+//! A Rust test written inside a `macro_rules!` body (`#[test] fn $name()`) is listed once,
+//! under its metavariable name (`$name`), since each invocation makes one test.
+//!
+//! Fault-injection mechanisms on comment lines are not counted (a script that *mentions*
+//! `iptables` in a comment is not a harness); mentions in string literals still are.
+//!
+//! The line of a test is the line of its name (`fn x`, `func TestX`, `def test_x`, the
+//! `it("…"` call); for files (compose, CI, shell tests) it is 1; for fault injection, the
+//! first line that uses a mechanism.
+//!
+//! **Speed.** The walk uses the `ignore` crate in parallel (it honours `.gitignore`, `.ignore`
+//! and git's excludes — `.gitignore` even outside a git checkout, e.g. in an unpacked source
+//! tarball, since what a project ignores is rarely where its tests live; hidden files are
+//! walked so `.github/` is seen; `.git/`, `.hg/`, `.svn/` and `node_modules/` are skipped).
+//! Only files whose name can matter are opened; each is checked with one literal search
+//! (`regex` compiles literal alternations to a SIMD substring search) before any line is
+//! looked at, so a tree of mostly non-test sources costs little more than the walk.
+//!
+//! **JSON schema** (`--format json`), one object:
+//!
+//! ```json
+//! {"version": 1,
+//!  "root": "/abs/path/of/repo",
+//!  "files_seen": 1234, "files_read": 56,
+//!  "items": [{"kind": "rust-test", "name": "elects_a_leader", "path": "src/raft.rs",
+//!             "line": 42, "subsystem": "src", "ignored": false,
+//!             "detail": "#[tokio::test]"}]}
+//! ```
+//!
+//! `path` is relative to `root`, `/`-separated; `line` is 1-based; `subsystem` is the
+//! directory holding the file (`.` for the root); `detail` is the test attribute (Rust), the
+//! mechanisms found (fault injection), the workflow's `name:` (CI), or `null`. Items are
+//! sorted by path, then line. `files_seen` counts files the walk visited, `files_read` those
+//! opened.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{LazyLock, Mutex};
+use std::time::{Duration, Instant};
+
+use ignore::{WalkBuilder, WalkState};
+use regex::bytes::Regex;
+use serde::Serialize;
+
+use super::Error;
+
+/// Files larger than this are skipped (generated code, data).
+const MAX_FILE: u64 = 4 * 1024 * 1024;
+
+/// One test or harness.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Item {
+    pub kind: &'static str,
+    pub name: String,
+    pub path: String,
+    pub line: usize,
+    pub subsystem: String,
+    pub ignored: bool,
+    pub detail: Option<String>,
+}
+
+/// The result of a walk.
+#[derive(Debug, Clone)]
+pub struct Inventory {
+    pub root: PathBuf,
+    pub items: Vec<Item>,
+    pub files_seen: usize,
+    pub files_read: usize,
+    pub elapsed: Duration,
+}
+
+/// Worker threads for the walk: the machine's parallelism, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .clamp(1, 8)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Rust,
+    Go,
+    Python,
+    Js,
+    ShellTest,
+    Bats,
+    Compose,
+    Ci,
+    Make,
+    Just,
+    /// Only checked for fault injection.
+    Script,
+}
+
+fn ext(name: &str) -> &str {
+    name.rsplit_once('.').map_or("", |(_, e)| e)
+}
+
+fn is_yaml(name: &str) -> bool {
+    matches!(ext(name), "yml" | "yaml")
+}
+
+fn classify(rel: &str, name: &str) -> Option<Class> {
+    let e = ext(name);
+    if e == "rs" {
+        return Some(Class::Rust);
+    }
+    if name.ends_with("_test.go") {
+        return Some(Class::Go);
+    }
+    if e == "py" {
+        return Some(if name.starts_with("test_") || name.ends_with("_test.py") {
+            Class::Python
+        } else {
+            Class::Script
+        });
+    }
+    if matches!(
+        e,
+        "js" | "jsx" | "ts" | "tsx" | "mjs" | "cjs" | "mts" | "cts"
+    ) {
+        if name.contains(".test.") || name.contains(".spec.") || rel.contains("__tests__/") {
+            return Some(Class::Js);
+        }
+        return None;
+    }
+    if e == "bats" {
+        return Some(Class::Bats);
+    }
+    if matches!(e, "sh" | "bash") {
+        return Some(if name.to_ascii_lowercase().contains("test") {
+            Class::ShellTest
+        } else {
+            Class::Script
+        });
+    }
+    if matches!(name, "Makefile" | "makefile" | "GNUmakefile") || e == "mk" {
+        return Some(Class::Make);
+    }
+    if matches!(name, "justfile" | "Justfile" | ".justfile") {
+        return Some(Class::Just);
+    }
+    if (rel.starts_with(".github/workflows/") && is_yaml(name))
+        || (rel.starts_with(".buildkite/") && is_yaml(name))
+        || rel == ".circleci/config.yml"
+        || matches!(
+            name,
+            ".gitlab-ci.yml"
+                | "Jenkinsfile"
+                | "azure-pipelines.yml"
+                | ".travis.yml"
+                | "bitbucket-pipelines.yml"
+                | ".drone.yml"
+        )
+    {
+        return Some(Class::Ci);
+    }
+    if is_yaml(name)
+        && (name.starts_with("docker-compose")
+            || name.starts_with("compose.")
+            || name == "compose.yml")
+    {
+        return Some(Class::Compose);
+    }
+    if is_yaml(name) || name == "Dockerfile" || matches!(e, "zsh" | "rb" | "pl") {
+        return Some(Class::Script);
+    }
+    None
+}
+
+macro_rules! re {
+    ($name:ident, $re:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($re).expect("regex"));
+    };
+}
+
+re!(RUST_PRE, r"#\[test\]|::test\b|#\[test\(");
+re!(RUST_TEST_ATTR, r"^(?:[A-Za-z_][A-Za-z0-9_]*::)*test\b");
+re!(
+    RUST_FN,
+    r#"^(?:pub(?:\([^)]*\))?\s+)?(?:const\s+)?(?:async\s+)?(?:unsafe\s+)?(?:extern\s+"[^"]*"\s+)?fn\s+([A-Za-z_][A-Za-z0-9_]*)"#
+);
+re!(
+    RUST_MACRO_FN,
+    r"^(?:pub(?:\([^)]*\))?\s+)?(?:async\s+)?fn\s+(\$[A-Za-z_][A-Za-z0-9_]*)"
+);
+re!(
+    GO_TEST,
+    r"(?m)^func[ \t]+((Test|Benchmark|Fuzz)(?:[^a-z\W]\w*)?)[ \t]*\([ \t]*\w+[ \t]+\*testing\.([TBF])[ \t]*\)"
+);
+re!(
+    PY_TEST,
+    r"(?m)^[ \t]*(?:(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\(|class[ \t]+(Test\w*)[ \t]*[:(])"
+);
+re!(
+    JS_TEST,
+    r#"(?m)^[ \t]*(x|f)?(it|test|describe)(?:\.(\w+))?[ \t]*\((?:[ \t]*(['"`])([^'"`\n]*)['"`])?"#
+);
+re!(BATS_TEST, r#"(?m)^[ \t]*@test[ \t]+(['"])(.*?)['"]"#);
+re!(
+    MAKE_TARGET,
+    r"(?m)^([A-Za-z0-9_.%/\-][A-Za-z0-9_.%/ \t\-]*?)[ \t]*::?(?:[^=]|$)"
+);
+re!(
+    JUST_RECIPE,
+    r"(?m)^@?([A-Za-z_][A-Za-z0-9_-]*)(?:[ \t]+[^:\n]*)?[ \t]*:(?:[^=]|$)"
+);
+re!(NAME_KEYWORD, r"(?i)test|chaos|bench");
+re!(
+    FAULT,
+    r"\b(?:pkill|killall|kill)[ \t]+(?:-s[ \t]+|-)(?:9|KILL|SIGKILL|STOP|SIGSTOP)\b|\biptables\b|\btc[ \t]+qdisc\b|\bnetem\b|[Tt]oxiproxy|\bpumba\b"
+);
+re!(CI_NAME, r"(?m)^name:[ \t]*(.+?)[ \t]*$");
+
+/// Line numbers for byte offsets, computed incrementally (offsets must not decrease).
+struct Lines<'a> {
+    buf: &'a [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(buf: &'a [u8]) -> Self {
+        Lines {
+            buf,
+            pos: 0,
+            line: 1,
+        }
+    }
+    fn at(&mut self, off: usize) -> usize {
+        if off < self.pos {
+            self.pos = 0;
+            self.line = 1;
+        }
+        self.line += self.buf[self.pos..off]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        self.pos = off;
+        self.line
+    }
+}
+
+fn s(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).trim().to_string()
+}
+
+fn trim_start(b: &[u8]) -> &[u8] {
+    let i = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    &b[i..]
+}
+
+/// Rust: attributes collected above each `fn`; a test attribute makes it a test.
+fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
+    let mut test_attr: Option<String> = None;
+    let mut ignored = false;
+    let mut attr = Vec::new();
+    let mut depth: i32 = 0;
+    for (i, raw) in buf.split(|&b| b == b'\n').enumerate() {
+        let t = trim_start(raw);
+        if depth > 0 || t.starts_with(b"#[") {
+            if depth == 0 {
+                attr.clear();
+            }
+            attr.extend_from_slice(t);
+            for &c in t {
+                match c {
+                    b'[' => depth += 1,
+                    b']' => depth -= 1,
+                    _ => {}
+                }
+            }
+            if depth <= 0 {
+                depth = 0;
+                let inner = attr.get(2..).unwrap_or(&[]);
+                if RUST_TEST_ATTR.is_match(inner) {
+                    let a = s(&attr);
+                    test_attr = Some(a);
+                } else if inner.starts_with(b"ignore")
+                    && inner
+                        .get(6)
+                        .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'_')
+                {
+                    ignored = true;
+                }
+            }
+            continue;
+        }
+        if t.is_empty() || t.starts_with(b"//") {
+            continue;
+        }
+        if let Some(a) = test_attr.take() {
+            if let Some(c) = RUST_FN.captures(t) {
+                out.push(Found {
+                    kind: "rust-test",
+                    name: s(&c[1]),
+                    line: i + 1,
+                    ignored,
+                    detail: Some(a),
+                });
+            } else if let Some(c) = RUST_MACRO_FN.captures(t) {
+                // `#[test] fn $name()` in a macro_rules! body: one test per invocation
+                out.push(Found {
+                    kind: "rust-test",
+                    name: s(&c[1]),
+                    line: i + 1,
+                    ignored,
+                    detail: Some(format!("{a} in a macro: one test per invocation")),
+                });
+            }
+        }
+        ignored = false;
+    }
+}
+
+fn decorated_skip(buf: &[u8], start: usize) -> bool {
+    // walk back over the decorator lines right above the match
+    let mut end = buf[..start].iter().rposition(|&b| b == b'\n');
+    while let Some(e) = end {
+        let s0 = buf[..e]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
+        let line = trim_start(&buf[s0..e]);
+        if !line.starts_with(b"@") {
+            return false;
+        }
+        if line.starts_with(b"@pytest.mark.skip")
+            || line.starts_with(b"@unittest.skip")
+            || line.starts_with(b"@pytest.mark.xfail")
+        {
+            return true;
+        }
+        end = if s0 == 0 { None } else { Some(s0 - 1) };
+    }
+    false
+}
+
+/// Whether the line holding `off` is a comment line (`//`, `#` not followed by `[` or `!`,
+/// `*` inside a block comment, `--`): a mechanism named in prose is not a harness.
+fn in_comment(buf: &[u8], off: usize) -> bool {
+    let start = buf[..off]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |p| p + 1);
+    let line = trim_start(&buf[start..off]);
+    line.starts_with(b"//")
+        || line.starts_with(b"--")
+        || line.starts_with(b"* ")
+        || (line.starts_with(b"#") && !line.starts_with(b"#[") && !line.starts_with(b"#!"))
+}
+
+struct Found {
+    kind: &'static str,
+    name: String,
+    line: usize,
+    ignored: bool,
+    detail: Option<String>,
+}
+
+fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
+    let mut lines = Lines::new(buf);
+    match class {
+        Class::Rust => {
+            if RUST_PRE.is_match(buf) {
+                scan_rust(buf, out);
+            }
+        }
+        Class::Go => {
+            for c in GO_TEST.captures_iter(buf) {
+                let kind = match &c[3] {
+                    b"T" => "go-test",
+                    b"B" => "go-benchmark",
+                    _ => "go-fuzz",
+                };
+                let expect = match &c[2] {
+                    b"Test" => b"T",
+                    b"Benchmark" => b"B",
+                    _ => b"F",
+                };
+                if &c[3] != expect {
+                    continue;
+                }
+                out.push(Found {
+                    kind,
+                    name: s(&c[1]),
+                    line: lines.at(c.get(1).expect("group").start()),
+                    ignored: false,
+                    detail: None,
+                });
+            }
+        }
+        Class::Python => {
+            for c in PY_TEST.captures_iter(buf) {
+                let (kind, m) = match (c.get(1), c.get(2)) {
+                    (Some(m), _) => ("python-test", m),
+                    (None, Some(m)) => ("python-test-class", m),
+                    _ => continue,
+                };
+                let whole = c.get(0).expect("match");
+                out.push(Found {
+                    kind,
+                    name: s(m.as_bytes()),
+                    line: lines.at(m.start()),
+                    ignored: decorated_skip(buf, whole.start()),
+                    detail: None,
+                });
+            }
+        }
+        Class::Js => {
+            for c in JS_TEST.captures_iter(buf) {
+                let modifier = c.get(3).map(|m| m.as_bytes());
+                if modifier.is_some_and(|m| {
+                    !matches!(
+                        m,
+                        b"only" | b"skip" | b"todo" | b"each" | b"concurrent" | b"failing"
+                    )
+                }) {
+                    continue; // `test.setup(`, `it.foo(`: not a test
+                }
+                let kind = if &c[2] == b"describe" {
+                    "js-suite"
+                } else {
+                    "js-test"
+                };
+                let ignored = c.get(1).is_some_and(|m| m.as_bytes() == b"x")
+                    || modifier.is_some_and(|m| m == b"skip" || m == b"todo");
+                let name = c
+                    .get(5)
+                    .map(|m| s(m.as_bytes()))
+                    .unwrap_or_else(|| "(computed name)".into());
+                let m2 = c.get(2).expect("group");
+                out.push(Found {
+                    kind,
+                    name,
+                    line: lines.at(m2.start()),
+                    ignored,
+                    detail: None,
+                });
+            }
+        }
+        Class::Bats => {
+            for c in BATS_TEST.captures_iter(buf) {
+                out.push(Found {
+                    kind: "bats-test",
+                    name: s(&c[2]),
+                    line: lines.at(c.get(0).expect("m").start()),
+                    ignored: false,
+                    detail: None,
+                });
+            }
+        }
+        Class::ShellTest => out.push(Found {
+            kind: "shell-test",
+            name: String::new(),
+            line: 1,
+            ignored: false,
+            detail: None,
+        }),
+        Class::Compose => out.push(Found {
+            kind: "compose",
+            name: String::new(),
+            line: 1,
+            ignored: false,
+            detail: None,
+        }),
+        Class::Ci => out.push(Found {
+            kind: "ci-workflow",
+            name: String::new(),
+            line: 1,
+            ignored: false,
+            detail: CI_NAME
+                .captures(buf)
+                .map(|c| s(&c[1]).trim_matches(['"', '\'']).to_string()),
+        }),
+        Class::Make | Class::Just => {
+            let (re, kind) = if class == Class::Make {
+                (&*MAKE_TARGET, "make-target")
+            } else {
+                (&*JUST_RECIPE, "just-recipe")
+            };
+            if NAME_KEYWORD.is_match(buf) {
+                for c in re.captures_iter(buf) {
+                    let m = c.get(1).expect("group");
+                    let names = s(m.as_bytes());
+                    let line = lines.at(m.start());
+                    for n in names.split_whitespace() {
+                        if n.starts_with('.')
+                            || (class == Class::Just
+                                && matches!(n, "set" | "alias" | "export" | "import" | "mod"))
+                        {
+                            continue;
+                        }
+                        if NAME_KEYWORD.is_match(n.as_bytes()) {
+                            out.push(Found {
+                                kind,
+                                name: n.to_string(),
+                                line,
+                                ignored: false,
+                                detail: None,
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        Class::Script => {}
+    }
+    // Fault injection: scripts and harness files always; source files only when they hold tests.
+    let check_faults = match class {
+        Class::Rust | Class::Go | Class::Python | Class::Js => !out.is_empty(),
+        _ => true,
+    };
+    if check_faults {
+        let mut first = None;
+        let mut mechs: Vec<String> = Vec::new();
+        for m in FAULT.find_iter(buf) {
+            if in_comment(buf, m.start()) {
+                continue;
+            }
+            first.get_or_insert(m.start());
+            let t = s(m.as_bytes());
+            let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !mechs.contains(&t) {
+                mechs.push(t);
+            }
+        }
+        if let Some(off) = first {
+            out.push(Found {
+                kind: "fault-injection",
+                name: mechs.join(", "),
+                line: Lines::new(buf).at(off),
+                ignored: false,
+                detail: Some(mechs.join(", ")),
+            });
+        }
+    }
+}
+
+/// Walk `root` and list its tests and harnesses.
+pub fn scan(root: &Path, threads: usize) -> Result<Inventory, Error> {
+    if !root.is_dir() {
+        return Err(Error::new(
+            "is not a directory; pass the SUT's repository (e.g. dstplan inventory ../etcd)",
+        )
+        .at(root, None));
+    }
+    let started = Instant::now();
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let seen = AtomicUsize::new(0);
+    let read = AtomicUsize::new(0);
+    let items: Mutex<Vec<Item>> = Mutex::new(Vec::new());
+    let walker = WalkBuilder::new(&root)
+        .hidden(false)
+        .parents(true)
+        .git_ignore(true)
+        .require_git(false)
+        .git_exclude(true)
+        .git_global(true)
+        .ignore(true)
+        .follow_links(false)
+        .threads(threads.max(1))
+        .filter_entry(|e| {
+            !(e.file_type().is_some_and(|t| t.is_dir())
+                && matches!(
+                    e.file_name().to_str(),
+                    Some(".git" | ".hg" | ".svn" | "node_modules")
+                ))
+        })
+        .build_parallel();
+    walker.run(|| {
+        let root = &root;
+        let seen = &seen;
+        let read = &read;
+        let items = &items;
+        Box::new(move |entry| {
+            let Ok(entry) = entry else {
+                return WalkState::Continue;
+            };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return WalkState::Continue;
+            }
+            seen.fetch_add(1, Ordering::Relaxed);
+            let path = entry.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                return WalkState::Continue;
+            };
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let Some(class) = classify(&rel, name) else {
+                return WalkState::Continue;
+            };
+            if entry.metadata().is_ok_and(|m| m.len() > MAX_FILE) {
+                return WalkState::Continue;
+            }
+            let Ok(buf) = std::fs::read(path) else {
+                return WalkState::Continue;
+            };
+            read.fetch_add(1, Ordering::Relaxed);
+            let mut found = Vec::new();
+            scan_file(class, &buf, &mut found);
+            if found.is_empty() {
+                return WalkState::Continue;
+            }
+            let subsystem = match rel.rsplit_once('/') {
+                Some((dir, _)) => dir.to_string(),
+                None => ".".to_string(),
+            };
+            let mut v = items.lock().unwrap_or_else(|p| p.into_inner());
+            for f in found {
+                v.push(Item {
+                    kind: f.kind,
+                    name: f.name,
+                    path: rel.clone(),
+                    line: f.line,
+                    subsystem: subsystem.clone(),
+                    ignored: f.ignored,
+                    detail: f.detail,
+                });
+            }
+            WalkState::Continue
+        })
+    });
+    let mut items = items.into_inner().unwrap_or_else(|p| p.into_inner());
+    items.sort_by(|a, b| {
+        (a.path.as_str(), a.line, a.kind, a.name.as_str()).cmp(&(
+            b.path.as_str(),
+            b.line,
+            b.kind,
+            b.name.as_str(),
+        ))
+    });
+    Ok(Inventory {
+        root,
+        items,
+        files_seen: seen.into_inner(),
+        files_read: read.into_inner(),
+        elapsed: started.elapsed(),
+    })
+}
+
+/// One §3 row: the `Test / harness` and `Subsystem` cells (the other two are placeholders).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Section3Row {
+    pub test: String,
+    pub subsystem: String,
+}
+
+fn describe(kind: &str, n: usize) -> String {
+    let (one, many) = match kind {
+        "rust-test" => ("Rust test", "Rust tests"),
+        "go-test" => ("Go test", "Go tests"),
+        "go-benchmark" => ("Go benchmark", "Go benchmarks"),
+        "go-fuzz" => ("Go fuzz test", "Go fuzz tests"),
+        "python-test" => ("pytest test", "pytest tests"),
+        "python-test-class" => ("pytest class", "pytest classes"),
+        "js-test" => ("JS/TS test", "JS/TS tests"),
+        "js-suite" => ("JS/TS suite", "JS/TS suites"),
+        "bats-test" => ("bats test", "bats tests"),
+        "make-target" => ("Make target", "Make targets"),
+        "just-recipe" => ("just recipe", "just recipes"),
+        "shell-test" => ("shell test script", "shell test scripts"),
+        "compose" => ("docker-compose file", "docker-compose files"),
+        "ci-workflow" => ("CI workflow", "CI workflows"),
+        _ => ("fault-injection script", "fault-injection scripts"),
+    };
+    if n == 1 {
+        one.to_string()
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+/// The §3 rows: one per file and kind, grouped by subsystem (directory), each listing its
+/// tests with their lines.
+pub fn section3_rows(inv: &Inventory) -> Vec<Section3Row> {
+    let mut groups: BTreeMap<(&str, &str, &str), Vec<&Item>> = BTreeMap::new();
+    for it in &inv.items {
+        groups
+            .entry((it.subsystem.as_str(), it.path.as_str(), it.kind))
+            .or_default()
+            .push(it);
+    }
+    let mut rows = Vec::new();
+    let mut groups: Vec<_> = groups.into_iter().collect();
+    groups.sort_by_key(|((sub, path, _), its)| {
+        (*sub, *path, its.iter().map(|i| i.line).min().unwrap_or(1))
+    });
+    for ((sub, path, kind), its) in groups {
+        let first = its.iter().map(|i| i.line).min().unwrap_or(1);
+        let loc = super::code_span(&plain(&format!("{path}:{first}")));
+        let named: Vec<String> = its
+            .iter()
+            .filter(|i| !i.name.is_empty())
+            .map(|i| {
+                let mut t = format!("{} (line {}", super::code_span(&plain(&i.name)), i.line);
+                if i.ignored {
+                    t.push_str(", ignored: not run by default");
+                }
+                t.push(')');
+                t
+            })
+            .collect();
+        let mut test = format!("{loc} {}", describe(kind, its.len()));
+        if kind == "fault-injection" {
+            test = format!("{loc} fault injection: {}", plain(&its[0].name));
+        } else if kind == "ci-workflow" {
+            if let Some(d) = &its[0].detail {
+                test = format!("{loc} CI workflow {}", plain(d));
+            }
+        } else if !named.is_empty() {
+            test.push_str(": ");
+            test.push_str(&named.join(", "));
+        }
+        // one escaping pass: GFM tables need `\|` even inside code spans
+        rows.push(Section3Row {
+            test: test.replace('|', "\\|"),
+            subsystem: plain(sub).replace('|', "\\|"),
+        });
+    }
+    rows
+}
+
+/// Text for a table cell before pipe escaping: whitespace folded, backticks made quotes (the
+/// cell's code spans are ours).
+fn plain(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "'")
+}
+
+/// The inventory as the §3 table, ready to paste into a plan.
+pub fn render_markdown(inv: &Inventory) -> String {
+    let mut s = String::from(
+        "| Test / harness | Subsystem | Invariant pinned | Failure modes it catches |\n|---|---|---|---|\n",
+    );
+    for r in section3_rows(inv) {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            r.test,
+            r.subsystem,
+            super::templates::todo("what this test pins"),
+            super::templates::todo("failure modes it catches")
+        ));
+    }
+    s
+}
+
+/// The inventory as JSON (schema in the module doc).
+pub fn render_json(inv: &Inventory) -> String {
+    let v = serde_json::json!({
+        "version": 1,
+        "root": inv.root.display().to_string(),
+        "files_seen": inv.files_seen,
+        "files_read": inv.files_read,
+        "items": inv.items,
+    });
+    let mut out = serde_json::to_string_pretty(&v).expect("json");
+    out.push('\n');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(class: Class, src: &str) -> Vec<(String, String, usize, bool)> {
+        let mut v = Vec::new();
+        scan_file(class, src.as_bytes(), &mut v);
+        v.into_iter()
+            .map(|f| (f.kind.to_string(), f.name, f.line, f.ignored))
+            .collect()
+    }
+
+    #[test]
+    fn rust_attributes_in_any_order_and_multiline() {
+        let src = "#[test]\nfn a() {}\n\n#[ignore]\n#[test]\nfn b() {}\n#[tokio::test(\n  flavor = \"multi_thread\"\n)]\n#[ignore = \"slow\"]\nasync fn c() {}\n#[test_case(1)]\nfn d() {}\nmacro_rules! t { ($name:ident) => {\n    #[test]\n    fn $name() {}\n} }\n";
+        let f = found(Class::Rust, src);
+        assert_eq!(
+            f,
+            vec![
+                ("rust-test".into(), "a".into(), 2, false),
+                ("rust-test".into(), "b".into(), 6, true),
+                ("rust-test".into(), "c".into(), 11, true),
+                ("rust-test".into(), "$name".into(), 16, false),
+            ]
+        );
+    }
+
+    #[test]
+    fn make_targets_skip_assignments_and_specials() {
+        let src = ".PHONY: test\nCC := gcc\ntest: build\n\tgo test ./...\nchaos-test bench:\nbuild:\nX = a:b\n";
+        let names: Vec<_> = found(Class::Make, src)
+            .into_iter()
+            .map(|(_, n, l, _)| (n, l))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("test".into(), 3),
+                ("chaos-test".into(), 5),
+                ("bench".into(), 5)
+            ]
+        );
+    }
+
+    #[test]
+    fn go_requires_matching_testing_type() {
+        let src = "package x\nfunc TestA(t *testing.T) {}\nfunc TestMain(m *testing.M) {}\nfunc Testing(t *testing.T) {}\nfunc BenchmarkB(b *testing.B) {}\nfunc FuzzC(f *testing.F) {}\n";
+        let names: Vec<_> = found(Class::Go, src)
+            .into_iter()
+            .map(|(k, n, l, _)| (k, n, l))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("go-test".into(), "TestA".into(), 2),
+                ("go-benchmark".into(), "BenchmarkB".into(), 5),
+                ("go-fuzz".into(), "FuzzC".into(), 6),
+            ]
+        );
+    }
+}
