@@ -623,7 +623,6 @@ fn assert_only_placeholder_errors(dir: &Path, plan: PathBuf) {
 }
 
 #[test]
-#[ignore = "needs dstplan lint; enable after merge"]
 fn lint_change_scoped_scaffold_has_only_placeholder_errors() {
     let t = repo_two_commits();
     assert_eq!(dstplan(t.path(), &["new", "x"]).status.code(), Some(0));
@@ -631,7 +630,6 @@ fn lint_change_scoped_scaffold_has_only_placeholder_errors() {
 }
 
 #[test]
-#[ignore = "needs dstplan lint; enable after merge"]
 fn lint_project_wide_scaffold_has_only_placeholder_errors() {
     let t = repo_two_commits();
     write(t.path(), "tests/a.rs", "#[test]\nfn a() {}\n");

@@ -623,7 +623,6 @@ fn lint_errors(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "needs dstplan lint; enable after merge"]
 fn lint_added_stubs_have_only_placeholder_errors_and_none_once_filled() {
     for (claim, name) in [
         ("C1", "acked_writes_survive_handoff"),
@@ -657,7 +656,6 @@ fn lint_added_stubs_have_only_placeholder_errors_and_none_once_filled() {
 }
 
 #[test]
-#[ignore = "needs dstplan lint; enable after merge"]
 fn lint_the_fixture_plan_itself_is_clean() {
     // if this fails, fix PLAN above before reading the other lint test's output
     let t = setup();
