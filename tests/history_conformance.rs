@@ -33,7 +33,9 @@ struct Case {
 fn cases(dir: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(dir.join("MANIFEST.json")).expect("read MANIFEST.json");
     let m: serde_json::Value = serde_json::from_str(&text).expect("MANIFEST.json is JSON");
-    let files = m["files"].as_array().expect("MANIFEST.json has a files list");
+    let files = m["files"]
+        .as_array()
+        .expect("MANIFEST.json has a files list");
     files
         .iter()
         .map(|f| Case {
