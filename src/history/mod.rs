@@ -19,6 +19,7 @@ mod linear;
 mod models;
 mod queue;
 pub mod record;
+pub mod sim;
 pub mod validate;
 
 use record::{History, Status};
