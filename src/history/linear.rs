@@ -183,6 +183,10 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     };
     let mut cur = next[head];
     let mut steps: u64 = 0;
+    // Children of a node are tried in two passes over the calls before the first pending
+    // return: ops that returned first, then indeterminate ones. A passing history is then
+    // found without ever trying an indeterminate op that nobody observed.
+    let mut indet_phase = false;
 
     let unlink = |next: &mut Vec<usize>, prev: &mut Vec<usize>, e: usize| {
         let (p, q) = (prev[e], next[e]);
@@ -214,22 +218,33 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 ));
             }
         }
-        let is_call = cur != tail && events[cur].1 == 0;
-        if is_call {
+        let at_return = cur == tail || events[cur].1 == 1;
+        if at_return && !indet_phase {
+            // Determinate candidates are exhausted; now try the indeterminate ones.
+            indet_phase = true;
+            cur = next[head];
+            continue;
+        }
+        if !at_return {
             let i = events[cur].2 as usize;
-            if let Some(ns) = model.step(&state, &entries[i].op) {
-                let nh = hash ^ zobrist(i);
-                if cache.insert((nh, state_hash(&ns))) {
-                    let old = std::mem::replace(&mut state, ns);
-                    stack.push((i, old));
-                    hash = nh;
-                    unlink(&mut next, &mut prev, call_ev[i]);
-                    if ret_ev[i] != usize::MAX {
-                        unlink(&mut next, &mut prev, ret_ev[i]);
-                        remaining -= 1;
+            // Phase 1 tries ops that returned, phase 2 ops that may never take effect.
+            let wanted = (ret_ev[i] == usize::MAX) == indet_phase;
+            if wanted {
+                if let Some(ns) = model.step(&state, &entries[i].op) {
+                    let nh = hash ^ zobrist(i);
+                    if cache.insert((nh, state_hash(&ns))) {
+                        let old = std::mem::replace(&mut state, ns);
+                        stack.push((i, old));
+                        hash = nh;
+                        unlink(&mut next, &mut prev, call_ev[i]);
+                        if ret_ev[i] != usize::MAX {
+                            unlink(&mut next, &mut prev, ret_ev[i]);
+                            remaining -= 1;
+                        }
+                        cur = next[head];
+                        indet_phase = false;
+                        continue;
                     }
-                    cur = next[head];
-                    continue;
                 }
             }
             cur = next[cur];
@@ -243,7 +258,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             };
             state = old;
             hash ^= zobrist(i);
-            if ret_ev[i] != usize::MAX {
+            indet_phase = ret_ev[i] == usize::MAX;
+            if !indet_phase {
                 relink(&mut next, &mut prev, ret_ev[i]);
                 remaining += 1;
             }
