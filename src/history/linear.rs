@@ -47,6 +47,11 @@ pub trait Model: Sync {
     fn closed(&self, _ops: &[&Self::Op]) -> bool {
         true
     }
+    /// A polynomial decision for histories that fit it (`None` otherwise): `Ok(())` when
+    /// linearizable, `Err(core)` with positions of a non-linearizable subset when not.
+    fn quick(&self, _entries: &[Entry<Self::Op>]) -> Option<Result<(), Vec<usize>>> {
+        None
+    }
 }
 
 /// One op of one key, ready for the search.
@@ -74,10 +79,12 @@ pub struct Budget<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
     Ok,
-    /// Not linearizable; the longest prefix of a linearization the search built, as positions
-    /// in the entry slice.
+    /// Not linearizable. `partial`: the longest prefix of a linearization the search built;
+    /// `core`: a subset that is already not linearizable (all entries when the search
+    /// decided). Both as positions in the entry slice.
     Violation {
         partial: Vec<usize>,
+        core: Vec<usize>,
     },
     /// The budget ran out first; the reason.
     Unknown(String),
@@ -254,7 +261,10 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 best = stack.iter().map(|(i, _)| *i).collect();
             }
             let Some((i, old)) = stack.pop() else {
-                return Answer::Violation { partial: best };
+                return Answer::Violation {
+                    partial: best,
+                    core: (0..n).collect(),
+                };
             };
             state = old;
             hash ^= zobrist(i);
@@ -266,6 +276,27 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             relink(&mut next, &mut prev, call_ev[i]);
             cur = next[call_ev[i]];
         }
+    }
+}
+
+/// Decide one key: the model's fast path when it applies, the search otherwise. When the
+/// fast path finds a violation, the search runs on its (small) core only, for the partial
+/// linearization.
+pub fn decide<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>) -> Answer
+where
+    M::Op: Clone,
+{
+    match model.quick(entries) {
+        Some(Ok(())) => Answer::Ok,
+        Some(Err(core)) => {
+            let sub: Vec<Entry<M::Op>> = core.iter().map(|&i| entries[i].clone()).collect();
+            let partial = match search(model, &sub, budget) {
+                Answer::Violation { partial, .. } => partial.iter().map(|&p| core[p]).collect(),
+                _ => Vec::new(),
+            };
+            Answer::Violation { partial, core }
+        }
+        None => search(model, entries, budget),
     }
 }
 
@@ -283,7 +314,10 @@ pub fn check_keys<M: Model>(
     model: &M,
     jobs: &[KeyJob<M::Op>],
     budget: Budget<'_>,
-) -> Vec<Option<Answer>> {
+) -> Vec<Option<Answer>>
+where
+    M::Op: Clone,
+{
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
@@ -304,7 +338,7 @@ pub fn check_keys<M: Model>(
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        let a = search(model, &jobs[i].entries, budget);
+        let a = decide(model, &jobs[i].entries, budget);
         if matches!(a, Answer::Violation { .. }) {
             stop.store(true, Ordering::Relaxed);
         }
@@ -324,12 +358,13 @@ pub fn check_keys<M: Model>(
     results.into_inner().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Shrink a non-linearizable set of entries to a 1-minimal one: removing any single op of the
-/// result makes the rest linearizable. Returns the positions kept (into `entries`) and
-/// whether 1-minimality was confirmed within the budget.
+/// Shrink a non-linearizable set of entries (`start`, positions into `entries`) to a
+/// 1-minimal one: removing any single op of the result makes the rest linearizable. Returns
+/// the positions kept and whether 1-minimality was confirmed within the budget.
 pub fn minimize<M: Model>(
     model: &M,
     entries: &[Entry<M::Op>],
+    start: &[usize],
     budget: Budget<'_>,
 ) -> (Vec<usize>, bool)
 where
@@ -347,13 +382,16 @@ where
             }
         }
         let sub: Vec<Entry<M::Op>> = keep.iter().map(|&i| entries[i].clone()).collect();
+        if let Some(quick) = model.quick(&sub) {
+            return Some(quick.is_err());
+        }
         match search(model, &sub, budget) {
             Answer::Ok => Some(false),
             Answer::Violation { .. } => Some(true),
             Answer::Unknown(_) => None,
         }
     };
-    let mut keep: Vec<usize> = (0..entries.len()).collect();
+    let mut keep: Vec<usize> = start.to_vec();
     keep.sort_by_key(|&i| (entries[i].call, i));
 
     // 1. The shortest prefix (by invocation) that is still non-linearizable. `hi` always
@@ -509,7 +547,8 @@ mod tests {
                 Some(12 + 3 * k as i64),
             ));
         }
-        let (keep, minimal) = minimize(&Reg, &h, budget());
+        let all: Vec<usize> = (0..h.len()).collect();
+        let (keep, minimal) = minimize(&Reg, &h, &all, budget());
         assert!(minimal);
         let mut keep = keep;
         keep.sort();

@@ -21,6 +21,7 @@ mod queue;
 pub mod record;
 pub mod sim;
 pub mod validate;
+mod zones;
 
 use record::{History, Status};
 
@@ -374,7 +375,7 @@ where
     for (job, ans) in jobs.iter().zip(answers) {
         let name = h.key_name(job.key);
         match ans {
-            Some(linear::Answer::Violation { partial }) => {
+            Some(linear::Answer::Violation { partial, core }) => {
                 // Minimizing gets what is left of the budget, but at least a second.
                 let min_budget = linear::Budget {
                     deadline: deadline.max(Instant::now() + Duration::from_secs(1)),
@@ -382,7 +383,7 @@ where
                     cancel: None,
                 };
                 let t = Instant::now();
-                let (keep, minimal) = linear::minimize(model, &job.entries, min_budget);
+                let (keep, minimal) = linear::minimize(model, &job.entries, &core, min_budget);
                 group.notes.push(format!(
                     "witness shrunk from {} to {} ops in {} ms",
                     thousands(job.entries.len() as u128),

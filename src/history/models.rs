@@ -70,6 +70,13 @@ impl Model for Register {
             RegOp::Cas(e, n, None) => Some(if e == *s { n } else { *s }),
         }
     }
+    fn quick(&self, entries: &[Entry<RegOp>]) -> Option<Result<(), Vec<usize>>> {
+        match super::zones::check(entries) {
+            super::zones::Zones::Ok => Some(Ok(())),
+            super::zones::Zones::Violation(core) => Some(Err(core)),
+            super::zones::Zones::NotApplicable => None,
+        }
+    }
     fn closed(&self, ops: &[&RegOp]) -> bool {
         let mut written = std::collections::HashSet::new();
         written.insert(0);
