@@ -25,6 +25,8 @@ fn run(model: SimModel, seeds: std::ops::Range<u64>) {
             seed,
             indeterminate: [0.0, 0.03, 0.1][rng.below(3) as usize],
             failed: [0.0, 0.05][rng.below(2) as usize],
+            // Registers with cas take the search; without, the zone fast path.
+            cas: rng.chance(0.7),
         };
         let mut ops = simulate(&cfg);
         let path = dir.path().join(format!("{name}-{seed}.jsonl"));

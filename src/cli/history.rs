@@ -195,7 +195,7 @@ fn to_text(h: &History, r: &CheckReport) -> String {
     if let Some(w) = &r.witness {
         let key = w.key.as_deref().unwrap_or("null");
         let minimal = if r.checker == "linearizability" {
-            " (1-minimal: dropping any one of them makes the rest linearizable)"
+            " (1-minimal: dropping any one of them makes the rest linearizable, or leaves a read of a value none of them writes)"
         } else {
             ""
         };

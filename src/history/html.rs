@@ -66,8 +66,10 @@ pub fn render(h: &History, report: &CheckReport) -> String {
         .map(|&i| h.ops[i].complete.unwrap_or(h.ops[i].invoke))
         .max()
         .unwrap_or(1)
-        .max(t0 + 1);
-    let span = (t1 - t0) as f64 * 1.05;
+        .max(t0.saturating_add(1));
+    // In floating point: timestamps may be anywhere in i64, and their difference must not
+    // overflow.
+    let span = (t1 as f64 - t0 as f64).max(1.0) * 1.05;
     let t_end = t0 as f64 + span;
     let mut lanes: BTreeMap<String, usize> = BTreeMap::new();
     for &i in &chosen {

@@ -53,7 +53,10 @@ pub struct Witness {
     /// The key they address (`None` for the `null` key).
     pub key: Option<String>,
     /// Their op ids, in invocation order. For `linearizability` a 1-minimal non-linearizable
-    /// set; for the other checkers the ops the broken rule names.
+    /// set: dropping any one op makes the rest linearizable, or leaves a read of a value that
+    /// no remaining op writes (witnesses keep the writes their reads depend on, so a stale read
+    /// is shown with the writes that make it stale, not alone). For the other checkers: the
+    /// ops the broken rule names.
     pub ops: Vec<String>,
     /// The longest prefix of a linearization the search built (`linearizability` only).
     pub partial_linearization: Vec<String>,

@@ -60,6 +60,9 @@ pub struct SimConfig {
     pub indeterminate: f64,
     /// Probability that an op fails (error set; it does not take effect).
     pub failed: f64,
+    /// Whether the register issues `cas` (a fifth of its ops); without it, a register with
+    /// unique values takes the zone fast path.
+    pub cas: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +119,7 @@ pub fn simulate(cfg: &SimConfig) -> Vec<SimOp> {
                 let r = rng.below(10);
                 let kind = match (cfg.model, r) {
                     (_, 0..=3) => Kind::Read,
-                    (SimModel::Register, 8..=9) => Kind::Cas,
+                    (SimModel::Register, 8..=9) if cfg.cas => Kind::Cas,
                     _ => Kind::Write,
                 };
                 let (value, expected) = match kind {
@@ -325,6 +328,7 @@ mod tests {
             seed: 3,
             indeterminate: 0.05,
             failed: 0.05,
+            cas: true,
         };
         let ops = simulate(&cfg);
         assert_eq!(ops.len(), 500);

@@ -212,6 +212,7 @@ mod tests {
                 seed,
                 indeterminate: 0.1,
                 failed: 0.0,
+                cas: false,
             };
             let mut ops = simulate(&cfg);
             match rng.below(3) {
