@@ -475,6 +475,13 @@ fn balance(id: u64, p: u64, inv: i64, comp: i64, b: i64) -> O {
 }
 
 #[test]
+fn checker_names_accept_vocabulary_aliases() {
+    let h = [credit(1, 0, 0, 1, 100, "pay-1"), balance(2, 1, 2, 3, 100)];
+    let v = assert_verdict(&h, "ledger", Some("Exactly_Once_Dedup"), "ok");
+    assert_eq!(v["checker"], "exactly-once");
+}
+
+#[test]
 fn ledger_exactly_once_with_retries() {
     // The same payment retried (same idem) must be applied once.
     let h = [
@@ -721,4 +728,81 @@ fn html_is_one_offline_file_with_the_witness_and_fault_bands() {
     assert!(page.contains("partition-1"));
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
     assert!(!page.contains("https://"));
+}
+
+/// Random damage to a good history (bytes flipped, lines cut, keys renamed) must give exit 0,
+/// 1, 2 or 3, never a crash, and never a verdict for a history the validator rejects.
+#[test]
+fn damaged_histories_never_crash() {
+    let good: Vec<String> = (0..30)
+        .map(|i| {
+            let o = if i % 3 == 0 {
+                ok(
+                    i,
+                    i % 4,
+                    10 * i as i64,
+                    10 * i as i64 + 5,
+                    "read",
+                    json!(null),
+                    json!(i),
+                )
+            } else {
+                ok(
+                    i,
+                    i % 4,
+                    10 * i as i64,
+                    10 * i as i64 + 5,
+                    "write",
+                    json!(i),
+                    json!(null),
+                )
+            };
+            o.line()
+        })
+        .collect();
+    let text = good.join("\n");
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut rnd = move |n: usize| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x % n as u64) as usize
+    };
+    let env = Env::new();
+    for round in 0..60 {
+        let mut bytes = text.clone().into_bytes();
+        for _ in 0..1 + rnd(4) {
+            if bytes.is_empty() {
+                bytes.push(b'{');
+            }
+            let i = rnd(bytes.len());
+            match rnd(4) {
+                0 => bytes[i] = b"{}[]\":,0n-\n\xff"[rnd(12)],
+                1 => {
+                    bytes.truncate(i);
+                }
+                2 => {
+                    bytes.remove(i);
+                }
+                _ => bytes.insert(i, b'9'),
+            }
+        }
+        let f = env.dir.path().join(format!("d{round}.jsonl"));
+        std::fs::write(&f, &bytes).unwrap();
+        let v = dstplan(&["validate"], &f);
+        let c = dstplan(&["check", "--model", "register", "--timeout", "5"], &f);
+        for out in [&v, &c] {
+            let code = out.status.code();
+            assert!(matches!(code, Some(0..=3)), "round {round}: {out:?}");
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(!err.contains("panicked"), "round {round}: {err}");
+        }
+        if v.status.code() == Some(2) {
+            assert_eq!(
+                c.status.code(),
+                Some(2),
+                "round {round}: check must reject what validate rejects"
+            );
+        }
+    }
 }

@@ -196,7 +196,10 @@ pub fn check_history(
     let fitting = checkers_for(model);
     let checker = match checker {
         None => default_checker(model).unwrap_or("linearizability"),
-        Some(c) => match fitting.iter().find(|f| **f == c) {
+        // Accept the vocabulary's spellings and aliases (`Exactly_Once`, `exactly-once-dedup`).
+        Some(c) => match crate::vocab::lookup(crate::vocab::CHECKERS, c)
+            .and_then(|id| fitting.iter().find(|f| **f == id))
+        {
             Some(f) => f,
             None => {
                 return Err(HistoryError::at(
