@@ -128,6 +128,10 @@ impl Hasher for FastHasher {
 
 type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
 
+/// A hash map with [`FastHasher`] (op ids, interned strings: no adversary to defend against
+/// in a local CLI, and SipHash showed up in profiles).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
 fn splitmix64(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     let mut z = x;

@@ -10,12 +10,12 @@
 //! compact fields (strings that repeat — process, key, op type, node, fault epoch — are
 //! interned to `u32`), so memory grows with the number of operations, not with the file's text.
 
-use std::collections::HashMap;
 use std::io::BufRead;
 
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::linear::FastMap;
 use super::HistoryError;
 
 /// The twelve keys every line must carry, in the spec's order.
@@ -129,7 +129,7 @@ impl Op {
 /// A string interner: each distinct string gets a small id.
 #[derive(Debug, Default, Clone)]
 pub struct Interner {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
     names: Vec<String>,
 }
 

@@ -7,8 +7,7 @@
 //! broken rule is an input error (exit 2) naming the line; a weakness is a warning, since the
 //! history is well-formed but may be too weak to decide a claim.
 
-use std::collections::HashMap;
-
+use super::linear::FastMap;
 use super::record::History;
 use super::HistoryError;
 
@@ -24,7 +23,8 @@ pub fn check(h: &History) -> Result<Vec<String>, HistoryError> {
 }
 
 fn unique_ids(h: &History) -> Result<(), HistoryError> {
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(h.ops.len());
+    let mut seen: FastMap<&str, usize> = FastMap::default();
+    seen.reserve(h.ops.len());
     for op in &h.ops {
         if let Some(first) = seen.insert(&op.id, op.line) {
             return Err(HistoryError::at(
@@ -41,14 +41,17 @@ fn unique_ids(h: &History) -> Result<(), HistoryError> {
 }
 
 fn one_outstanding_op_per_process(h: &History) -> Result<(), HistoryError> {
-    // Indices of ops grouped by process, each group sorted by invocation time.
-    let mut order: Vec<u32> = (0..h.ops.len() as u32).collect();
-    order.sort_unstable_by_key(|&i| {
-        let op = &h.ops[i as usize];
-        (op.process, op.invoke, op.line)
-    });
+    // Ops grouped by process, each group sorted by invocation time (sorting compact keys, not
+    // indices into the ops, keeps the sort cache-friendly).
+    let mut order: Vec<(u32, i64, u32)> = h
+        .ops
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op.process, op.invoke, i as u32))
+        .collect();
+    order.sort_unstable();
     for pair in order.windows(2) {
-        let (a, b) = (&h.ops[pair[0] as usize], &h.ops[pair[1] as usize]);
+        let (a, b) = (&h.ops[pair[0].2 as usize], &h.ops[pair[1].2 as usize]);
         if a.process != b.process {
             continue;
         }
