@@ -88,7 +88,8 @@ pub enum Status {
 /// One operation, type-checked and compact.
 #[derive(Debug, Clone)]
 pub struct Op {
-    /// The op id as written (integers in decimal).
+    /// The op id as written (integers in decimal, so `1` and `"1"` are the same id and a
+    /// history using both is rejected as a duplicate: reports name ops by this text).
     pub id: Box<str>,
     /// Interned process id (identity is the JSON text, so `1` and `"1"` differ).
     pub process: u32,
