@@ -13,6 +13,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+mod chain;
 pub mod html;
 mod invariants;
 mod linear;

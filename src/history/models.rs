@@ -124,6 +124,13 @@ impl Model for StrRegister {
             }
         }
     }
+    fn quick(&self, entries: &[Entry<StrOp>]) -> Option<Result<(), Vec<usize>>> {
+        match super::chain::check(entries) {
+            super::chain::Chain::Ok => Some(Ok(())),
+            super::chain::Chain::Violation(core) => Some(Err(core)),
+            super::chain::Chain::NotApplicable => None,
+        }
+    }
     fn closed(&self, ops: &[&StrOp]) -> bool {
         // A value read must start with a value put or with an appended suffix, and end with
         // one (a cheap necessary condition for being built from these ops).
