@@ -106,11 +106,11 @@ fn validate(a: ValidateArgs) -> CmdResult {
                 out.push_str(&format!("warning: {}: {w}\n", h.path));
             }
             out.push_str(&format!(
-                "{}: valid history: {} ops, {} processes, {} keys{}\n",
+                "{}: valid history: {}, {}, {}{}\n",
                 h.path,
-                history::thousands(h.ops.len() as u128),
-                history::thousands(h.processes.len() as u128),
-                history::thousands(keys as u128),
+                count(h.ops.len(), "op"),
+                count(h.processes.len(), "process"),
+                count(keys, "key"),
                 match warnings.len() {
                     0 => String::new(),
                     n => format!(", {n} warning(s)"),
@@ -179,6 +179,16 @@ fn to_json(r: &CheckReport) -> serde_json::Value {
     })
 }
 
+/// `3 keys`, `1 key`, `2 processes`, with thousands separators.
+fn count(n: usize, noun: &str) -> String {
+    let plural = match (n, noun) {
+        (1, _) => noun.to_string(),
+        (_, "process") => "processes".to_string(),
+        _ => format!("{noun}s"),
+    };
+    format!("{} {plural}", history::thousands(n as u128))
+}
+
 /// Most ops of a partial linearization printed in text.
 const SHOW_PARTIAL: usize = 40;
 
@@ -187,9 +197,9 @@ fn to_text(h: &History, r: &CheckReport) -> String {
     s.push_str(&format!("verdict: {}\n", r.outcome.as_str()));
     s.push_str(&format!("checker: {} on {}\n", r.checker, r.model));
     s.push_str(&format!(
-        "ops: {} over {} key(s)\n",
+        "ops: {} over {}\n",
         history::thousands(r.ops as u128),
-        history::thousands(r.keys as u128)
+        count(r.keys, "key")
     ));
     s.push_str(&format!("time: {} ms\n", history::thousands(r.elapsed_ms)));
     if let Some(w) = &r.witness {
