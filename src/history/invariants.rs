@@ -10,6 +10,7 @@
 //! every possible explanation is a violation.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -187,7 +188,13 @@ struct Movement {
 /// `[must + every negative may, must + every positive may]` is a violation: above the bound
 /// means some idem was applied twice (or money appeared), below means an acknowledged one was
 /// lost.
-pub fn ledger_bounds(h: &History, final_only: bool) -> Result<Finding, HistoryError> {
+/// Cost: O(balance reads × ledger ops) per account; `deadline` bounds it with an honest
+/// `unknown`.
+pub fn ledger_bounds(
+    h: &History,
+    final_only: bool,
+    deadline: Instant,
+) -> Result<Finding, HistoryError> {
     let mut found = Finding::default();
     let mut checked = 0usize;
     let (mut total_lo, mut total_hi, mut total_read) = (0i128, 0i128, 0i128);
@@ -248,6 +255,12 @@ pub fn ledger_bounds(h: &History, final_only: bool) -> Result<Finding, HistoryEr
             reads.clone()
         };
         for r in targets {
+            if checked % 64 == 63 && Instant::now() >= deadline {
+                found
+                    .unknown
+                    .push("time budget exhausted while checking balance reads".into());
+                return Ok(found);
+            }
             checked += 1;
             let read = &h.ops[r];
             let (i, c) = (read.invoke, end(read));

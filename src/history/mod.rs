@@ -217,10 +217,12 @@ pub fn check_history(
     let deadline = start + budget;
     let found = match checker {
         "linearizability" => linearizability(h, model, deadline)?,
-        "prefix-order" => queue::prefix_order(h)?,
+        "prefix-order" => queue::prefix_order(h, deadline)?,
         "no-lost-ack" => invariants::no_lost_ack(h)?,
-        "exactly-once" => invariants::ledger_bounds(h, false)?,
-        "final-state-invariant" if model == "ledger" => invariants::ledger_bounds(h, true)?,
+        "exactly-once" => invariants::ledger_bounds(h, false, deadline)?,
+        "final-state-invariant" if model == "ledger" => {
+            invariants::ledger_bounds(h, true, deadline)?
+        }
         "final-state-invariant" => invariants::counter_final(h)?,
         "monotonic-read" => invariants::monotonic_read(h, model)?,
         other => {

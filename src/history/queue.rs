@@ -18,6 +18,7 @@
 //! but are never required (never lost). Failed ops are dropped.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
 
 use serde_json::Value;
 
@@ -43,7 +44,9 @@ struct KeyOps {
 }
 
 /// Run `prefix-order` on a queue history.
-pub fn prefix_order(h: &History) -> Result<Finding, HistoryError> {
+/// The empty-dequeue rule costs O(empty dequeues × values); `deadline` bounds it with an
+/// honest `unknown`.
+pub fn prefix_order(h: &History, deadline: Instant) -> Result<Finding, HistoryError> {
     let mut keys: BTreeMap<Option<String>, KeyOps> = BTreeMap::new();
     for (i, op) in h.ops.iter().enumerate() {
         let t = h.op_type(op);
@@ -76,10 +79,17 @@ pub fn prefix_order(h: &History) -> Result<Finding, HistoryError> {
     }
     let mut found = Finding::default();
     for k in keys.values() {
-        if let Some((what, ops)) = check_key(h, k) {
-            found.violation = Some(witness(h, k.key, &ops, &[]));
-            found.what = Some(what);
-            return Ok(found);
+        match check_key(h, k, deadline) {
+            Ok(Some((what, ops))) => {
+                found.violation = Some(witness(h, k.key, &ops, &[]));
+                found.what = Some(what);
+                return Ok(found);
+            }
+            Ok(None) => {}
+            Err(OutOfTime) => found.unknown.push(format!(
+                "key {}: time budget exhausted while checking dequeues that found the queue empty",
+                h.key_name(k.key).unwrap_or_else(|| "null".into())
+            )),
         }
     }
     Ok(found)
@@ -93,19 +103,26 @@ fn start(h: &History, i: usize) -> i64 {
     h.ops[i].invoke
 }
 
-fn check_key(h: &History, k: &KeyOps) -> Option<(String, Vec<usize>)> {
+/// The budget ran out.
+struct OutOfTime;
+
+fn check_key(
+    h: &History,
+    k: &KeyOps,
+    deadline: Instant,
+) -> Result<Option<(String, Vec<usize>)>, OutOfTime> {
     let ok = |i: usize| h.ops[i].status() == Status::Ok;
     // Deterministic order: by the first op index of each item.
     let mut items: Vec<&Item> = k.items.values().collect();
     items.sort_by_key(|it| it.enq.iter().chain(&it.deq).min().copied());
     for it in &items {
         if it.enq.is_empty() {
-            return Some(("phantom dequeue".into(), it.deq.clone()));
+            return Ok(Some(("phantom dequeue".into(), it.deq.clone())));
         }
         if it.deq.len() > it.enq.len() {
             let mut ops = it.enq.clone();
             ops.extend(&it.deq);
-            return Some(("duplicated dequeue".into(), ops));
+            return Ok(Some(("duplicated dequeue".into(), ops)));
         }
         let first_enq = it
             .enq
@@ -117,7 +134,7 @@ fn check_key(h: &History, k: &KeyOps) -> Option<(String, Vec<usize>)> {
             if end(h, d) < first_enq {
                 let mut ops = it.enq.clone();
                 ops.push(d);
-                return Some(("dequeue before its enqueue".into(), ops));
+                return Ok(Some(("dequeue before its enqueue".into(), ops)));
             }
         }
     }
@@ -161,7 +178,10 @@ fn check_key(h: &History, k: &KeyOps) -> Option<(String, Vec<usize>)> {
         if let Some(a) = latest {
             let ad = a.deq.unwrap_or(usize::MAX);
             if start(h, ad) > end(h, bd) {
-                return Some(("reordered dequeue".into(), vec![a.enq, b.enq, bd, ad]));
+                return Ok(Some((
+                    "reordered dequeue".into(),
+                    vec![a.enq, b.enq, bd, ad],
+                )));
             }
         }
         for a in undequeued.drain(..) {
@@ -170,14 +190,17 @@ fn check_key(h: &History, k: &KeyOps) -> Option<(String, Vec<usize>)> {
     }
     if lost.len() > k.lost_deq.len() {
         let (a, bd) = lost[k.lost_deq.len()];
-        return Some((
+        return Ok(Some((
             "lost enqueue (a later value was dequeued)".into(),
             vec![a, bd],
-        ));
+        )));
     }
     // Empty dequeues: every value acknowledged before the dequeue was invoked must have been
     // dequeued by a dequeue invoked before it completed (or by an indeterminate one).
-    for &e in &k.empty {
+    for (n, &e) in k.empty.iter().enumerate() {
+        if n % 64 == 63 && Instant::now() >= deadline {
+            return Err(OutOfTime);
+        }
         let (ei, ec) = (start(h, e), end(h, e));
         let missing: Vec<usize> = unique
             .iter()
@@ -187,11 +210,11 @@ fn check_key(h: &History, k: &KeyOps) -> Option<(String, Vec<usize>)> {
             .collect();
         let could_take = k.lost_deq.iter().filter(|&&d| start(h, d) < ec).count();
         if missing.len() > could_take {
-            return Some((
+            return Ok(Some((
                 "lost enqueue (the queue was later read empty)".into(),
                 vec![missing[could_take], e],
-            ));
+            )));
         }
     }
-    None
+    Ok(None)
 }
