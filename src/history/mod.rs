@@ -6,9 +6,9 @@
 //!
 //! Data flow: [`record`] streams the file into compact [`record::Op`]s (per-line rules),
 //! [`validate`] applies the cross-line rules and lists weaknesses, then one checker decides:
-//! `linearizability` (per key, in parallel: [`models`] gives each model's sequential
+//! `linearizability` (per key, in parallel: `models` gives each model's sequential
 //! specification; unique-value registers are decided by zones (`zones`), append-only map keys
-//! by their version chain (`chain`), everything else by the [`linear`] search, all under one
+//! by their version chain (`chain`), everything else by the `linear` search, all under one
 //! time/state budget), `prefix-order` (queue), `no-lost-ack` (log), `exactly-once` and
 //! `final-state-invariant` (ledger, counter), `monotonic-read` (log, counter). [`html`] draws a
 //! history and its witness; [`sim`] generates correct histories for tests and benchmarks.

@@ -3,7 +3,7 @@
 //! Why a hand-checked schema instead of a plain `#[derive(Deserialize)]` on the twelve fields:
 //! the format's first rule is that every key is present, with `null` for "does not apply", and
 //! serde's `Option` cannot tell a missing key from a `null` one. So each line is parsed into
-//! [`Slot`]s (present or absent, any JSON), and the type of every field is checked here with a
+//! `Slot`s (present or absent, any JSON), and the type of every field is checked here with a
 //! message naming the key and the line. Nothing in this module panics on input.
 //!
 //! Memory: the file is read line by line through one reused buffer; each operation keeps only
