@@ -325,7 +325,8 @@ where
     let workers = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
-        .clamp(1, 8)
+        // Each worker may hold a full state budget in memory: bound the product.
+        .clamp(1, 4)
         .min(jobs.len().max(1));
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);

@@ -352,9 +352,10 @@ fn status_notes(h: &History) -> Vec<String> {
     notes
 }
 
-/// The state budget of one key's search: a bound on memory (each cached configuration costs
-/// about 32 bytes in the table, so this is a few hundred MB at most per worker).
-const MAX_STATES: usize = 8_000_000;
+/// The state budget of one key's search: a bound on memory. A cached configuration costs
+/// 32 bytes plus the hash table's slack, so about 200–400 MB per worker at most (at most 4
+/// workers); a history that needs more is `unknown`, never an out-of-memory kill.
+const MAX_STATES: usize = 6_000_000;
 
 /// One group of keys checked with one model.
 struct LinGroup {
