@@ -515,6 +515,23 @@ fn ledger_exactly_once_with_retries() {
     }
 }
 
+#[test]
+fn ledger_balances_must_be_a_sum_of_distinct_idems() {
+    // Two uncertain credits of 50 and 70: 0, 50, 70 and 120 are explainable, 60 is not,
+    // although it lies between the bounds.
+    for (b, want) in [(0, "ok"), (70, "ok"), (120, "ok"), (60, "violation")] {
+        let h = [
+            credit(1, 0, 0, 10, 50, "a"),
+            credit(2, 1, 0, 10, 70, "b"),
+            balance(3, 2, 5, 6, b),
+        ];
+        let v = assert_verdict(&h, "ledger", None, want);
+        if want == "violation" {
+            assert!(v["evidence"].as_str().unwrap().contains("no sum"), "{v}");
+        }
+    }
+}
+
 // ---------------------------------------------------------------- CLI contract
 
 #[test]
