@@ -71,13 +71,15 @@ pub fn render(h: &History, report: &CheckReport) -> String {
     // overflow.
     let span = (t1 as f64 - t0 as f64).max(1.0) * 1.05;
     let t_end = t0 as f64 + span;
-    let mut lanes: BTreeMap<String, usize> = BTreeMap::new();
-    for &i in &chosen {
-        lanes.entry(h.process_name(h.ops[i].process)).or_insert(0);
-    }
-    for (n, v) in lanes.values_mut().enumerate() {
-        *v = n;
-    }
+    // Lanes in numeric order when process ids are numbers (2 before 10), else by name.
+    let mut names: Vec<String> = chosen
+        .iter()
+        .map(|&i| h.process_name(h.ops[i].process))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    names.sort_by_key(|n| (n.parse::<i64>().map_err(|_| ()), n.clone()));
+    let lanes: BTreeMap<String, usize> = names.iter().cloned().zip(0..).collect();
     let (left, width, row) = (110.0f64, 1100.0f64, 22.0f64);
     let top = 30.0f64;
     let height = top + row * lanes.len() as f64 + 20.0;
@@ -112,8 +114,8 @@ pub fn render(h: &History, report: &CheckReport) -> String {
             esc(h.labels.name(*e)),
         );
     }
-    for (name, n) in &lanes {
-        let y = top + row * *n as f64;
+    for (n, name) in names.iter().enumerate() {
+        let y = top + row * n as f64;
         let _ = write!(
             svg,
             r#"<text class="lane" x="4" y="{:.1}">process {}</text><line class="lane-line" x1="{left}" x2="{:.1}" y1="{:.1}" y2="{:.1}"/>"#,
