@@ -1,15 +1,258 @@
-//! `dstplan history`.
+//! `dstplan history validate` and `dstplan history check`: arguments, output, exit codes.
+//!
+//! The engine is [`crate::history`]; this file only turns its answers into text or JSON and
+//! exit codes (0 ok, 1 violation, 2 bad input, 3 undecided within the budget). `--html OUT` is
+//! an output artifact, so it is replaced when it exists (`Overwrite::Allow`): rerunning a
+//! check should refresh its picture, and the page holds nothing a person edits by hand.
 
-use super::CmdResult;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Subcommand;
+use serde_json::json;
+
+use super::{print_out, CliError, CmdResult};
+use crate::history::{self, record::History, CheckReport, HistoryError, Outcome};
+use crate::{exit, fsx};
+
+/// Output format of `dstplan history`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
 
 /// Arguments of `dstplan history`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments (not implemented yet).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    #[command(subcommand)]
+    command: Cmd,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    super::not_yet("history")
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Check a history file against the JSONL format; report weak-history warnings
+    Validate(ValidateArgs),
+    /// Check a history against a model with a checker (exit 0 ok, 1 violation, 3 undecided)
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ValidateArgs {
+    /// The history (JSONL, one operation per line)
+    file: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+struct CheckArgs {
+    /// The history (JSONL, one operation per line)
+    file: PathBuf,
+    /// The data model the history's operations act on
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(history::MODELS))]
+    model: String,
+    /// The checker (default: linearizability for register, map, counter and set; prefix-order
+    /// for queue; no-lost-ack for log; exactly-once for ledger)
+    #[arg(long)]
+    checker: Option<String>,
+    /// Give up with "unknown" (exit 3) after this many seconds
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    timeout: f64,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Also write a self-contained HTML page drawing the history and the witness (replaced if
+    /// it exists)
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> CmdResult {
+    match args.command {
+        Cmd::Validate(a) => validate(a),
+        Cmd::Check(a) => check(a),
+    }
+}
+
+fn input_error(e: HistoryError, machine: bool) -> CliError {
+    CliError::at(e.path, e.line, e.message).machine(machine)
+}
+
+fn validate(a: ValidateArgs) -> CmdResult {
+    let machine = a.format == Format::Json;
+    let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
+    let keys = {
+        let null = h.ops.iter().any(|o| o.key.is_none());
+        h.keys.len() + usize::from(null)
+    };
+    match a.format {
+        Format::Json => {
+            let v = json!({
+                "version": 1,
+                "path": h.path,
+                "valid": true,
+                "ops": h.ops.len(),
+                "processes": h.processes.len(),
+                "keys": keys,
+                "warnings": warnings,
+            });
+            print_out(&format!("{v}\n"));
+        }
+        Format::Text => {
+            let mut out = String::new();
+            for w in &warnings {
+                out.push_str(&format!("warning: {}: {w}\n", h.path));
+            }
+            out.push_str(&format!(
+                "{}: valid history: {}, {}, {}{}\n",
+                h.path,
+                count(h.ops.len(), "op"),
+                count(h.processes.len(), "process"),
+                count(keys, "key"),
+                match warnings.len() {
+                    0 => String::new(),
+                    n => format!(", {n} warning(s)"),
+                }
+            ));
+            print_out(&out);
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn check(a: CheckArgs) -> CmdResult {
+    let machine = a.format == Format::Json;
+    if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 1.0e6) {
+        return Err(CliError::new(format!(
+            "--timeout must be a positive number of seconds, got {}",
+            a.timeout
+        ))
+        .machine(machine));
+    }
+    let start = Instant::now();
+    let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
+    let report = history::check_history(
+        &h,
+        warnings,
+        &a.model,
+        a.checker.as_deref(),
+        Duration::from_secs_f64(a.timeout),
+        start,
+    )
+    .map_err(|e| input_error(e, machine))?;
+    if let Some(out) = &a.html {
+        let page = history::html::render(&h, &report);
+        fsx::write(out, page.as_bytes(), fsx::Overwrite::Allow)
+            .map_err(|e| CliError::from(e).machine(machine))?;
+        eprintln!("wrote {}", out.display());
+    }
+    match a.format {
+        Format::Json => print_out(&format!("{}\n", to_json(&report))),
+        Format::Text => print_out(&to_text(&h, &report)),
+    }
+    Ok(match report.outcome {
+        Outcome::Ok => exit::OK,
+        Outcome::Violation => exit::FOUND,
+        Outcome::Unknown => exit::UNKNOWN,
+    })
+}
+
+/// The `history check --format json` object of `cli-contract.md`.
+fn to_json(r: &CheckReport) -> serde_json::Value {
+    json!({
+        "version": 1,
+        "model": r.model,
+        "checker": r.checker,
+        "verdict": r.outcome.as_str(),
+        "ops": r.ops,
+        "keys": r.keys,
+        "elapsed_ms": r.elapsed_ms as u64,
+        "evidence": r.evidence,
+        "witness": r.witness.as_ref().map(|w| json!({
+            "key": w.key,
+            "ops": w.ops,
+            "partial_linearization": w.partial_linearization,
+        })),
+        "diagnostics": r.diagnostics,
+    })
+}
+
+/// `3 keys`, `1 key`, `2 processes`, with thousands separators.
+fn count(n: usize, noun: &str) -> String {
+    let plural = match (n, noun) {
+        (1, _) => noun.to_string(),
+        (_, "process") => "processes".to_string(),
+        _ => format!("{noun}s"),
+    };
+    format!("{} {plural}", history::thousands(n as u128))
+}
+
+/// Most ops of a partial linearization printed in text.
+const SHOW_PARTIAL: usize = 40;
+
+fn to_text(h: &History, r: &CheckReport) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("verdict: {}\n", r.outcome.as_str()));
+    s.push_str(&format!("checker: {} on {}\n", r.checker, r.model));
+    s.push_str(&format!(
+        "ops: {} over {}\n",
+        history::thousands(r.ops as u128),
+        count(r.keys, "key")
+    ));
+    s.push_str(&format!("time: {} ms\n", history::thousands(r.elapsed_ms)));
+    if let Some(w) = &r.witness {
+        let key = w.key.as_deref().unwrap_or("null");
+        let minimal = if r.checker == "linearizability" {
+            " (1-minimal: dropping any one of them makes the rest linearizable, or leaves a read of a value none of them writes)"
+        } else {
+            ""
+        };
+        s.push_str(&format!(
+            "witness: {} op(s) on key {key}{minimal}\n",
+            w.ops.len()
+        ));
+        let by_id: std::collections::HashMap<&str, &history::record::Op> =
+            h.ops.iter().map(|o| (&*o.id, o)).collect();
+        for id in &w.ops {
+            if let Some(op) = by_id.get(id.as_str()) {
+                let status = match op.status() {
+                    history::record::Status::Ok => "ok",
+                    history::record::Status::Failed => "failed",
+                    history::record::Status::Indeterminate => "indeterminate",
+                };
+                s.push_str(&format!(
+                    "  op {:<8} process {:<6} {:<8} input {:<12} output {:<12} [{}, {}] {status} (line {})\n",
+                    op.id,
+                    h.process_name(op.process),
+                    h.op_type(op),
+                    op.input.to_string(),
+                    op.output.to_string(),
+                    op.invoke,
+                    op.complete.map(|c| c.to_string()).unwrap_or_else(|| "∞".into()),
+                    op.line
+                ));
+            }
+        }
+        if r.checker == "linearizability" {
+            let p = &w.partial_linearization;
+            let shown: Vec<&str> = p.iter().take(SHOW_PARTIAL).map(String::as_str).collect();
+            let more = if p.len() > SHOW_PARTIAL { ", …" } else { "" };
+            s.push_str(&format!(
+                "longest partial linearization found ({} ops): {}{more}\n",
+                p.len(),
+                if shown.is_empty() {
+                    "none".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            ));
+        }
+    }
+    for d in &r.diagnostics {
+        s.push_str(&format!("note: {d}\n"));
+    }
+    s.push_str(&format!("evidence: {}\n", r.evidence));
+    s
 }

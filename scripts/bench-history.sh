@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Benchmark `dstplan history check` on generated histories (1k … 1M ops) and on the shared
+# corpus. Builds release once, generates histories with examples/gen_history.rs (a simulated
+# linearizable register / map, unique values), and prints a Markdown table: wall and CPU
+# time, ops/s (on wall time) and peak RSS (from /usr/bin/time -v when present).
+#
+# usage: scripts/bench-history.sh [MAX_OPS]   (default 1000000; e.g. 100000 for a quick run)
+# env:   BENCH_DIR (default: a temp dir, removed at the end), CORPUS (default ../shared/corpus/histories)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+max=${1:-1000000}
+corpus=${CORPUS:-../shared/corpus/histories}
+work=${BENCH_DIR:-$(mktemp -d)}
+cleanup() { [ -z "${BENCH_DIR:-}" ] && rm -rf "$work"; }
+trap cleanup EXIT
+
+cargo build --release --quiet --bin dstplan --example gen_history
+bin=target/release/dstplan
+gen=target/release/examples/gen_history
+
+# time_it CMD… → prints "wall_s cpu_s maxrss_kb exit" for one run
+time_it() {
+  local out="$work/time.txt" code=0
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%e %U %S %M" -o "$out" "$@" >"$work/stdout.txt" 2>/dev/null || code=$?
+    tail -n 1 "$out" | awk -v c="$code" '{printf "%s %.2f %s %s\n", $1, $2+$3, $4, c}'
+  else
+    local s e
+    s=$(date +%s.%N)
+    "$@" >"$work/stdout.txt" 2>/dev/null || code=$?
+    e=$(date +%s.%N)
+    echo "$(echo "$e - $s" | bc) ? ? $code"
+  fi
+}
+
+echo "| history | ops | processes | keys | verdict (exit) | in-process ms | ops/s (in-process) | wall s | CPU s | peak RSS MB |"
+echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
+# (1% of ops time out in every generated history; values are unique.)
+for n in 1000 10000 100000 1000000; do
+  [ "$n" -le "$max" ] || continue
+  k=$(( n / 1000 > 0 ? n / 1000 : 1 ))
+  # register, read/write on one key, 64 processes (the unique-values zone path);
+  # register with cas, 8 processes, one key per 1,000 ops (the search);
+  # map put/get, 64 processes, one key per 1,000 ops (1,000 keys at 1M).
+  for spec in "register 64 1 -" "register 8 $k cas" "map 64 $k -"; do
+    set -- $spec
+    model=$1 procs=$2 keys=$3 cas=$4
+    f="$work/$model-$n-$procs-$keys-$cas.jsonl"
+    "$gen" "$model" "$n" "$procs" "$keys" 42 0.01 "$cas" > "$f"
+    read -r wall cpu rss code < <(time_it "$bin" history check "$f" --model "$model" --timeout 120 --format json)
+    verdict=$(case $code in 0) echo ok;; 1) echo violation;; 3) echo unknown;; *) echo "error";; esac)
+    # elapsed_ms: reading, validating and checking, as the report measures it (no start-up).
+    ms=$(grep -o '"elapsed_ms":[0-9]*' "$work/stdout.txt" | cut -d: -f2)
+    rate=$(awk -v n="$n" -v m="${ms:-0}" 'BEGIN { printf "%d", n * 1000 / (m > 0 ? m : 1) }')
+    label=$model; [ "$cas" = cas ] && label="$model+cas"
+    echo "| $label | $n | $procs | $keys | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
+  done
+done
+
+if [ -d "$corpus" ]; then
+  echo
+  echo "Corpus (one process per file, so process start-up is included):"
+  etcd=("$corpus"/porcupine-etcd/*.jsonl)
+  s=$(date +%s.%N)
+  for f in "${etcd[@]}"; do "$bin" history check "$f" --model register >/dev/null || true; done
+  e=$(date +%s.%N)
+  echo "- all ${#etcd[@]} etcd files: $(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", e - s }') s wall in total"
+  for k in c50-ok c50-bad; do
+    read -r wall cpu rss code < <(time_it "$bin" history check "$corpus/porcupine-kv/$k.jsonl" --model map)
+    echo "- kv $k: exit $code, $wall s wall, $cpu s CPU, $(( rss / 1024 )) MB"
+  done
+  echo "- in-process check time (elapsed_ms of each report) for the etcd files:" \
+    "$(for f in "${etcd[@]}"; do "$bin" history check "$f" --model register --format json || true; done \
+      | grep -o '"elapsed_ms":[0-9]*' | awk -F: '{ t += $2 } END { printf "%d ms in total", t }')"
+fi
+echo
+echo "load average while measuring: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') on $(nproc 2>/dev/null || echo '?') cores"
