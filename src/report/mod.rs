@@ -678,7 +678,14 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
                 if r.parent.is_none()
                     && rows.iter().any(|a| a.parent.as_deref() == Some(&r.id)) =>
             {
-                "rolled up from its arms".into()
+                let short: Vec<String> = rows
+                    .iter()
+                    .filter(|a| {
+                        a.parent.as_deref() == Some(&r.id) && !a.v.is_some_and(Verdict::is_pass)
+                    })
+                    .map(|a| format!("{} {}", a.id, a.verdict))
+                    .collect();
+                format!("rolled up from its arms ({})", short.join(", "))
             }
             (None, None) => "no finding recorded (did not try)".into(),
             (None, Some(_)) => "no reason recorded".into(),
@@ -760,6 +767,9 @@ fn stronger(a: Verdict, b: Verdict) -> bool {
 }
 
 fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
+    let oracle = stub::model_block(s, arm)
+        .and_then(|b| b.field("checker"))
+        .map(|f| f.value.clone());
     ScenarioRow {
         id: arm.map(str::to_string).unwrap_or_else(|| s.id.key()),
         name: match arm {
@@ -770,7 +780,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         recorded_verdict: None,
         derived_verdict: Verdict::NotRun.to_string(),
         verdict: Verdict::NotRun.to_string(),
-        oracle: None,
+        oracle,
         oracle_evidence: None,
         landing_evidence: None,
         recheck: None,
@@ -1196,11 +1206,14 @@ fn judge_key(
                 if let (Some(m), Some(c), Some(r)) = (model, checker, recorded) {
                     match cx.oracle.check(&path, m, c) {
                         Ok(hv) => {
-                            row.recheck = Some(format!(
-                                "re-checked ({c}, {m}): {} — {}",
-                                hv.outcome.as_str(),
-                                hv.evidence
-                            ));
+                            row.recheck = Some(match hv.outcome {
+                                HistoryOutcome::Unknown => hv.evidence.clone(),
+                                o => format!(
+                                    "re-checked with {c} as {m}: {} — {}",
+                                    o.as_str(),
+                                    hv.evidence
+                                ),
+                            });
                             if hv.outcome == HistoryOutcome::Violation && !r.is_fail() {
                                 d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds a violation: {}", hv.evidence), "record FAIL-* with a failure block, or fix the history if it was recorded wrongly");
                                 eff = Verdict::FailNondeterministic;

@@ -156,11 +156,23 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
     let value: Value = serde_saphyr::from_str_with_options(front, options).map_err(|e| {
         let line = e.location().map(|l| l.line() as usize + 1);
         let msg = e.to_string();
-        let msg = msg.lines().next().unwrap_or("").to_string();
-        FindingError {
-            line,
-            message: format!("the front matter is not valid YAML: {msg}"),
+        let mut msg = msg.lines().next().unwrap_or("").trim().to_string();
+        // saphyr prefixes "error: line N column M: " with front-matter-relative positions;
+        // the file line is reported separately.
+        if let Some(rest) = msg.strip_prefix("error: ") {
+            msg = rest.to_string();
         }
+        if msg.starts_with("line ") {
+            if let Some(i) = msg.find(": ") {
+                msg = msg[i + 2..].to_string();
+            }
+        }
+        let message = if msg.contains("budget breached") {
+            format!("the front matter exceeds the YAML resource budget ({msg}); a finding needs no anchors, aliases or deep nesting")
+        } else {
+            format!("the front matter is not valid YAML: {msg}")
+        };
+        FindingError { line, message }
     })?;
     let mut f = Finding {
         front: front.to_string(),

@@ -186,6 +186,13 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
     let started = now.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let slug = plan_slug(&plan, &req.plan);
     let dir = root.join("test-sessions").join(&slug).join(&stamp);
+    if dir.symlink_metadata().is_ok() {
+        return Err(CliError::at(
+            dir.display().to_string(),
+            None,
+            "a session with this timestamp already exists; refusing to write over it (wait a second and retry)",
+        ));
+    }
     if let Some(outer) = enclosing_session(&dir) {
         return Err(CliError::at(
             dir.display().to_string(),
@@ -194,13 +201,6 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
                 "refusing to create a session inside another session ({} holds session.json); pass --root outside it",
                 outer.display()
             ),
-        ));
-    }
-    if dir.symlink_metadata().is_ok() {
-        return Err(CliError::at(
-            dir.display().to_string(),
-            None,
-            "a session with this timestamp already exists; refusing to write over it (wait a second and retry)",
         ));
     }
     let sut_commit = repo
