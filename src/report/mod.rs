@@ -23,7 +23,7 @@ pub mod history_link;
 mod render;
 pub mod rules;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
 
 use serde::Serialize;
@@ -217,7 +217,61 @@ struct Ctx<'a> {
 pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError> {
     let info = SessionInfo::read(dir)?;
     let plan_path = info.plan_path(dir);
-    let (src, plan) = session::read_plan(&plan_path)?;
+    // Read every finding file.
+    let fdir = dir.join("findings");
+    let mut files: Vec<String> = match std::fs::read_dir(&fdir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".md") && n != "report.md" && !n.starts_with('.'))
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(CliError::at(
+                fdir.display().to_string(),
+                None,
+                format!("cannot list findings: {e}"),
+            ))
+        }
+    };
+    files.sort();
+    // Parse the plan and the findings in parallel: both are independent, and YAML parsing
+    // dominates on large sessions. Results are consumed in sorted file order, so the first
+    // error reported is deterministic.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let (plan_read, parsed) = std::thread::scope(|sc| {
+        let plan_thread = sc.spawn(|| session::read_plan(&plan_path));
+        let chunk = files.len().div_ceil(workers).max(64);
+        let fdir = &fdir;
+        let handles: Vec<_> = files
+            .chunks(chunk)
+            .map(|names| {
+                sc.spawn(move || {
+                    names
+                        .iter()
+                        .map(|name| {
+                            finding::read(&fdir.join(name)).map(|mut f| {
+                                // Keep only what the report needs: the cited paths, not the
+                                // whole value.
+                                f.cited = cited_paths(&f);
+                                f.value = Value::Null;
+                                f
+                            })
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let parsed: Vec<_> = handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("finding parser thread"))
+            .collect();
+        (plan_thread.join().expect("plan parser thread"), parsed)
+    });
+    let (src, plan) = plan_read?;
     let sha_now = session::sha256_hex(src.as_bytes());
     let dir_canon = dir.canonicalize().map_err(|e| {
         CliError::at(
@@ -248,31 +302,13 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
         ));
     }
 
-    // Read every finding file.
-    let fdir = dir.join("findings");
-    let mut files: Vec<String> = match std::fs::read_dir(&fdir) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".md") && n != "report.md" && !n.starts_with('.'))
-            .collect(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => {
-            return Err(CliError::at(
-                fdir.display().to_string(),
-                None,
-                format!("cannot list findings: {e}"),
-            ))
-        }
-    };
-    files.sort();
     let keys = session::plan_keys(&plan);
+    let key_set: std::collections::HashSet<&str> = keys.iter().map(String::as_str).collect();
     let mut by_key: BTreeMap<String, (String, Finding)> = BTreeMap::new();
-    for name in files {
+    for (name, f) in files.iter().zip(parsed) {
         let rel = format!("findings/{name}");
-        let f = finding::read(&fdir.join(&name))
-            .map_err(|e| CliError::at(dir.join(&rel).display().to_string(), e.line, e.message))?;
+        let f =
+            f.map_err(|e| CliError::at(dir.join(&rel).display().to_string(), e.line, e.message))?;
         let stem = name.trim_end_matches(".md").to_string();
         let key = match &f.scenario {
             Some(s) => s.trim().to_string(),
@@ -287,7 +323,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
                 continue;
             }
         };
-        if !keys.contains(&key) {
+        if !key_set.contains(key.as_str()) {
             diags.push(Diag::new(
                 "RPT001",
                 &rel,
@@ -297,7 +333,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
             ));
             continue;
         }
-        if session::finding_file_name(&key) != name {
+        if session::finding_file_name(&key) != *name {
             diags.push(Diag::new(
                 "RPT021",
                 &rel,
@@ -382,12 +418,25 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
     }
     // Findings for unknown scenarios were reported above; nothing else to do with them.
 
+    let row_index: HashMap<&str, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.as_str(), i))
+        .collect();
     let verdict_of = |key: &str| -> Verdict {
-        rows.iter()
-            .find(|r| r.id == key)
-            .and_then(|r| r.v)
+        row_index
+            .get(key)
+            .and_then(|i| rows[*i].v)
             .unwrap_or(Verdict::NotRun)
     };
+    let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if let Some(p) = &r.parent {
+            children.entry(p.as_str()).or_default().push(i);
+        }
+    }
+    let scenario_index: HashMap<String, &Scenario> =
+        plan.scenarios.iter().map(|s| (s.id.key(), s)).collect();
     let top: Vec<Verdict> = rows
         .iter()
         .filter(|r| r.parent.is_none())
@@ -429,7 +478,9 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
         let Some((rel, f)) = by_key.get(&r.id) else {
             continue;
         };
-        let s = plan.scenario(r.parent.as_deref().unwrap_or(&r.id));
+        let s = scenario_index
+            .get(r.parent.as_deref().unwrap_or(&r.id))
+            .copied();
         let hypotheses = s
             .map(|s| {
                 s.closes()
@@ -452,7 +503,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
         if let Some(h) = &f.oracle_history {
             evidence.push(h.clone());
         }
-        for (t, _) in cited_paths(f) {
+        for (t, _) in f.cited.iter().cloned() {
             if !evidence.contains(&t) {
                 evidence.push(t);
             }
@@ -538,7 +589,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
             });
         }
         for a in arms {
-            let r = rows.iter().find(|r| r.id == a);
+            let r = row_index.get(a.as_str()).map(|i| &rows[*i]);
             surface.push(SurfaceRow {
                 scenario: s.id.key(),
                 executed: r.is_some_and(|r| r.attempted),
@@ -674,15 +725,11 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
         }
         let why = match (&r.reason, &r.finding) {
             (Some(x), _) => x.clone(),
-            (None, None)
-                if r.parent.is_none()
-                    && rows.iter().any(|a| a.parent.as_deref() == Some(&r.id)) =>
-            {
-                let short: Vec<String> = rows
+            (None, None) if r.parent.is_none() && children.contains_key(r.id.as_str()) => {
+                let short: Vec<String> = children[r.id.as_str()]
                     .iter()
-                    .filter(|a| {
-                        a.parent.as_deref() == Some(&r.id) && !a.v.is_some_and(Verdict::is_pass)
-                    })
+                    .map(|i| &rows[*i])
+                    .filter(|a| !a.v.is_some_and(Verdict::is_pass))
                     .map(|a| format!("{} {}", a.id, a.verdict))
                     .collect();
                 format!("rolled up from its arms ({})", short.join(", "))
@@ -1178,7 +1225,7 @@ fn judge_key(
     }
 
     // Cited artifacts.
-    for (p, line) in cited_paths(f) {
+    for (p, line) in f.cited.iter().cloned() {
         if let Err(m) = inside_session(cx, &p) {
             diags.push(Diag::new(
                 "RPT011",

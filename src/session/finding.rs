@@ -84,6 +84,9 @@ pub struct Finding {
     pub reason: Option<String>,
     /// The Markdown after the front matter.
     pub body: String,
+    /// Artifact paths the finding cites besides `oracle.history`, with their file lines
+    /// (filled by the report, see `report::cited_paths`).
+    pub cited: Vec<(String, usize)>,
     pub problems: Vec<FieldProblem>,
 }
 
@@ -152,7 +155,7 @@ fn split_front(text: &str) -> Result<(&str, &str), FindingError> {
 /// Parse a finding's text.
 pub fn parse(text: &str) -> Result<Finding, FindingError> {
     let (front, body) = split_front(text)?;
-    let options = serde_saphyr::options! { budget: Some(budget()) };
+    let options = serde_saphyr::options! { budget: Some(budget()), emit_comments: false };
     let value: Value = serde_saphyr::from_str_with_options(front, options).map_err(|e| {
         let line = e.location().map(|l| l.line() as usize + 1);
         let msg = e.to_string();
