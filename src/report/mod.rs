@@ -794,8 +794,8 @@ fn dir_canon_name(p: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn short(s: &str) -> &str {
-    &s[..s.len().min(12)]
+fn short(s: &str) -> String {
+    s.chars().take(12).collect()
 }
 
 fn session_json_line(dir: &Path, key: &str) -> usize {
@@ -987,7 +987,7 @@ fn judge_key(
         diags.push(Diag::new(
             "RPT012",
             &info.plan,
-            index.line(s.span.start),
+            index.line(declared_at(s, arm)),
             format!("{} has no finding (expected findings/{}); reported as NOT-RUN", row.id, session::finding_file_name(&row.id)),
             &format!("run it and write the finding (`dstplan finding new --session <dir> --scenario {}`), or record NOT-RUN with a reason", row.id),
         ));
@@ -1278,6 +1278,19 @@ fn judge_key(
     row.v = Some(eff);
     row.verdict = eff.to_string();
     row
+}
+
+/// Where the plan declares a scenario or arm (byte offset): the arm block, else the arm's
+/// entry in `Scenario arms:`, else the scenario heading.
+fn declared_at(s: &Scenario, arm: Option<&str>) -> usize {
+    let Some(a) = arm else { return s.span.start };
+    if let Some(b) = s.arms.iter().find(|x| x.id.key() == a) {
+        return b.span.start;
+    }
+    s.declared_arms()
+        .into_iter()
+        .find(|r| r.key() == a)
+        .map_or(s.span.start, |r| r.span.start)
 }
 
 /// The context checks on a history that need the plan: `fault_epoch` and `node_seen`.
