@@ -330,6 +330,24 @@ fn a_yaml_alias_bomb_is_exit_2_fast() {
 }
 
 #[test]
+fn a_finding_without_front_matter_or_too_large_is_exit_2() {
+    let (_t, dir) = session("clean");
+    std::fs::write(dir.join("findings/S2.md"), "# notes\n").unwrap();
+    let o = report(&dir, &["--check"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("findings/S2.md:1:"));
+    let big = format!(
+        "---\nscenario: S2\nreason: \"{}\"\n---\n",
+        "x".repeat(2 << 20)
+    );
+    std::fs::write(dir.join("findings/S2.md"), big).unwrap();
+    let o = report(&dir, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("limit"));
+    assert!(!dir.join("findings/report.md").exists());
+}
+
+#[test]
 fn an_unreadable_session_or_plan_is_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     assert_eq!(report(tmp.path(), &["--check"]).status.code(), Some(2));

@@ -89,8 +89,30 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The plan's slug: the title's, else the file stem.
+/// The plan's slug: the title's, else the file stem; made safe as one path component
+/// (letters, digits, `-`, `_`, `.`; anything else becomes `-`; no leading dot).
 pub fn plan_slug(plan: &Plan, path: &Path) -> String {
+    let raw = raw_slug(plan, path);
+    let safe: String = raw
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let safe = safe.trim_start_matches(['.', '-']).to_string();
+    if safe.is_empty() {
+        "plan".into()
+    } else {
+        safe
+    }
+}
+
+fn raw_slug(plan: &Plan, path: &Path) -> String {
     plan.slug
         .clone()
         .filter(|s| !s.trim().is_empty())
@@ -326,5 +348,7 @@ mod tests {
             PathBuf::from("../../../plans/p.md")
         );
         assert_eq!(finding_file_name("S5/api"), "S5-api.md");
+        let p = crate::plan::parse("# Test Plan: ../../etc passwd\n");
+        assert_eq!(plan_slug(&p, Path::new("x.md")), "etc-passwd");
     }
 }
