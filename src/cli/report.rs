@@ -1,15 +1,64 @@
-//! `dstplan report`.
+//! `dstplan report SESSION [--check] [--fail-on fail|concerns] [--force] [--format F]`:
+//! judge the findings and write findings/report.md + report.json.
+
+use std::path::PathBuf;
 
 use super::CmdResult;
+use crate::report;
+
+/// Output format of `dstplan report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Github,
+}
+
+/// When the headline alone makes the exit code 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FailOn {
+    /// The headline is FAIL
+    Fail,
+    /// The headline is anything but DONE
+    Concerns,
+}
 
 /// Arguments of `dstplan report`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Arguments (not implemented yet).
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    rest: Vec<String>,
+    /// The session directory
+    session: PathBuf,
+    /// Validate only; write nothing
+    #[arg(long)]
+    check: bool,
+    /// Also exit 1 on the headline
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Replace a report.md that was edited by hand
+    #[arg(long)]
+    force: bool,
+    /// Output on stdout
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
 }
 
-pub fn run(_args: Args) -> CmdResult {
-    super::not_yet("report")
+pub fn run(args: Args) -> CmdResult {
+    let machine = args.format == Format::Json;
+    let oracle = report::history_oracle();
+    let mut r = report::build(&args.session, &oracle).map_err(|e| e.machine(machine))?;
+    let (md, json) = report::finish(&mut r).map_err(|e| e.machine(machine))?;
+    if !args.check {
+        report::write(&args.session, &md, &json, args.force).map_err(|e| e.machine(machine))?;
+    }
+    let out = match args.format {
+        Format::Text => report::render_text(&r, &args.session, !args.check),
+        Format::Json => json,
+        Format::Github => report::render_github(&r, &args.session),
+    };
+    super::print_out(&out);
+    let fail_on = args.fail_on.map(|f| match f {
+        FailOn::Fail => "fail",
+        FailOn::Concerns => "concerns",
+    });
+    Ok(report::exit_code(&r, fail_on))
 }

@@ -1,0 +1,105 @@
+//! The history re-check rule (RPT013) with an injected [`HistoryOracle`]: the report does not
+//! take a finding's word when the declared checker can re-check the cited history. Uses the
+//! library API, since the binary links the real (or stand-in) checker.
+
+use std::path::{Path, PathBuf};
+
+use dstplan::report::{self, HistoryOracle, HistoryOutcome, HistoryVerdict};
+
+/// Reports a violation for any history whose final read lacks value 2, else ok.
+struct TestOracle;
+
+impl HistoryOracle for TestOracle {
+    fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String> {
+        assert_eq!((model, checker), ("log", "no-lost-ack"));
+        let t = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+        let lost = t.contains("\"output\":[1],");
+        Ok(HistoryVerdict {
+            outcome: if lost {
+                HistoryOutcome::Violation
+            } else {
+                HistoryOutcome::Ok
+            },
+            evidence: if lost {
+                "acknowledged append 2 missing from the final read".into()
+            } else {
+                "2 acknowledged appends, 0 lost".into()
+            },
+        })
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fx.join("report-plans"), &tmp.path().join("report-plans"));
+    let dir = tmp.path().join("sessions").join(name);
+    copy_dir(&fx.join("sessions").join(name), &dir);
+    (tmp, dir)
+}
+
+fn rpt013(r: &report::Report) -> Vec<String> {
+    r.diagnostics
+        .iter()
+        .filter(|d| d.code == "RPT013")
+        .map(|d| d.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_violation_in_the_cited_history_under_a_pass_is_an_error() {
+    let (_t, dir) = session("clean");
+    // the clean session's PASS now cites the history that lost append 2
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sessions/fail/artifacts/S1/history.jsonl"),
+        dir.join("artifacts/S1/history.jsonl"),
+    )
+    .unwrap();
+    let r = report::build(&dir, &TestOracle).unwrap();
+    let m = rpt013(&r);
+    assert_eq!(m.len(), 1, "{:#?}", r.diagnostics);
+    assert!(
+        m[0].contains("PASS-hardening") && m[0].contains("violation"),
+        "{}",
+        m[0]
+    );
+    assert_eq!(report::exit_code(&r, None), 1);
+    let s1 = r.scenarios.iter().find(|s| s.id == "S1").unwrap();
+    assert!(s1.verdict.starts_with("FAIL"), "{}", s1.verdict);
+    // the finding's evidence and the re-computed line are shown side by side
+    assert!(s1.oracle_evidence.is_some());
+    assert!(s1.recheck.as_deref().unwrap().contains("violation"));
+}
+
+#[test]
+fn a_clean_history_under_a_fail_is_an_error_and_agreement_is_silent() {
+    let (_t, dir) = session("fail");
+    let r = report::build(&dir, &TestOracle).unwrap();
+    assert!(rpt013(&r).is_empty(), "{:#?}", r.diagnostics);
+    let (_t2, clean) = session("clean");
+    let r = report::build(&clean, &TestOracle).unwrap();
+    assert!(rpt013(&r).is_empty(), "{:#?}", r.diagnostics);
+    std::fs::copy(
+        clean.join("artifacts/S1/history.jsonl"),
+        dir.join("artifacts/S1/history.jsonl"),
+    )
+    .unwrap();
+    let r = report::build(&dir, &TestOracle).unwrap();
+    let m = rpt013(&r);
+    assert_eq!(m.len(), 1, "{:#?}", r.diagnostics);
+    assert!(m[0].contains("no violation"), "{}", m[0]);
+}
