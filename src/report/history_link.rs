@@ -1,29 +1,9 @@
 //! The link between `dstplan report` and the history checker (`dstplan history check`).
 //!
 //! The report re-runs the declared checker on a finding's `oracle.history` through the
-//! [`HistoryOracle`] trait, so tests can inject an oracle and the real checker can be wired in
-//! by changing ONE function body: [`history_oracle`]. Until `crate::history::check_file` lands
-//! on this branch, the default oracle answers `Unknown` ("not re-checked"), which the report
-//! shows as such and never turns into a diagnostic.
-//!
-//! To wire the real checker after the merge, replace the body of [`history_oracle`] with:
-//!
-//! ```ignore
-//! struct Linked;
-//! impl HistoryOracle for Linked {
-//!     fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String> {
-//!         let r = crate::history::check_file(path, model, Some(checker), CHECK_BUDGET)
-//!             .map_err(|e| e.to_string())?;
-//!         let outcome = match r.outcome {
-//!             crate::history::Outcome::Ok => HistoryOutcome::Ok,
-//!             crate::history::Outcome::Violation => HistoryOutcome::Violation,
-//!             crate::history::Outcome::Unknown => HistoryOutcome::Unknown,
-//!         };
-//!         Ok(HistoryVerdict { outcome, evidence: r.evidence })
-//!     }
-//! }
-//! Linked
-//! ```
+//! [`HistoryOracle`] trait, so tests can inject an oracle; [`history_oracle`] returns the real
+//! one, which calls [`crate::history::check_file`] with a bounded budget. An `unknown` answer
+//! (budget exhausted) is shown as such and never turns into a diagnostic.
 
 use std::path::Path;
 use std::time::Duration;
@@ -67,22 +47,51 @@ pub trait HistoryOracle {
     fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String>;
 }
 
-/// The stand-in used until `crate::history::check_file` is linked: always `Unknown`.
+/// The real checker: `dstplan history check` as a library call.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NotLinked;
+pub struct Linked;
 
-impl HistoryOracle for NotLinked {
-    fn check(&self, _path: &Path, _model: &str, checker: &str) -> Result<HistoryVerdict, String> {
+impl HistoryOracle for Linked {
+    fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String> {
+        let r = crate::history::check_file(path, model, Some(checker), CHECK_BUDGET)
+            .map_err(|e| e.to_string())?;
+        let outcome = match r.outcome {
+            crate::history::Outcome::Ok => HistoryOutcome::Ok,
+            crate::history::Outcome::Violation => HistoryOutcome::Violation,
+            crate::history::Outcome::Unknown => HistoryOutcome::Unknown,
+        };
         Ok(HistoryVerdict {
-            outcome: HistoryOutcome::Unknown,
-            evidence: format!(
-                "not re-checked: the {checker} checker is not linked into this build"
-            ),
+            outcome,
+            evidence: without_timing(&r.evidence),
         })
     }
 }
 
-/// The oracle `dstplan report` uses. THE one place to wire `crate::history::check_file`.
+/// Drop the elapsed time (`in 12 ms`) from an evidence line: the report must come out
+/// byte-identical on every run, and the time says nothing about the history.
+fn without_timing(evidence: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE
+        .get_or_init(|| regex::Regex::new(r"\s+in\s+[0-9][0-9,.]*\s*ms\b").expect("static regex"));
+    re.replace_all(evidence, "").into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timing_is_dropped_and_the_rest_kept() {
+        assert_eq!(
+            super::without_timing("no-lost-ack on log, 3 ops over 1 key, ok in 1,204 ms"),
+            "no-lost-ack on log, 3 ops over 1 key, ok"
+        );
+        assert_eq!(
+            super::without_timing("violation in 3 ms: witness 2 ops"),
+            "violation: witness 2 ops"
+        );
+    }
+}
+
+/// The oracle `dstplan report` uses.
 pub fn history_oracle() -> impl HistoryOracle {
-    NotLinked
+    Linked
 }
