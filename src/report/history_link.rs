@@ -76,6 +76,11 @@ fn without_timing(evidence: &str) -> String {
     re.replace_all(evidence, "").into_owned()
 }
 
+/// The oracle `dstplan report` uses.
+pub fn history_oracle() -> impl HistoryOracle {
+    Linked
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -89,9 +94,4 @@ mod tests {
             "violation: witness 2 ops"
         );
     }
-}
-
-/// The oracle `dstplan report` uses.
-pub fn history_oracle() -> impl HistoryOracle {
-    Linked
 }
