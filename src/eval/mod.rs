@@ -1,1 +1,284 @@
-//! Placeholder; see ARCHITECTURE.md.
+//! Eval grading for the skill pack (`dstplan eval grade`).
+//!
+//! Layout: a skill's evals live in `evals/<skill>/evals.json` (the Agent Skills eval format:
+//! `{"skill_name", "evals": [{"id", "prompt", "expected_output", "files", "assertions"}]}`),
+//! its fixtures in `evals/<skill>/files/`, and each recorded agent run in
+//! `evals/<skill>/runs/<run>/`, with what the agent produced under the run's `out/`.
+//!
+//! An assertion is either a plain string (judged: a person or a grader model decides it) or an
+//! object `{"text", "command", "expect_exit"}` (mechanical: the command is run and its exit code
+//! compared). Commands always start with `dstplan` and are run with the binary doing the
+//! grading, never through a shell.
+//!
+//! - [`load`] reads and validates an `evals.json` (every error carries the file and, where it
+//!   can be found, the line).
+//! - [`grade`] runs one eval's assertions over a run directory and builds the `grading.json`
+//!   value.
+
+pub mod grade;
+pub mod shellwords;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub use grade::{grade, Grading, Options};
+
+/// One `evals.json` file, validated.
+#[derive(Debug, Clone)]
+pub struct EvalFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// `skill_name`.
+    pub skill_name: String,
+    /// The evals, in file order.
+    pub evals: Vec<Eval>,
+}
+
+/// One eval: a prompt, what a good answer looks like, fixtures and assertions.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Eval {
+    /// The eval's id: a number or a string, compared as text.
+    #[serde(deserialize_with = "id_as_text")]
+    pub id: String,
+    /// What the agent is asked.
+    pub prompt: String,
+    /// A description of a good answer (for the judge; not checked here).
+    #[serde(default)]
+    pub expected_output: String,
+    /// Fixture files, relative to the skill's `files/` directory's parent (`files/x.md`).
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Checks over the run's output.
+    #[serde(default)]
+    pub assertions: Vec<Assertion>,
+}
+
+/// One assertion of an eval.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Assertion {
+    /// A plain sentence a judge decides.
+    Judged(String),
+    /// A command to run, with the exit code it must return. An object without `command` is
+    /// judged on its `text`.
+    Object {
+        /// What the assertion means, in words.
+        text: String,
+        /// `dstplan …`, with `{out}`, `{files}` and `{run}` substituted before it runs.
+        #[serde(default)]
+        command: Option<String>,
+        /// The exit code that makes it pass (default 0).
+        #[serde(default)]
+        expect_exit: Option<i32>,
+    },
+}
+
+impl Assertion {
+    /// The assertion's words.
+    pub fn text(&self) -> &str {
+        match self {
+            Assertion::Judged(t) => t,
+            Assertion::Object { text, .. } => text,
+        }
+    }
+
+    /// `(command, expect_exit)` when the assertion is mechanical.
+    pub fn mechanical(&self) -> Option<(&str, i32)> {
+        match self {
+            Assertion::Object {
+                command: Some(c),
+                expect_exit,
+                ..
+            } => Some((c.as_str(), expect_exit.unwrap_or(0))),
+            _ => None,
+        }
+    }
+}
+
+fn id_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    use serde::de::Error;
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Ok(s),
+        serde_json::Value::Number(n) => Ok(n.to_string()),
+        other => Err(D::Error::custom(format!(
+            "an eval `id` must be a number or a non-empty string, not {other}"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    skill_name: String,
+    evals: Vec<Eval>,
+}
+
+/// Why an eval file or run could not be used (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    /// What went wrong and how to fix it.
+    pub message: String,
+    /// The file it is about.
+    pub path: Option<String>,
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+}
+
+impl EvalError {
+    fn at(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
+        EvalError {
+            message: message.into(),
+            path: Some(path.display().to_string()),
+            line,
+        }
+    }
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.path, self.line) {
+            (Some(p), Some(l)) => write!(f, "{p}:{l}: {}", self.message),
+            (Some(p), None) => write!(f, "{p}: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// The 1-based line of the first occurrence of `needle` in `text`, if any.
+fn line_of(text: &str, needle: &str) -> Option<usize> {
+    text.find(needle)
+        .map(|i| text[..i].bytes().filter(|&b| b == b'\n').count() + 1)
+}
+
+/// The line of an assertion's command in the raw file (searched in its JSON-escaped form).
+fn command_line(text: &str, command: &str) -> Option<usize> {
+    let quoted = serde_json::to_string(command).unwrap_or_default();
+    line_of(text, &quoted)
+}
+
+/// Check that a mechanical command is `dstplan …`, splits cleanly, and that `dstplan` itself
+/// accepts its subcommand and flags. Returns the argument vector (without `dstplan`).
+pub fn check_command(command: &str) -> Result<Vec<String>, String> {
+    let words = shellwords::split(command)?;
+    match words.first().map(String::as_str) {
+        Some("dstplan") => {}
+        Some(other) => {
+            return Err(format!(
+                "command `{command}` runs `{other}`; eval commands must start with `dstplan` \
+                 (they run with the grading binary, never a shell); express the check as a \
+                 dstplan command or make it a judged assertion (a plain string)"
+            ))
+        }
+        None => return Err("the command is empty; write `dstplan <subcommand> …`".into()),
+    }
+    if let Err(e) = <crate::cli::Cli as clap::Parser>::try_parse_from(&words) {
+        use clap::error::ErrorKind;
+        if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+            let first = e.to_string();
+            let first = first
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            return Err(format!(
+                "command `{command}` is not a valid dstplan invocation: {first} (see \
+                 `dstplan help`)"
+            ));
+        }
+    }
+    Ok(words.into_iter().skip(1).collect())
+}
+
+/// Read and validate an `evals.json`.
+///
+/// Rejected: unreadable file, JSON syntax or shape errors (with line), a missing or empty
+/// `skill_name`, duplicate eval ids, and mechanical commands that are not valid `dstplan`
+/// invocations.
+pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        EvalError::at(
+            path,
+            None,
+            format!("cannot read the evals file: {e} (pass --evals FILE to name it)"),
+        )
+    })?;
+    let raw: RawFile = serde_json::from_str(&text).map_err(|e| {
+        EvalError::at(
+            path,
+            Some(e.line()),
+            format!(
+                "not a valid evals file: {e}; expected {{\"skill_name\": …, \"evals\": [{{\"id\", \
+                 \"prompt\", \"expected_output\", \"files\", \"assertions\"}}]}}"
+            ),
+        )
+    })?;
+    if raw.skill_name.trim().is_empty() {
+        return Err(EvalError::at(
+            path,
+            line_of(&text, "\"skill_name\""),
+            "`skill_name` is empty; name the skill the evals test",
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for ev in &raw.evals {
+        if !seen.insert(ev.id.clone()) {
+            return Err(EvalError::at(
+                path,
+                None,
+                format!("eval id `{}` is used twice; ids must be unique", ev.id),
+            ));
+        }
+        for a in &ev.assertions {
+            if let Some((cmd, _)) = a.mechanical() {
+                check_command(cmd).map_err(|m| EvalError::at(path, command_line(&text, cmd), m))?;
+            }
+        }
+    }
+    Ok(EvalFile {
+        path: path.to_path_buf(),
+        skill_name: raw.skill_name,
+        evals: raw.evals,
+    })
+}
+
+/// The eval a run answers: `run.json`'s `eval_id` when the file exists, otherwise the run
+/// directory's name up to its first `-` (`3-boundary-claim` answers eval `3`).
+pub fn run_eval_id(run_dir: &Path) -> Result<String, EvalError> {
+    let rj = run_dir.join("run.json");
+    if rj.exists() {
+        let text = std::fs::read_to_string(&rj)
+            .map_err(|e| EvalError::at(&rj, None, format!("cannot read: {e}")))?;
+        let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            EvalError::at(
+                &rj,
+                Some(e.line()),
+                format!("not valid JSON: {e}; expected {{\"eval_id\": <id>}}"),
+            )
+        })?;
+        return match v.get("eval_id") {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
+            Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
+            _ => Err(EvalError::at(
+                &rj,
+                line_of(&text, "\"eval_id\"").or(Some(1)),
+                "`eval_id` is missing or not a number/string; write {\"eval_id\": <id>}",
+            )),
+        };
+    }
+    let name = run_dir
+        .canonicalize()
+        .unwrap_or_else(|_| run_dir.to_path_buf())
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let id = name.split('-').next().unwrap_or("").to_string();
+    if id.is_empty() {
+        return Err(EvalError::at(
+            run_dir,
+            None,
+            "cannot tell which eval this run answers: write run.json with {\"eval_id\": <id>}, \
+             or name the directory `<id>-<anything>`",
+        ));
+    }
+    Ok(id)
+}

@@ -1,0 +1,273 @@
+//! Running one eval's assertions over a run directory.
+//!
+//! Placeholders in a command are replaced before it is split into words:
+//! `{out}` → the run's `out/` directory (the run directory itself when it has no `out/`),
+//! `{files}` → the skill's fixture directory (`files/` next to `evals.json`),
+//! `{run}` → the run directory. Each command runs with the grading binary, with the output
+//! directory as its working directory, stdin closed, and a timeout; a command that does not
+//! finish in time is killed and its assertion fails. Output tails are kept for the person
+//! reading `grading.json`, with the substituted paths turned back into their placeholders so
+//! the file does not depend on where the repository was checked out.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::{check_command, Eval, EvalError, EvalFile};
+
+/// How to run the commands.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The `dstplan` binary that runs each command.
+    pub exe: PathBuf,
+    /// Per-command time limit.
+    pub timeout: Duration,
+}
+
+/// The outcome of grading one run.
+#[derive(Debug, Clone)]
+pub struct Grading {
+    /// The `grading.json` value.
+    pub json: Value,
+    /// Mechanical assertions run / passed / failed, judged assertions left open.
+    pub mechanical: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub judged: usize,
+}
+
+const TAIL_BYTES: usize = 2000;
+
+fn tail(bytes: &[u8]) -> String {
+    let s = String::from_utf8_lossy(bytes);
+    if s.len() <= TAIL_BYTES {
+        return s.into_owned();
+    }
+    let mut start = s.len() - TAIL_BYTES;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    format!("…{}", &s[start..])
+}
+
+/// What running one command produced.
+struct Ran {
+    exit: Option<i32>,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    note: Option<String>,
+}
+
+fn run_command(opts: &Options, args: &[String], cwd: &Path) -> Ran {
+    let child = Command::new(&opts.exe)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env("NO_COLOR", "1")
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            return Ran {
+                exit: None,
+                stdout: Vec::new(),
+                stderr: Vec::new(),
+                note: Some(format!("could not start {}: {e}", opts.exe.display())),
+            }
+        }
+    };
+    let reader = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out_t = child.stdout.take().map(|s| reader(Box::new(s)));
+    let err_t = child.stderr.take().map(|s| reader(Box::new(s)));
+    let start = Instant::now();
+    let mut note = None;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(st)) => break Some(st),
+            Ok(None) if start.elapsed() >= opts.timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                note = Some(format!(
+                    "killed after {} s without finishing",
+                    opts.timeout.as_secs()
+                ));
+                break None;
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => {
+                note = Some(format!("could not wait for the command: {e}"));
+                let _ = child.kill();
+                break None;
+            }
+        }
+    };
+    let stdout = out_t.and_then(|t| t.join().ok()).unwrap_or_default();
+    let stderr = err_t.and_then(|t| t.join().ok()).unwrap_or_default();
+    let exit = status.and_then(|s| s.code());
+    if status.is_some() && exit.is_none() {
+        note = Some("ended by a signal".into());
+    }
+    Ran {
+        exit,
+        stdout,
+        stderr,
+        note,
+    }
+}
+
+/// The directories a run's commands see.
+struct Places {
+    out: PathBuf,
+    files: PathBuf,
+    run: PathBuf,
+}
+
+impl Places {
+    fn new(run_dir: &Path, evals: &EvalFile) -> Places {
+        let abs = |p: &Path| p.canonicalize().unwrap_or_else(|_| p.to_path_buf());
+        let run = abs(run_dir);
+        let out = if run.join("out").is_dir() {
+            run.join("out")
+        } else {
+            run.clone()
+        };
+        let base = evals
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let files = abs(&if base.as_os_str().is_empty() {
+            PathBuf::from("files")
+        } else {
+            base.join("files")
+        });
+        Places { out, files, run }
+    }
+
+    /// `(placeholder, value)` pairs, longest value first so the reverse mapping of tails
+    /// prefers the most specific placeholder.
+    fn pairs(&self) -> Vec<(&'static str, String)> {
+        let mut v = vec![
+            ("{out}", self.out.display().to_string()),
+            ("{files}", self.files.display().to_string()),
+            ("{run}", self.run.display().to_string()),
+        ];
+        v.sort_by_key(|(_, s)| std::cmp::Reverse(s.len()));
+        v
+    }
+
+    fn substitute(&self, command: &str) -> String {
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        // Quote the path so a directory with spaces stays one word; `'…'x` joins with
+        // neighbouring text as a shell would.
+        let mut out = command.to_string();
+        for (k, v) in self.pairs() {
+            out = out.replace(k, &quote(&v));
+        }
+        out
+    }
+
+    fn unsubstitute(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (k, v) in self.pairs() {
+            if !v.is_empty() {
+                out = out.replace(&v, k);
+            }
+        }
+        out
+    }
+}
+
+/// Grade `run_dir` against the eval named `eval_id` in `evals`.
+pub fn grade(
+    evals: &EvalFile,
+    eval_id: &str,
+    run_dir: &Path,
+    opts: &Options,
+) -> Result<Grading, EvalError> {
+    let eval: &Eval = evals
+        .evals
+        .iter()
+        .find(|e| e.id == eval_id)
+        .ok_or_else(|| {
+            let known: Vec<&str> = evals.evals.iter().map(|e| e.id.as_str()).collect();
+            EvalError {
+                message: format!(
+                "no eval has id `{eval_id}` (known ids: {}); fix run.json's eval_id or the run \
+                 directory's name",
+                known.join(", ")
+            ),
+                path: Some(evals.path.display().to_string()),
+                line: None,
+            }
+        })?;
+    let places = Places::new(run_dir, evals);
+    let mut rows = Vec::new();
+    let (mut mechanical, mut passed, mut failed, mut judged) = (0, 0, 0, 0);
+    for a in &eval.assertions {
+        match a.mechanical() {
+            None => {
+                judged += 1;
+                rows.push(json!({
+                    "text": a.text(), "kind": "judged", "command": null, "expect_exit": null,
+                    "exit": null, "passed": null, "status": "needs-judgement",
+                    "stdout_tail": null, "stderr_tail": null,
+                }));
+            }
+            Some((cmd, expect)) => {
+                mechanical += 1;
+                let args = check_command(&places.substitute(cmd)).map_err(|m| EvalError {
+                    message: m,
+                    path: Some(evals.path.display().to_string()),
+                    line: None,
+                })?;
+                let ran = run_command(opts, &args, &places.out);
+                let ok = ran.exit == Some(expect);
+                if ok {
+                    passed += 1;
+                } else {
+                    failed += 1;
+                }
+                let mut stderr = places.unsubstitute(&tail(&ran.stderr));
+                if let Some(n) = &ran.note {
+                    if !stderr.is_empty() && !stderr.ends_with('\n') {
+                        stderr.push('\n');
+                    }
+                    stderr.push_str(&format!("[dstplan eval grade: {n}]"));
+                }
+                rows.push(json!({
+                    "text": a.text(), "kind": "mechanical", "command": cmd,
+                    "expect_exit": expect, "exit": ran.exit, "passed": ok,
+                    "status": if ok { "passed" } else { "failed" },
+                    "stdout_tail": places.unsubstitute(&tail(&ran.stdout)),
+                    "stderr_tail": stderr,
+                }));
+            }
+        }
+    }
+    let json = json!({
+        "version": 1,
+        "eval_id": eval.id,
+        "skill_name": evals.skill_name,
+        "assertions": rows,
+        "summary": {"mechanical": mechanical, "passed": passed, "failed": failed, "judged": judged},
+    });
+    Ok(Grading {
+        json,
+        mechanical,
+        passed,
+        failed,
+        judged,
+    })
+}
