@@ -1,0 +1,254 @@
+//! `dstplan eval grade` through the binary, on the fixture skill in
+//! `tests/fixtures/evals/sample-skill/` copied into a temporary directory (grading writes
+//! `grading.json` into the run directory): passing, failing and judged assertions, the
+//! grading.json shape, run lookup by `run.json` and by directory name, `--evals`, and every
+//! exit-2 path (malformed file with its line, unknown id, commands that are not `dstplan`,
+//! unknown flags, shell syntax) leaving no grading.json behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/evals/sample-skill")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// A copy of the fixture skill at `<tmp>/evals/sample-skill`; returns (tmp, skill dir).
+fn skill() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("evals").join("sample-skill");
+    copy_dir(&fixture(), &dir);
+    (tmp, dir)
+}
+
+fn dstplan(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn grade(run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["eval", "grade", run.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    dstplan(&args)
+}
+
+fn grading(run: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(run.join("grading.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn mixed_run_fails_and_records_every_assertion() {
+    let (_tmp, dir) = skill();
+    let run = dir.join("runs/1-mixed");
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let g = grading(&run);
+    assert_eq!(g["version"], 1);
+    assert_eq!(g["eval_id"], "1");
+    assert_eq!(g["skill_name"], "sample-skill");
+    let a = g["assertions"].as_array().unwrap();
+    assert_eq!(a.len(), 3);
+
+    assert_eq!(a[0]["kind"], "mechanical");
+    assert_eq!(a[0]["command"], "dstplan lint {out}/plan.md");
+    assert_eq!(a[0]["expect_exit"], 0);
+    assert_eq!(a[0]["exit"], 0);
+    assert_eq!(a[0]["passed"], true);
+    // Substituted paths are written back as placeholders.
+    let tail = a[0]["stdout_tail"].as_str().unwrap();
+    assert!(!tail.contains(run.to_str().unwrap()), "{tail}");
+
+    assert_eq!(a[1]["kind"], "mechanical");
+    assert_eq!(a[1]["exit"], 1);
+    assert_eq!(a[1]["passed"], false);
+    assert!(a[1]["stdout_tail"]
+        .as_str()
+        .unwrap()
+        .contains("{files}/weak.md"));
+    assert!(a[1]["stdout_tail"].as_str().unwrap().contains("DST033"));
+
+    assert_eq!(a[2]["kind"], "judged");
+    assert_eq!(a[2]["text"], "the plan reads well");
+    assert_eq!(a[2]["passed"], serde_json::Value::Null);
+    assert_eq!(a[2]["status"], "needs-judgement");
+
+    assert_eq!(
+        g["summary"],
+        serde_json::json!({"mechanical": 2, "passed": 1, "failed": 1, "judged": 1})
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("FAIL"), "{out}");
+}
+
+#[test]
+fn run_json_names_the_eval_and_all_passing_exits_zero() {
+    let (_tmp, dir) = skill();
+    let run = dir.join("runs/all-pass");
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let g = grading(&run);
+    assert_eq!(g["eval_id"], "2");
+    // expect_exit defaults to 0.
+    assert_eq!(g["assertions"][0]["expect_exit"], 0);
+    assert_eq!(
+        g["summary"],
+        serde_json::json!({"mechanical": 2, "passed": 2, "failed": 0, "judged": 0})
+    );
+}
+
+#[test]
+fn grading_json_is_replaced_on_a_second_run() {
+    let (_tmp, dir) = skill();
+    let run = dir.join("runs/all-pass");
+    std::fs::write(run.join("grading.json"), "stale").unwrap();
+    assert_eq!(grade(&run, &[]).status.code(), Some(0));
+    assert_eq!(grading(&run)["version"], 1);
+}
+
+#[test]
+fn without_out_dir_the_run_dir_is_out_and_evals_can_be_named() {
+    let (tmp, dir) = skill();
+    // A run elsewhere, no out/, no run.json: the name up to the first `-` is the id.
+    let run = tmp.path().join("2-flat");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::copy(dir.join("runs/all-pass/out/plan.md"), run.join("plan.md")).unwrap();
+    let evals = dir.join("evals.json");
+    let o = grade(&run, &["--evals", evals.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(grading(&run)["eval_id"], "2");
+}
+
+/// Rewrite the copied evals.json with `f`, grade run 1, and return the output.
+fn grade_with_evals(f: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf, Output) {
+    let (tmp, dir) = skill();
+    let p = dir.join("evals.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, f(&text)).unwrap();
+    let run = dir.join("runs/1-mixed");
+    let o = grade(&run, &[]);
+    (tmp, run, o)
+}
+
+#[test]
+fn malformed_evals_json_is_exit_2_with_its_line() {
+    let (_tmp, run, o) = grade_with_evals(|t| {
+        t.replace(
+            "\"prompt\": \"Write a plan to plan.md.\",",
+            "\"prompt\": \"Write a plan\" oops,",
+        )
+    });
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("evals.json:6:"), "{e}");
+    assert!(!run.join("grading.json").exists());
+}
+
+#[test]
+fn missing_field_is_exit_2_with_its_line() {
+    let (_tmp, run, o) =
+        grade_with_evals(|t| t.replace("\"prompt\": \"Write a plan to plan.md.\",", ""));
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("evals.json:") && e.contains("prompt"), "{e}");
+    assert!(!run.join("grading.json").exists());
+}
+
+#[test]
+fn missing_evals_file_is_exit_2() {
+    let (_tmp, dir) = skill();
+    std::fs::remove_file(dir.join("evals.json")).unwrap();
+    let run = dir.join("runs/1-mixed");
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--evals"), "{}", stderr(&o));
+}
+
+#[test]
+fn unknown_eval_id_is_exit_2() {
+    let (_tmp, dir) = skill();
+    let run = dir.join("runs/all-pass");
+    std::fs::write(run.join("run.json"), r#"{"eval_id": 42}"#).unwrap();
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("42") && e.contains("known ids: 1, 2"), "{e}");
+    assert!(!run.join("grading.json").exists());
+}
+
+#[test]
+fn non_dstplan_command_is_exit_2_with_its_line() {
+    let (_tmp, run, o) = grade_with_evals(|t| {
+        t.replace(
+            "\"dstplan lint {files}/weak.md\", \"expect_exit\": 0",
+            "\"rm -rf {out}\", \"expect_exit\": 0",
+        )
+    });
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(
+        e.contains("evals.json:11:") && e.contains("must start with `dstplan`"),
+        "{e}"
+    );
+    assert!(!run.join("grading.json").exists());
+    assert!(run.join("out/plan.md").exists());
+}
+
+#[test]
+fn unknown_subcommand_or_flag_is_exit_2() {
+    for bad in ["dstplan lnt {out}", "dstplan lint {out} --no-such-flag"] {
+        let (_tmp, run, o) = grade_with_evals(|t| t.replace("dstplan lint {files}/weak.md", bad));
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&o).contains("not a valid dstplan invocation"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!run.join("grading.json").exists());
+    }
+}
+
+#[test]
+fn shell_syntax_is_exit_2() {
+    let (_tmp, run, o) = grade_with_evals(|t| {
+        t.replace(
+            "dstplan lint {files}/weak.md",
+            "dstplan lint {files}/weak.md | head",
+        )
+    });
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("without a shell"), "{}", stderr(&o));
+    assert!(!run.join("grading.json").exists());
+}
+
+#[test]
+fn duplicate_ids_are_exit_2() {
+    let (_tmp, _run, o) = grade_with_evals(|t| t.replace("\"id\": \"2\"", "\"id\": 1"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("used twice"), "{}", stderr(&o));
+}
+
+#[test]
+fn run_dir_that_does_not_exist_is_exit_2() {
+    let o = dstplan(&["eval", "grade", "/no/such/run"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a directory"));
+}
