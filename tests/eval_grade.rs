@@ -63,7 +63,7 @@ fn mixed_run_fails_and_records_every_assertion() {
     assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
     let g = grading(&run);
     assert_eq!(g["version"], 1);
-    assert_eq!(g["eval_id"], "1");
+    assert_eq!(g["eval_id"], 1);
     assert_eq!(g["skill_name"], "sample-skill");
     let a = g["assertions"].as_array().unwrap();
     assert_eq!(a.len(), 3);

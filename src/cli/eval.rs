@@ -78,30 +78,28 @@ fn grade(a: GradeArgs) -> CmdResult {
         timeout: Duration::from_secs(a.timeout.max(1)),
     };
     let g = eval::grade(&evals, &id, &a.run_dir, &opts).map_err(to_cli)?;
-    let mut text = serde_json::to_string_pretty(&g.json).unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&g)
+        .map_err(|e| CliError::new(format!("cannot serialise grading.json: {e}")))?;
     text.push('\n');
     let out = a.run_dir.join("grading.json");
     fsx::write(&out, text.as_bytes(), Overwrite::Allow)?;
 
     let mut s = String::new();
-    for row in g.json["assertions"].as_array().into_iter().flatten() {
-        let mark = match row["passed"].as_bool() {
+    for row in &g.assertions {
+        let mark = match row.passed {
             Some(true) => "pass",
             Some(false) => "FAIL",
             None => "judge",
         };
-        s.push_str(&format!(
-            "{mark:>5}  {}\n",
-            row["text"].as_str().unwrap_or("")
-        ));
-        if row["passed"] == false {
-            let exit = row["exit"]
-                .as_i64()
-                .map_or("none".to_string(), |e| e.to_string());
+        s.push_str(&format!("{mark:>5}  {}\n", row.text));
+        if row.passed == Some(false) {
+            let exit = row
+                .exit
+                .map_or("none (killed)".to_string(), |e| e.to_string());
             s.push_str(&format!(
                 "       `{}` exited {exit}, expected {}\n",
-                row["command"].as_str().unwrap_or(""),
-                row["expect_exit"]
+                row.command.as_deref().unwrap_or(""),
+                row.expect_exit.unwrap_or(0)
             ));
         }
     }
@@ -109,12 +107,16 @@ fn grade(a: GradeArgs) -> CmdResult {
         "eval {} of {}: {} mechanical, {} passed, {} failed, {} to judge; wrote {}\n",
         id,
         evals.skill_name,
-        g.mechanical,
-        g.passed,
-        g.failed,
-        g.judged,
+        g.summary.mechanical,
+        g.summary.passed,
+        g.summary.failed,
+        g.summary.judged,
         out.display()
     ));
     super::print_out(&s);
-    Ok(if g.failed > 0 { exit::FOUND } else { exit::OK })
+    Ok(if g.summary.failed > 0 {
+        exit::FOUND
+    } else {
+        exit::OK
+    })
 }

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{check_command, Eval, EvalError, EvalFile};
 
@@ -27,12 +27,47 @@ pub struct Options {
     pub timeout: Duration,
 }
 
-/// The outcome of grading one run.
-#[derive(Debug, Clone)]
+/// The outcome of grading one run: the content of `grading.json`, fields in file order.
+#[derive(Debug, Clone, Serialize)]
 pub struct Grading {
-    /// The `grading.json` value.
-    pub json: Value,
-    /// Mechanical assertions run / passed / failed, judged assertions left open.
+    /// Format version (1).
+    pub version: u32,
+    /// The eval's id as written in `evals.json` (number or string).
+    pub eval_id: serde_json::Value,
+    /// The evals file's `skill_name`.
+    pub skill_name: String,
+    /// One row per assertion, in the eval's order.
+    pub assertions: Vec<Row>,
+    /// Counts over the rows.
+    pub summary: Summary,
+}
+
+/// One graded assertion.
+#[derive(Debug, Clone, Serialize)]
+pub struct Row {
+    /// The assertion's words.
+    pub text: String,
+    /// `mechanical` or `judged`.
+    pub kind: &'static str,
+    /// The command as written in `evals.json` (placeholders not substituted).
+    pub command: Option<String>,
+    /// The exit code that passes.
+    pub expect_exit: Option<i32>,
+    /// The exit code observed; null when killed by the timeout or a signal.
+    pub exit: Option<i32>,
+    /// true / false for mechanical assertions, null for judged ones.
+    pub passed: Option<bool>,
+    /// `passed`, `failed` or `needs-judgement`.
+    pub status: &'static str,
+    /// The last 2,000 bytes of stdout, paths turned back into placeholders.
+    pub stdout_tail: Option<String>,
+    /// The same for stderr, plus a note when the grader killed the command.
+    pub stderr_tail: Option<String>,
+}
+
+/// Mechanical assertions run / passed / failed, judged assertions left open.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct Summary {
     pub mechanical: usize,
     pub passed: usize,
     pub failed: usize,
@@ -219,11 +254,17 @@ pub fn grade(
         match a.mechanical() {
             None => {
                 judged += 1;
-                rows.push(json!({
-                    "text": a.text(), "kind": "judged", "command": null, "expect_exit": null,
-                    "exit": null, "passed": null, "status": "needs-judgement",
-                    "stdout_tail": null, "stderr_tail": null,
-                }));
+                rows.push(Row {
+                    text: a.text().to_string(),
+                    kind: "judged",
+                    command: None,
+                    expect_exit: None,
+                    exit: None,
+                    passed: None,
+                    status: "needs-judgement",
+                    stdout_tail: None,
+                    stderr_tail: None,
+                });
             }
             Some((cmd, expect)) => {
                 mechanical += 1;
@@ -246,28 +287,61 @@ pub fn grade(
                     }
                     stderr.push_str(&format!("[dstplan eval grade: {n}]"));
                 }
-                rows.push(json!({
-                    "text": a.text(), "kind": "mechanical", "command": cmd,
-                    "expect_exit": expect, "exit": ran.exit, "passed": ok,
-                    "status": if ok { "passed" } else { "failed" },
-                    "stdout_tail": places.unsubstitute(&tail(&ran.stdout)),
-                    "stderr_tail": stderr,
-                }));
+                rows.push(Row {
+                    text: a.text().to_string(),
+                    kind: "mechanical",
+                    command: Some(cmd.to_string()),
+                    expect_exit: Some(expect),
+                    exit: ran.exit,
+                    passed: Some(ok),
+                    status: if ok { "passed" } else { "failed" },
+                    stdout_tail: Some(places.unsubstitute(&tail(&ran.stdout))),
+                    stderr_tail: Some(stderr),
+                });
             }
         }
     }
-    let json = json!({
-        "version": 1,
-        "eval_id": eval.id,
-        "skill_name": evals.skill_name,
-        "assertions": rows,
-        "summary": {"mechanical": mechanical, "passed": passed, "failed": failed, "judged": judged},
-    });
     Ok(Grading {
-        json,
-        mechanical,
-        passed,
-        failed,
-        judged,
+        version: 1,
+        eval_id: eval.id_json.clone(),
+        skill_name: evals.skill_name.clone(),
+        assertions: rows,
+        summary: Summary {
+            mechanical,
+            passed,
+            failed,
+            judged,
+        },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_past_its_timeout_is_killed_and_has_no_exit_code() {
+        let sleep = Path::new("/bin/sleep");
+        if !sleep.exists() {
+            return;
+        }
+        let opts = Options {
+            exe: sleep.to_path_buf(),
+            timeout: Duration::from_millis(300),
+        };
+        let start = Instant::now();
+        let ran = run_command(&opts, &["30".to_string()], Path::new("."));
+        assert!(start.elapsed() < Duration::from_secs(10));
+        assert_eq!(ran.exit, None);
+        assert!(ran.note.unwrap().contains("killed"));
+    }
+
+    #[test]
+    fn tails_keep_the_end_on_a_char_boundary() {
+        let long = "é".repeat(TAIL_BYTES);
+        let t = tail(long.as_bytes());
+        assert!(t.starts_with('…'));
+        assert!(t.len() <= TAIL_BYTES + '…'.len_utf8() + 1);
+        assert_eq!(tail(b"short"), "short");
+    }
 }

@@ -36,22 +36,34 @@ pub struct EvalFile {
 }
 
 /// One eval: a prompt, what a good answer looks like, fixtures and assertions.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Eval {
     /// The eval's id: a number or a string, compared as text.
-    #[serde(deserialize_with = "id_as_text")]
     pub id: String,
+    /// The id as written (kept for `grading.json`).
+    pub id_json: serde_json::Value,
     /// What the agent is asked.
     pub prompt: String,
     /// A description of a good answer (for the judge; not checked here).
-    #[serde(default)]
     pub expected_output: String,
-    /// Fixture files, relative to the skill's `files/` directory's parent (`files/x.md`).
-    #[serde(default)]
+    /// Fixture files, relative to the directory holding `evals.json` (`files/x.md`).
     pub files: Vec<String>,
     /// Checks over the run's output.
-    #[serde(default)]
     pub assertions: Vec<Assertion>,
+}
+
+#[derive(Deserialize)]
+struct RawEval {
+    #[serde(deserialize_with = "id_value")]
+    id: serde_json::Value,
+    /// What the agent is asked.
+    pub prompt: String,
+    #[serde(default)]
+    expected_output: String,
+    #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    assertions: Vec<Assertion>,
 }
 
 /// One assertion of an eval.
@@ -96,11 +108,13 @@ impl Assertion {
     }
 }
 
-fn id_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+fn id_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<serde_json::Value, D::Error> {
     use serde::de::Error;
     match serde_json::Value::deserialize(d)? {
-        serde_json::Value::String(s) if !s.trim().is_empty() => Ok(s),
-        serde_json::Value::Number(n) => Ok(n.to_string()),
+        v @ serde_json::Value::String(_) if v.as_str().is_some_and(|s| !s.trim().is_empty()) => {
+            Ok(v)
+        }
+        v @ serde_json::Value::Number(_) => Ok(v),
         other => Err(D::Error::custom(format!(
             "an eval `id` must be a number or a non-empty string, not {other}"
         ))),
@@ -110,7 +124,7 @@ fn id_as_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
 #[derive(Deserialize)]
 struct RawFile {
     skill_name: String,
-    evals: Vec<Eval>,
+    evals: Vec<RawEval>,
 }
 
 /// Why an eval file or run could not be used (exit 2).
@@ -219,8 +233,23 @@ pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
             "`skill_name` is empty; name the skill the evals test",
         ));
     }
+    let evals: Vec<Eval> = raw
+        .evals
+        .into_iter()
+        .map(|r| Eval {
+            id: match &r.id {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            },
+            id_json: r.id,
+            prompt: r.prompt,
+            expected_output: r.expected_output,
+            files: r.files,
+            assertions: r.assertions,
+        })
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
-    for ev in &raw.evals {
+    for ev in &evals {
         if !seen.insert(ev.id.clone()) {
             return Err(EvalError::at(
                 path,
@@ -237,7 +266,7 @@ pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
     Ok(EvalFile {
         path: path.to_path_buf(),
         skill_name: raw.skill_name,
-        evals: raw.evals,
+        evals,
     })
 }
 
