@@ -252,3 +252,14 @@ fn run_dir_that_does_not_exist_is_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a directory"));
 }
+
+#[test]
+fn paths_with_spaces_stay_one_argument() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my evals").join("sample skill");
+    copy_dir(&fixture(), &dir);
+    let run = dir.join("runs/all-pass");
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_eq!(grading(&run)["summary"]["passed"], 2);
+}

@@ -1,6 +1,7 @@
 //! Running one eval's assertions over a run directory.
 //!
-//! Placeholders in a command are replaced before it is split into words:
+//! A command is split into words first, then the placeholders in each word are replaced, so a
+//! substituted path is always exactly one argument:
 //! `{out}` → the run's `out/` directory (the run directory itself when it has no `out/`),
 //! `{files}` → the skill's fixture directory (`files/` next to `evals.json`),
 //! `{run}` → the run directory. Each command runs with the grading binary, with the output
@@ -202,13 +203,12 @@ impl Places {
         v
     }
 
-    fn substitute(&self, command: &str) -> String {
-        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
-        // Quote the path so a directory with spaces stays one word; `'…'x` joins with
-        // neighbouring text as a shell would.
-        let mut out = command.to_string();
+    /// Replace the placeholders in one word of an already split command, so a path with
+    /// spaces or quotes stays one argument.
+    fn substitute(&self, word: &str) -> String {
+        let mut out = word.to_string();
         for (k, v) in self.pairs() {
-            out = out.replace(k, &quote(&v));
+            out = out.replace(k, &v);
         }
         out
     }
@@ -268,11 +268,15 @@ pub fn grade(
             }
             Some((cmd, expect)) => {
                 mechanical += 1;
-                let args = check_command(&places.substitute(cmd)).map_err(|m| EvalError {
-                    message: m,
-                    path: Some(evals.path.display().to_string()),
-                    line: None,
-                })?;
+                let args: Vec<String> = check_command(cmd)
+                    .map_err(|m| EvalError {
+                        message: m,
+                        path: Some(evals.path.display().to_string()),
+                        line: None,
+                    })?
+                    .iter()
+                    .map(|w| places.substitute(w))
+                    .collect();
                 let ran = run_command(opts, &args, &places.out);
                 let ok = ran.exit == Some(expect);
                 if ok {
