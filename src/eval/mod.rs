@@ -67,8 +67,7 @@ struct RawEval {
 }
 
 /// One assertion of an eval.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone)]
 pub enum Assertion {
     /// A plain sentence a judge decides.
     Judged(String),
@@ -78,12 +77,56 @@ pub enum Assertion {
         /// What the assertion means, in words.
         text: String,
         /// `dstplan …`, with `{out}`, `{files}` and `{run}` substituted before it runs.
-        #[serde(default)]
         command: Option<String>,
         /// The exit code that makes it pass (default 0).
-        #[serde(default)]
         expect_exit: Option<i32>,
     },
+}
+
+impl<'de> Deserialize<'de> for Assertion {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        use serde_json::Value;
+        const SHAPE: &str = "an assertion is a string (judged) or an object {\"text\": …, \
+                             \"command\": \"dstplan …\", \"expect_exit\": N} (mechanical)";
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Assertion::Judged(s)),
+            Value::Object(m) => {
+                let text = match m.get("text") {
+                    Some(Value::String(t)) => t.clone(),
+                    _ => return Err(D::Error::custom(format!("missing string `text`; {SHAPE}"))),
+                };
+                let command = match m.get("command") {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(c)) => Some(c.clone()),
+                    Some(_) => {
+                        return Err(D::Error::custom(format!(
+                            "`command` must be a string; {SHAPE}"
+                        )))
+                    }
+                };
+                let expect_exit = match m.get("expect_exit") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => match v.as_i64().and_then(|n| i32::try_from(n).ok()) {
+                        Some(n) => Some(n),
+                        None => {
+                            return Err(D::Error::custom(format!(
+                                "`expect_exit` must be an integer exit code, not {v}"
+                            )))
+                        }
+                    },
+                };
+                Ok(Assertion::Object {
+                    text,
+                    command,
+                    expect_exit,
+                })
+            }
+            other => Err(D::Error::custom(format!(
+                "{other} is not an assertion; {SHAPE}"
+            ))),
+        }
+    }
 }
 
 impl Assertion {
