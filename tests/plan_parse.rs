@@ -74,3 +74,17 @@ fn reference_example_parses_into_the_full_model() {
     assert_eq!(p.adequacy_table.as_ref().unwrap().rows.len(), 6);
     assert_eq!(p.confidence_table.as_ref().unwrap().rows.len(), 5);
 }
+
+/// A colon on a continuation line of a scenario bullet is part of the value, not a new field
+/// (it used to cut the value short).
+#[test]
+fn continuation_lines_with_colons_stay_in_the_value() {
+    let src = "# Test Plan: x\n\n## 7. Scenarios\n\n### Scenario S1: a\n\n- **Oracle:** the reads agree; after the switch:\n  the new leader serves them within 5 s\n- **Faults:** none\n";
+    let p = dstplan::plan::parse(src);
+    let s = &p.scenarios[0];
+    assert_eq!(
+        s.field("oracle").unwrap().value,
+        "the reads agree; after the switch: the new leader serves them within 5 s"
+    );
+    assert_eq!(s.fields.len(), 2);
+}

@@ -275,7 +275,6 @@ fn invocations_of_commands_built_in_this_branch_match_their_help() {
 }
 
 #[test]
-#[ignore = "enable after merge"]
 fn every_dstplan_invocation_matches_its_help() {
     let (checked, problems) = check(None);
     assert!(checked >= 20, "only {checked} invocations found");

@@ -45,10 +45,17 @@ pub struct Blk {
 
 impl Blk {
     fn new(kind: Kind, span: Span) -> Self {
+        // The rendered text is at most as long as the source of a paragraph or heading; items
+        // span their nested content too, so they get a bounded guess.
+        let cap = match kind {
+            Kind::Paragraph | Kind::Heading(_) => span.end - span.start,
+            Kind::Item => (span.end - span.start).min(512),
+            _ => 0,
+        };
         Blk {
             kind,
             span,
-            text: String::new(),
+            text: String::with_capacity(cap),
             lines: Vec::new(),
             depth: 0,
             parent: None,

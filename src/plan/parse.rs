@@ -114,6 +114,10 @@ fn split_label(line: &str) -> Option<(String, usize)> {
 }
 
 fn norm_label(l: &str) -> String {
+    let l = l.trim();
+    if l.is_ascii() && !l.contains("  ") && !l.contains(['\t', '\n']) {
+        return l.to_ascii_lowercase();
+    }
     let mut out = String::with_capacity(l.len());
     for w in l.split_whitespace() {
         if !out.is_empty() {
@@ -176,20 +180,38 @@ fn make_field(src: &str, b: &Blk, label: String, value: String, line_src: usize)
     }
 }
 
+/// Collapse runs of ASCII whitespace into one space and trim (rendered values keep soft line
+/// breaks as `\n`). A byte loop: this runs over every scenario value.
 fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let t = s.trim();
+    let mut out: Vec<u8> = Vec::with_capacity(t.len());
+    let mut space = false;
+    for &c in t.as_bytes() {
+        if c.is_ascii_whitespace() {
+            space = true;
+        } else {
+            if space {
+                out.push(b' ');
+                space = false;
+            }
+            out.push(c);
         }
-        out.push_str(w);
     }
-    out
+    // only ASCII bytes were replaced, so the bytes are still valid UTF-8
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn line_span(src: &str, start: usize) -> Span {
     let rest = src.get(start..).unwrap_or("");
     Span::new(start, start + rest.find('\n').unwrap_or(rest.len()))
+}
+
+/// The field of a list item: the first line's label, and the rest of the item as its value.
+fn item_field(src: &str, b: &Blk) -> Option<Field> {
+    let (line, off) = b.text_lines().next()?;
+    let (label, at) = split_label(line)?;
+    let rest = b.text.get(b.lines[0].0 + at..).unwrap_or("");
+    Some(make_field(src, b, label, rest.to_string(), off))
 }
 
 /// Fields from a block's lines: a line with a label starts a field, other lines continue the
@@ -721,9 +743,10 @@ pub fn parse(src: &str) -> Plan {
                             }
                             continue;
                         }
-                        let fs = fields_of(src, b, &[]);
-                        if let Some(first) = fs.into_iter().next() {
-                            fields.push(first);
+                        // A list item is one field: its label, then everything after it,
+                        // continuation lines included (a colon in them starts nothing).
+                        if let Some(f) = item_field(src, b) {
+                            fields.push(f);
                             last_field_item = Some(bi);
                         }
                     }

@@ -25,6 +25,9 @@ pub struct Term {
 /// Normalise a free-text field for ID recognition: lowercase, and every run of spaces, `/`,
 /// `_` and `-` becomes one `-`. Leading separators are dropped.
 pub fn normalise(field: &str) -> String {
+    if field.is_ascii() {
+        return normalise_ascii(field.trim().as_bytes());
+    }
     let mut out = String::with_capacity(field.len());
     let mut pending_sep = false;
     for ch in field.trim().chars() {
@@ -41,6 +44,23 @@ pub fn normalise(field: &str) -> String {
         }
     }
     out
+}
+
+fn normalise_ascii(b: &[u8]) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut pending_sep = false;
+    for &c in b {
+        if matches!(c, b' ' | b'/' | b'_' | b'-' | b'\t') {
+            pending_sep = !out.is_empty();
+            continue;
+        }
+        if pending_sep {
+            out.push(b'-');
+            pending_sep = false;
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    String::from_utf8(out).expect("ASCII in, ASCII out")
 }
 
 /// The result of recognising a term at the start of a field.
