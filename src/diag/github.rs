@@ -2,13 +2,15 @@
 
 use super::{FileReport, Severity};
 
-fn esc_data(s: &str) -> String {
+/// Escape a workflow command's message (`%`, CR, LF).
+pub fn esc_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn esc_prop(s: &str) -> String {
+/// Escape a workflow command's property value (the message escapes plus `:` and `,`).
+pub fn esc_prop(s: &str) -> String {
     esc_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 

@@ -45,6 +45,8 @@ pub struct Diagnostic {
 
 mod concise;
 mod github;
+
+pub use github::{esc_data as github_escape_data, esc_prop as github_escape_property};
 mod json;
 mod sarif;
 mod text;

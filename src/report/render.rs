@@ -88,16 +88,6 @@ pub fn render_text(r: &Report, dir: &Path, wrote: bool) -> String {
     s
 }
 
-fn esc_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-fn esc_prop(s: &str) -> String {
-    esc_data(s).replace(':', "%3A").replace(',', "%2C")
-}
-
 /// GitHub workflow-command annotations, one per diagnostic, then a notice with the headline.
 pub fn render_github(r: &Report, dir: &Path) -> String {
     let mut s = String::new();
@@ -105,12 +95,12 @@ pub fn render_github(r: &Report, dir: &Path) -> String {
         s.push_str(&format!(
             "::{} file={},line={},endLine={},col={},title={}::{}\n",
             d.severity,
-            esc_prop(&shown(dir, &d.path)),
+            crate::diag::github_escape_property(&shown(dir, &d.path)),
             d.line,
             d.end_line,
             d.column,
-            esc_prop(d.code),
-            esc_data(&format!("{} ({})", d.message, d.help))
+            crate::diag::github_escape_property(d.code),
+            crate::diag::github_escape_data(&format!("{} ({})", d.message, d.help))
         ));
     }
     s.push_str(&format!(
