@@ -37,7 +37,7 @@ fn reference_example_parses_into_the_full_model() {
     let s1 = &p.scenarios[0];
     assert_eq!(s1.id.key(), "S1");
     assert_eq!(s1.name.text, "wait_confirmed_appends_survive_failover");
-    let labels: Vec<_> = s1.fields.iter().map(|f| f.label.as_str()).collect();
+    let labels: Vec<_> = s1.fields.iter().map(|f| &*f.label).collect();
     assert_eq!(
         labels,
         [
@@ -67,7 +67,7 @@ fn reference_example_parses_into_the_full_model() {
     assert_eq!(s5.arms.len(), 1);
     assert_eq!(s5.arms[0].model.as_ref().unwrap().fields.len(), 6);
     assert_eq!(
-        s5.arms[0].field("oracle").map(|f| f.label.as_str()),
+        s5.arms[0].field("oracle").map(|f| &*f.label),
         Some("oracle")
     );
     assert!(p.placeholders.is_empty(), "{:#?}", p.placeholders);

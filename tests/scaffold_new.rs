@@ -112,7 +112,7 @@ const SCENARIO_LABELS: [&str; 13] = [
 /// its §7.M/§7.M.S blocks, and placeholders of the `{{TODO: …}}` kind only.
 fn assert_common_structure(p: &Plan, slug: &str) {
     assert_eq!(p.slug.as_deref(), Some(slug));
-    let labels: Vec<&str> = p.header.iter().map(|f| f.label.as_str()).collect();
+    let labels: Vec<&str> = p.header.iter().map(|f| &*f.label).collect();
     assert_eq!(
         labels,
         [
@@ -211,7 +211,7 @@ fn assert_common_structure(p: &Plan, slug: &str) {
     assert_eq!(p.scenarios.len(), 1);
     let s1 = &p.scenarios[0];
     assert_eq!(s1.id.key(), "S1");
-    let labels: Vec<&str> = s1.fields.iter().map(|f| f.label.as_str()).collect();
+    let labels: Vec<&str> = s1.fields.iter().map(|f| &*f.label).collect();
     assert_eq!(labels, SCENARIO_LABELS);
     assert_eq!(
         s1.falsifies().iter().map(|r| r.key()).collect::<Vec<_>>(),

@@ -225,7 +225,7 @@ const SURFACE_LABELS: [&str; 8] = [
 ];
 
 fn labels(fields: &[plan::Field]) -> Vec<&str> {
-    fields.iter().map(|f| f.label.as_str()).collect()
+    fields.iter().map(|f| &*f.label).collect()
 }
 
 fn assert_stub_shape(s: &Scenario, id: &str, name: &str, claims: &[&str]) {

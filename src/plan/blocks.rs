@@ -31,8 +31,11 @@ pub struct Blk {
     pub span: Span,
     /// Rendered text: emphasis and code marks removed, breaks as `\n`, inline HTML kept raw.
     pub text: String,
-    /// For each line of `text`: (offset in `text`, source offset where it starts).
-    pub lines: Vec<(usize, usize)>,
+    /// The first line of `text`: (offset in `text`, source offset where it starts); most
+    /// blocks have one line, so it is kept inline.
+    pub first_line: Option<(usize, usize)>,
+    /// The further lines, likewise.
+    pub more_lines: Vec<(usize, usize)>,
     /// List nesting depth of an item (0 = top-level list).
     pub depth: usize,
     /// The enclosing list item, if any.
@@ -56,7 +59,8 @@ impl Blk {
             kind,
             span,
             text: String::with_capacity(cap),
-            lines: Vec::new(),
+            first_line: None,
+            more_lines: Vec::new(),
             depth: 0,
             parent: None,
             lang: String::new(),
@@ -64,16 +68,26 @@ impl Blk {
         }
     }
 
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        usize::from(self.first_line.is_some()) + self.more_lines.len()
+    }
+
+    /// Line `i`: (offset in `text`, source offset).
+    pub fn line(&self, i: usize) -> Option<(usize, usize)> {
+        if i == 0 {
+            self.first_line
+        } else {
+            self.more_lines.get(i - 1).copied()
+        }
+    }
+
     /// Iterate over the block's lines as (text, source offset of the line's start).
     pub fn text_lines(&self) -> impl Iterator<Item = (&str, usize)> + '_ {
-        let n = self.lines.len();
+        let n = self.line_count();
         (0..n).map(move |i| {
-            let (t0, s0) = self.lines[i];
-            let t1 = if i + 1 < n {
-                self.lines[i + 1].0
-            } else {
-                self.text.len()
-            };
+            let (t0, s0) = self.line(i).unwrap_or((0, 0));
+            let t1 = self.line(i + 1).map_or(self.text.len(), |l| l.0);
             let seg = self.text.get(t0..t1).unwrap_or("");
             (seg.trim_end_matches('\n'), s0)
         })
@@ -315,10 +329,10 @@ fn append(
     match targets.last() {
         Some(Target::Block(i)) => {
             let b = &mut pass.blocks[*i];
-            if b.lines.is_empty() {
-                b.lines.push((b.text.len(), span.start));
+            if b.first_line.is_none() {
+                b.first_line = Some((b.text.len(), span.start));
             } else if *pending_break && s != "\n" {
-                b.lines.push((b.text.len(), span.start));
+                b.more_lines.push((b.text.len(), span.start));
                 *pending_break = false;
             }
             b.text.push_str(s);

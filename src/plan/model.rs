@@ -15,8 +15,9 @@ pub struct Text {
 /// One `Label: value` line of the header, a scenario, a §7.M block …
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Field {
-    /// The label as written (without the colon), e.g. `Falsifies if it FAILs`.
-    pub label: String,
+    /// The label, lowercased with whitespace folded (`falsifies if it fails`); the format's
+    /// own labels are static strings.
+    pub label: std::borrow::Cow<'static, str>,
     /// The rendered value after the colon, trimmed; line breaks folded into spaces.
     pub value: String,
     /// The whole element (list item or paragraph line).

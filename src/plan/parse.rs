@@ -6,6 +6,8 @@
 //! `H1.` paragraphs or list items or `### H1` headings, including the case where a hypothesis
 //! line is swallowed into the previous bullet as a lazy continuation line.
 
+use std::borrow::Cow;
+
 use super::blocks::{flatten, Blk, Kind};
 use super::ids::parse_id;
 use super::model::*;
@@ -113,8 +115,16 @@ fn split_label(line: &str) -> Option<(String, usize)> {
     Some((label.to_string(), lead + colon + 1))
 }
 
-fn norm_label(l: &str) -> String {
+fn norm_label(l: &str) -> Cow<'static, str> {
     let l = l.trim();
+    // known labels come back as static strings: no allocation per field
+    if let Some(k) = KNOWN_LABELS.iter().find(|k| k.eq_ignore_ascii_case(l)) {
+        return Cow::Borrowed(k);
+    }
+    Cow::Owned(norm_label_owned(l))
+}
+
+fn norm_label_owned(l: &str) -> String {
     if l.is_ascii() && !l.contains("  ") && !l.contains(['\t', '\n']) {
         return l.to_ascii_lowercase();
     }
@@ -210,7 +220,10 @@ fn line_span(src: &str, start: usize) -> Span {
 fn item_field(src: &str, b: &Blk) -> Option<Field> {
     let (line, off) = b.text_lines().next()?;
     let (label, at) = split_label(line)?;
-    let rest = b.text.get(b.lines[0].0 + at..).unwrap_or("");
+    let rest = b
+        .text
+        .get(b.line(0).map_or(0, |l| l.0) + at..)
+        .unwrap_or("");
     Some(make_field(src, b, label, rest.to_string(), off))
 }
 
@@ -219,8 +232,8 @@ fn item_field(src: &str, b: &Blk) -> Option<Field> {
 fn fields_of(src: &str, b: &Blk, known: &[&str]) -> Vec<Field> {
     let mut out: Vec<Field> = Vec::new();
     for (line, off) in b.text_lines() {
-        let lbl = split_label(line)
-            .filter(|(l, _)| known.is_empty() || known.contains(&norm_label(l).as_str()));
+        let lbl =
+            split_label(line).filter(|(l, _)| known.is_empty() || known.contains(&&*norm_label(l)));
         match lbl {
             Some((label, at)) => {
                 let value = line.get(at..).unwrap_or("").to_string();
@@ -651,7 +664,7 @@ pub fn parse(src: &str) -> Plan {
             ("4", Kind::Paragraph | Kind::Item) => {
                 for (line, off) in b.text_lines() {
                     if let Some((mut id, title)) = hypothesis_start(line, off) {
-                        let span = if b.kind == Kind::Item && b.lines.len() == 1 {
+                        let span = if b.kind == Kind::Item && b.line_count() == 1 {
                             b.span
                         } else {
                             line_span(src, off)
@@ -675,7 +688,7 @@ pub fn parse(src: &str) -> Plan {
                             });
                             continue;
                         }
-                        if HYPOTHESIS_LABELS.contains(&nl.as_str()) {
+                        if HYPOTHESIS_LABELS.contains(&&*nl) {
                             if let Some(h) = cur_hyp {
                                 let mut f = make_field(
                                     src,
@@ -693,7 +706,7 @@ pub fn parse(src: &str) -> Plan {
                     // continuation of the previous field
                     if let Some(h) = cur_hyp {
                         if let Some(f) = plan.hypotheses[h].fields.last_mut() {
-                            if b.kind == Kind::Item && off != b.lines[0].1 {
+                            if b.kind == Kind::Item && Some(off) != b.line(0).map(|l| l.1) {
                                 f.value.push(' ');
                                 f.value.push_str(&fold(line));
                             }
@@ -846,6 +859,53 @@ pub fn parse(src: &str) -> Plan {
     find_directives(src, &pass, &mut plan);
     plan
 }
+
+/// Every label the format defines, lowercase (scenario, §7.M, §7.M.S, header, hypothesis,
+/// technique).
+const KNOWN_LABELS: &[&str] = &[
+    "falsifies if it fails",
+    "closes",
+    "technique",
+    "workload",
+    "faults",
+    "oracle",
+    "observability required",
+    "smoke budget",
+    "hardening budget",
+    "release budget",
+    "exit criteria",
+    "target test file",
+    "skeleton language",
+    "skeleton",
+    "model under test",
+    "operation history",
+    "checker",
+    "nemesis + landing evidence",
+    "ambiguous outcomes",
+    "reduction plan",
+    "surfaces",
+    "operations",
+    "adversarial inputs",
+    "positive controls",
+    "negative controls",
+    "delayed / async paths",
+    "observability paths",
+    "scenario arms",
+    "date",
+    "plan mode",
+    "sut",
+    "change under test",
+    "plan author",
+    "status",
+    "could falsify",
+    "suspected because",
+    "subsystem",
+    "category",
+    "hypotheses it addresses",
+    "reference",
+    "cost / wall-clock estimate",
+    "files touched",
+];
 
 /// Sections whose text is kept in [`Plan::section_text`] (the ones rules search for IDs).
 pub const TEXT_SECTIONS: &[&str] = &["7c", "8", "9"];
