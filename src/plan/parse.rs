@@ -195,19 +195,17 @@ fn make_field(src: &str, b: &Blk, label: String, value: String, line_src: usize)
 fn fold(s: &str) -> String {
     let t = s.trim();
     let mut out: Vec<u8> = Vec::with_capacity(t.len());
-    let mut space = false;
-    for &c in t.as_bytes() {
-        if c.is_ascii_whitespace() {
-            space = true;
-        } else {
-            if space {
-                out.push(b' ');
-                space = false;
-            }
-            out.push(c);
+    for w in t
+        .as_bytes()
+        .split(u8::is_ascii_whitespace)
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push(b' ');
         }
+        out.extend_from_slice(w);
     }
-    // only ASCII bytes were replaced, so the bytes are still valid UTF-8
+    // only ASCII bytes were dropped or replaced, so the bytes are still valid UTF-8
     String::from_utf8(out).unwrap_or_default()
 }
 
