@@ -47,6 +47,10 @@ def prefix_end(prefix):
     return base64.b64encode(bytes(b)).decode()
 
 
+THINK = (0.08, 0.16)
+READ_RATIO = 0.03
+
+
 class Refused(Exception):
     pass
 
@@ -118,7 +122,7 @@ class Recorder:
                 self.counts["failed"] += 1
             else:
                 self.counts["ok"] += 1
-            self.f.write(json.dumps(rec, sort_keys=True) + "\n")
+            self.f.write(json.dumps(rec, sort_keys=True, separators=(",", ":")) + "\n")
             self.f.flush()
 
 
@@ -200,7 +204,7 @@ def register_worker(cl, keys, rng, stop_at, seq):
                 "success": [{"request_put": {"key": b64(key), "value": b64(v)}}],
             }
             out = cl.call("cas", key, [exp, v], "/v3/kv/txn", body, lambda rep: bool(rep.get("succeeded", False)))
-        time.sleep(rng.uniform(0.005, 0.03))
+        time.sleep(rng.uniform(*THINK))
 
 
 def log_read_body(key):
@@ -216,13 +220,13 @@ def log_worker(cl, keys, rng, stop_at, seq):
     n = 0
     while time.monotonic() < stop_at:
         key = rng.choice(keys)
-        if rng.random() < 0.1:
+        if rng.random() < READ_RATIO:
             cl.call("read", key, None, "/v3/kv/range", log_read_body(key), log_values)
         else:
             n += 1
             v = f"{cl.proc}-a{n}"
             cl.call("append", key, v, "/v3/kv/put", {"key": b64(f"{key}/{v}"), "value": b64(v)}, lambda _r: None)
-        time.sleep(rng.uniform(0.005, 0.03))
+        time.sleep(rng.uniform(*THINK))
 
 
 def final_log_reads(rec, endpoints, keys, timeout, deadline):
@@ -251,7 +255,13 @@ def main():
     ap.add_argument("--timeout", type=float, default=2.0)
     ap.add_argument("--epoch-file", default=None)
     ap.add_argument("--final-read-deadline", type=float, default=60.0)
+    ap.add_argument("--think-ms", default="80,160", help="pause between a thread's ops, min,max")
+    ap.add_argument("--log-read-ratio", type=float, default=0.03)
     args = ap.parse_args()
+    global THINK, READ_RATIO
+    lo, hi = (float(x) / 1000 for x in args.think_ms.split(","))
+    THINK = (lo, hi)
+    READ_RATIO = args.log_read_ratio
 
     endpoints = [tuple(e.split("=", 1)) for e in args.endpoints.split(",")]
     rec = Recorder(args.out, args.run_id, args.epoch_file)
