@@ -24,6 +24,15 @@ rm -rf "$HERE/session"
 mkdir -p "$HERE/session"
 S="$("$DSTPLAN" session new --plan "$HERE/plan.md" --root "$HERE/session" --operator "verification/etcd-3.4/run.sh")" || exit 2
 ART="$S/artifacts"; LOGS="$S/logs"
+# `session new` records the git HEAD of the repository holding the plan (this dstplan checkout),
+# which is not the SUT: record the etcd package instead, keeping the harness commit next to it.
+$PY - "$S/session.json" "$(dpkg-query -W -f='${Version}' etcd-server 2>/dev/null || etcd --version | head -1)" <<'PYEOF'
+import json, sys
+p, ver = sys.argv[1], sys.argv[2]
+d = json.load(open(p, encoding="utf-8"))
+d["sut_commit"] = f"etcd-server {ver} (Debian binary package; harness: dstplan checkout {d.get('sut_commit')})"
+open(p, "w", encoding="utf-8").write(json.dumps(d, indent=2) + "\n")
+PYEOF
 mkdir -p "$ART" "$LOGS"
 note() { echo "- $(date -u +%H:%M:%SZ) $*" | tee -a "$S/session-log.md"; }
 echo "session: $S"
