@@ -1,6 +1,7 @@
-//! End-to-end check of the committed verification run against a real etcd 3.4 cluster
-//! (`verification/etcd-3.4/`): the artifacts were produced once by `run.sh`; this test
-//! re-judges them with the current binary and needs no etcd. It fails when a change to the
+//! End-to-end check of the committed verification runs against a real etcd 3.4 cluster
+//! (`verification/etcd-3.4/`) and a Redis primary/replica (`verification/redis-queue/`): the
+//! artifacts were produced once by each `run.sh`; this test re-judges them with the current
+//! binary and needs neither etcd nor Redis. It fails when a change to the
 //! linter, the report rules or a checker would no longer accept the plan, the session or the
 //! verdicts that the recorded histories support.
 
@@ -29,9 +30,13 @@ fn text(o: &Output) -> String {
     )
 }
 
-/// The one committed session of the etcd run.
-fn etcd_session() -> PathBuf {
-    let dir = repo().join("verification/etcd-3.4/session/test-sessions/etcd-3-4");
+/// The one committed session of a verification run (`verification/<dir>/session/…/<slug>/`).
+fn session_of(dir: &str, slug: &str) -> PathBuf {
+    let dir = repo()
+        .join("verification")
+        .join(dir)
+        .join("session/test-sessions")
+        .join(slug);
     let mut sessions: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
@@ -46,6 +51,16 @@ fn etcd_session() -> PathBuf {
     );
     sessions.pop().unwrap()
 }
+
+fn etcd_session() -> PathBuf {
+    session_of("etcd-3.4", "etcd-3-4")
+}
+
+/// Every committed run: (directory, slug, number of plan scenarios).
+const RUNS: [(&str, &str, usize); 2] = [
+    ("etcd-3.4", "etcd-3-4", 5),
+    ("redis-queue", "redis-queue", 2),
+];
 
 /// A finding's YAML front matter (as JSON) and its Markdown body.
 fn finding(path: &Path) -> (Value, String) {
@@ -113,15 +128,27 @@ fn check(session: &Path, rel: &str, model: &str, checker: &str) -> (i32, Value) 
 }
 
 #[test]
-fn the_etcd_plan_lints_clean() {
-    let o = dstplan(&["lint", "verification/etcd-3.4/plan.md"], &repo());
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    assert!(text(&o).contains("0 errors, 0 warnings"), "{}", text(&o));
+fn the_verification_plans_lint_clean() {
+    for (dir, _, _) in RUNS {
+        let plan = format!("verification/{dir}/plan.md");
+        let o = dstplan(&["lint", &plan], &repo());
+        assert_eq!(o.status.code(), Some(0), "{plan}: {}", text(&o));
+        assert!(
+            text(&o).contains("0 errors, 0 warnings"),
+            "{plan}: {}",
+            text(&o)
+        );
+    }
 }
 
 #[test]
-fn the_committed_etcd_session_passes_report_check() {
-    let s = etcd_session();
+fn the_committed_sessions_pass_report_check() {
+    for (dir, slug, _) in RUNS {
+        report_check(&session_of(dir, slug));
+    }
+}
+
+fn report_check(s: &Path) {
     let o = dstplan(&["report", s.to_str().unwrap(), "--check"], &repo());
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("0 error(s)"), "{}", text(&o));
@@ -177,15 +204,26 @@ fn the_etcd_session_has_a_hardening_pass_with_landing_evidence_and_no_silent_gap
 
 #[test]
 fn every_committed_history_rechecks_to_the_recorded_verdict() {
-    let s = etcd_session();
+    for (dir, slug, scenarios) in RUNS {
+        let s = session_of(dir, slug);
+        assert_eq!(
+            findings(&s).len(),
+            scenarios,
+            "{dir}: one finding per plan scenario"
+        );
+        recheck_histories(&s);
+    }
+}
+
+fn recheck_histories(s: &Path) {
     let mut cited = Vec::new();
-    for (p, f, body) in findings(&s) {
+    for (p, f, body) in findings(s) {
         let Some(hist) = f["oracle"]["history"].as_str() else {
             continue;
         };
         let checker = f["oracle"]["checker"].as_str().expect("checker");
         let model = model_of(&body).unwrap_or_else(|| panic!("{}: no model line", p.display()));
-        let (code, res) = check(&s, hist, &model, checker);
+        let (code, res) = check(s, hist, &model, checker);
         let verdict = f["verdict"].as_str().unwrap();
         let expected = if verdict.starts_with("FAIL") {
             "violation"
@@ -209,7 +247,7 @@ fn every_committed_history_rechecks_to_the_recorded_verdict() {
         if f["audits"]["weak_oracle"]["negative-controls"] == "yes" {
             let neg = Path::new(hist).with_file_name("negative-control.jsonl");
             let neg = neg.to_str().unwrap();
-            let (code, res) = check(&s, neg, &model, checker);
+            let (code, res) = check(s, neg, &model, checker);
             assert_eq!(res["verdict"], "violation", "{neg}: {res}");
             assert_eq!(code, 1);
             cited.push(neg.to_string());
@@ -223,7 +261,7 @@ fn every_committed_history_rechecks_to_the_recorded_verdict() {
             let first = std::fs::read_to_string(&e).unwrap();
             let first = first.lines().next().unwrap_or("");
             if first.contains("\"op_id\"") {
-                let rel = e.strip_prefix(&s).unwrap().to_string_lossy().into_owned();
+                let rel = e.strip_prefix(s).unwrap().to_string_lossy().into_owned();
                 assert!(cited.contains(&rel), "{rel} is a history no finding cites");
             }
         }
