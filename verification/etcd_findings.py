@@ -526,6 +526,7 @@ def lease_scenario(ctx, sc, seed):
 def partition_not_run(ctx, sc):
     log = open(ctx.path("session-log.md"), encoding="utf-8").read()
     netns = "works" if "ip netns add: works" in log else "refused"
+    ipt = "iptables is not installed" if "iptables: not installed" in log else "iptables is installed"
     f = {"scenario": sc, "verdict": "NOT-RUN", "budget_tier": "none", "seeds": [],
          "started": None, "finished": None,
          "facts": {"attempted": False, "env_ok": None, "violation": None, "reproduced": None,
@@ -534,8 +535,8 @@ def partition_not_run(ctx, sc):
          "evidence": None, "history": None, "landing": None,
          "gbb": {k: None for k in GBB}, "weak": {k: None for k in WEAK},
          "reason": (f"not attempted: `ip netns add` {netns} here, but all members share 127.0.0.1 in one network "
-                    "namespace and iptables is not installed, so a leader isolation needs a harness that starts each "
-                    "member in its own namespace with veth links; that harness is not written yet")}
+                    "namespace and " + ipt + "; isolating the leader on one loopback needs a harness that tells the "
+                    "members' peer traffic apart (one namespace or one uid per member); that harness is not written yet")}
     body = "\n".join([
         "## What happened", "",
         "Nothing was run for S5. The environment probe (session log) shows that `ip netns add` "
