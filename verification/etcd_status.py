@@ -27,8 +27,9 @@ def snapshot(out, endpoints):
                 "mono_ns": time.monotonic_ns()}
         if p.returncode == 0:
             st = json.loads(p.stdout)[0]["Status"]
-            item.update(member_id=str(st["header"]["member_id"]), leader=str(st["leader"]),
-                        raft_term=st["raftTerm"], raft_index=st["raftIndex"])
+            # protobuf JSON leaves out zero values: no "leader" key means no leader (0)
+            item.update(member_id=str(st["header"]["member_id"]), leader=str(st.get("leader", 0)),
+                        raft_term=st.get("raftTerm", 0), raft_index=st.get("raftIndex", 0))
         else:
             item["error"] = (p.stderr or p.stdout).strip().splitlines()[-1:] or [""]
         res.append(item)
