@@ -908,36 +908,9 @@ const KNOWN_LABELS: &[&str] = &[
 /// Sections whose text is kept in [`Plan::section_text`] (the ones rules search for IDs).
 pub const TEXT_SECTIONS: &[&str] = &["7c", "8", "9"];
 
-const KNOWN_SCENARIO_LABELS: &[&str] = &[
-    "falsifies if it fails",
-    "closes",
-    "technique",
-    "workload",
-    "faults",
-    "oracle",
-    "observability required",
-    "smoke budget",
-    "hardening budget",
-    "release budget",
-    "exit criteria",
-    "target test file",
-    "skeleton language",
-    "skeleton",
-    "model under test",
-    "operation history",
-    "checker",
-    "nemesis + landing evidence",
-    "ambiguous outcomes",
-    "reduction plan",
-    "surfaces",
-    "operations",
-    "adversarial inputs",
-    "positive controls",
-    "negative controls",
-    "delayed / async paths",
-    "observability paths",
-    "scenario arms",
-];
+/// The labels a scenario's paragraphs may carry: the first 28 of [`KNOWN_LABELS`] (scenario,
+/// §7.M and §7.M.S labels; the list keeps them first for this reason).
+const KNOWN_SCENARIO_LABELS: &[&str] = KNOWN_LABELS.split_at(28).0;
 
 fn in_code(spans: &[Span], off: usize) -> bool {
     let i = spans.partition_point(|s| s.start <= off);
@@ -1230,5 +1203,16 @@ mod tests {
         assert_eq!(p.hypotheses[1].id.as_ref().unwrap().key(), "H2");
         assert_eq!(p.hypotheses[1].field("could falsify").unwrap().value, "C2");
         assert_eq!(p.hypotheses[0].field("subsystem").unwrap().value, "s");
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    #[test]
+    fn scenario_labels_are_the_first_block_of_known_labels() {
+        let s = super::KNOWN_SCENARIO_LABELS;
+        assert_eq!(s.first(), Some(&"falsifies if it fails"));
+        assert_eq!(s.last(), Some(&"scenario arms"));
+        assert!(!s.contains(&"date"));
     }
 }
