@@ -182,11 +182,3 @@ pub(crate) fn print_out(s: &str) {
     let _ = out.write_all(s.as_bytes());
     let _ = out.flush();
 }
-
-/// Stub for a command whose implementation has not landed yet.
-#[allow(dead_code)]
-pub(crate) fn not_yet(name: &str) -> CmdResult {
-    Err(CliError::new(format!(
-        "`dstplan {name}` is not implemented in this build"
-    )))
-}

@@ -120,7 +120,7 @@ pub fn flatten(src: &str) -> Pass {
     let mut pass = Pass::default();
     let mut targets: Vec<Target> = Vec::new();
     let mut containers: Vec<Container> = Vec::new();
-    let mut in_code: Option<usize> = None;
+    let mut in_code = false;
     let mut table: Option<(usize, bool)> = None; // (block index, in head)
     let mut cell: Option<Text> = None;
     let mut cell_row: Option<Row> = None;
@@ -176,9 +176,9 @@ pub fn flatten(src: &str) -> Pass {
                             .unwrap_or("")
                             .to_lowercase();
                     }
-                    let idx = push(&mut pass, b, &containers);
+                    push(&mut pass, b, &containers);
                     pass.code_spans.push(span);
-                    in_code = Some(idx);
+                    in_code = true;
                 }
                 Tag::HtmlBlock => {
                     let idx = push(&mut pass, Blk::new(Kind::Html, span), &containers);
@@ -231,7 +231,7 @@ pub fn flatten(src: &str) -> Pass {
                 TagEnd::List(_) | TagEnd::BlockQuote(_) => {
                     containers.pop();
                 }
-                TagEnd::CodeBlock => in_code = None,
+                TagEnd::CodeBlock => in_code = false,
                 TagEnd::HtmlBlock => {
                     if let Some(i) = html_block.take() {
                         let b = &pass.blocks[i];
@@ -266,8 +266,7 @@ pub fn flatten(src: &str) -> Pass {
                 _ => {}
             },
             Event::Text(t) => {
-                if let Some(i) = in_code {
-                    let _ = i;
+                if in_code {
                     continue;
                 }
                 if let Some(i) = html_block {

@@ -1037,7 +1037,6 @@ const HTML_ELEMENTS: &[&str] = &[
 fn find_placeholders(src: &str, pass: &super::blocks::Pass, plan: &mut Plan) {
     let mut code = pass.code_spans.clone();
     code.sort();
-    let bytes = src.as_bytes();
     let mut i = 0;
     while let Some(p) = src.get(i..).and_then(|s| s.find("{{")) {
         let at = i + p;
@@ -1075,7 +1074,6 @@ fn find_placeholders(src: &str, pass: &super::blocks::Pass, plan: &mut Plan) {
         } else {
             i = at + 2;
         }
-        let _ = bytes;
     }
     for (raw, span) in &pass.html {
         if in_code(&code, span.start) {

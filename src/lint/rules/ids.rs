@@ -287,7 +287,7 @@ fn defined(plan: &Plan) -> Defined {
     }
 }
 
-fn resolve(cx: &Cx, d: &Defined, who: &str, r: &IdRef, out: &mut Sink) {
+fn resolve(d: &Defined, who: &str, r: &IdRef, out: &mut Sink) {
     let key = r.key();
     let (ok, what, section) = match r.kind {
         'C' => (d.claims.contains(&key), "claim", "§1b"),
@@ -301,7 +301,6 @@ fn resolve(cx: &Cx, d: &Defined, who: &str, r: &IdRef, out: &mut Sink) {
         _ => (true, "", ""),
     };
     if !ok {
-        let _ = cx;
         out.push(
             &UNKNOWN_REFERENCE,
             r.span,
@@ -388,7 +387,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         let within = h.field("could falsify").map_or(h.span, |f| f.span);
         for mut r in refs {
             r.span = locate(src, &r, within);
-            resolve(cx, &d, &hid, &r, out);
+            resolve(&d, &hid, &r, out);
         }
         if let Some(f) = h.field("category") {
             if vocab::lookup(vocab::HYPOTHESIS_CATEGORIES, &f.value).is_none()
@@ -417,7 +416,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 let kinds = if label == "closes" { "H" } else { "C" };
                 for mut r in field_refs(f, kinds) {
                     r.span = locate(src, &r, f.span);
-                    resolve(cx, &d, &who, &r, out);
+                    resolve(&d, &who, &r, out);
                 }
             }
         }
@@ -428,7 +427,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
             .chain(cell_refs(src, t, "hypothesis", "H"))
             .chain(cell_refs(src, t, "recommended scenario", "S"))
         {
-            resolve(cx, &d, "a §5 row", &r, out);
+            resolve(&d, "a §5 row", &r, out);
         }
     }
     for t in &plan.techniques {
@@ -436,7 +435,6 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
             for mut r in field_refs(f, "H") {
                 r.span = locate(src, &r, f.span);
                 resolve(
-                    cx,
                     &d,
                     &format!("technique `{}`", t.name.text.trim_matches('`')),
                     &r,
@@ -447,7 +445,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
     if let Some(t) = &plan.environment_table {
         for r in cell_refs(src, t, "used by scenarios", "S") {
-            resolve(cx, &d, "a §6b row", &r, out);
+            resolve(&d, "a §6b row", &r, out);
         }
     }
     if let Some(t) = &plan.adequacy_table {
@@ -457,7 +455,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
             "scenarios that exercise",
             "S",
         )) {
-            resolve(cx, &d, "a §7b row", &r, out);
+            resolve(&d, "a §7b row", &r, out);
         }
         let covered: HashSet<String> = cell_refs(src, t, "claim", "C")
             .iter()
@@ -471,7 +469,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
     if let Some(t) = &plan.confidence_table {
         for r in cell_refs(src, t, "claim", "C") {
-            resolve(cx, &d, "a §7d row", &r, out);
+            resolve(&d, "a §7d row", &r, out);
         }
     }
 

@@ -289,9 +289,9 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 Some(_) if l.in_arm => Some("belongs to the scenario, not an arm".into()),
                 Some(i) => {
                     let s = &plan.scenarios[i];
-                    if l.kind == "model-na" && is_serious(plan, s) {
+                    if l.kind == "model-na" && is_serious(s) {
                         Some(format!("cannot stand in scenario {}, which falsifies a gated claim or has arms and so needs §7.M", s.id.key()))
-                    } else if l.kind == "surface-na" && is_surface(plan, s) {
+                    } else if l.kind == "surface-na" && is_surface(s) {
                         Some(format!("cannot stand in scenario {}, which falsifies a boundary or fairness claim and so needs §7.M.S", s.id.key()))
                     } else {
                         None
@@ -318,7 +318,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     // not-applicable lines present where the block is not required
     for s in &plan.scenarios {
         let id = s.id.key();
-        if !is_serious(plan, s) && s.model.is_none() && s.model_na.is_none() {
+        if !is_serious(s) && s.model.is_none() && s.model_na.is_none() {
             out.push(
                 &MISSING_NOT_APPLICABLE_LINE,
                 s.span,
@@ -326,7 +326,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 format!("add the line: {}", literal_text("model-na")),
             );
         }
-        if !is_surface(plan, s) && s.surface.is_none() && s.surface_na.is_none() {
+        if !is_surface(s) && s.surface.is_none() && s.surface_na.is_none() {
             out.push(
                 &MISSING_NOT_APPLICABLE_LINE,
                 s.span,
@@ -350,10 +350,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let bf: Vec<String> = plan
         .claims
         .iter()
-        .filter(|c| {
-            plan.claim_category(&c.id.key())
-                .is_some_and(vocab::is_surface_gated)
-        })
+        .filter(|c| c.canonical.is_some_and(vocab::is_surface_gated))
         .map(|c| c.id.key())
         .collect();
     if let Some(sec) = plan.section("7d") {

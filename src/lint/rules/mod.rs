@@ -14,7 +14,7 @@ mod surface;
 mod wording;
 
 use super::{Cx, Rule, Sink};
-use crate::plan::{Plan, Scenario};
+use crate::plan::Scenario;
 
 /// Every rule (unsorted; use [`super::registry`]).
 pub fn all() -> Vec<&'static Rule> {
@@ -50,14 +50,9 @@ pub(crate) fn is_placeholder(value: &str) -> bool {
         || (v.starts_with('<') && v.ends_with('>') && !v[1..].contains('<'))
 }
 
-/// Canonical categories of the claims a scenario falsifies.
-pub(crate) fn categories(_plan: &Plan, sc: &Scenario) -> Vec<&'static str> {
-    sc.categories.clone()
-}
-
 /// §7.M applies: a gated claim category, or arms.
-pub(crate) fn is_serious(plan: &Plan, sc: &Scenario) -> bool {
-    categories(plan, sc)
+pub(crate) fn is_serious(sc: &Scenario) -> bool {
+    sc.categories
         .iter()
         .any(|c| crate::vocab::is_model_gated(c))
         || !sc.arms.is_empty()
@@ -65,8 +60,8 @@ pub(crate) fn is_serious(plan: &Plan, sc: &Scenario) -> bool {
 }
 
 /// §7.M.S applies: a boundary or fairness claim.
-pub(crate) fn is_surface(plan: &Plan, sc: &Scenario) -> bool {
-    categories(plan, sc)
+pub(crate) fn is_surface(sc: &Scenario) -> bool {
+    sc.categories
         .iter()
         .any(|c| crate::vocab::is_surface_gated(c))
 }

@@ -4,10 +4,10 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::{categories, is_placeholder, is_serious, names_observable, Cx, Sink};
+use super::{is_placeholder, is_serious, names_observable, Cx, Sink};
 use crate::declare_rule;
 use crate::lint::Rule;
-use crate::plan::{Block, Field, Scenario, Span};
+use crate::plan::{Block, Field, Scenario};
 use crate::vocab;
 
 pub(super) const RULES: &[&Rule] = &[
@@ -332,14 +332,15 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let plan = cx.plan;
     for s in &plan.scenarios {
         let id = s.id.key();
-        let serious = is_serious(plan, s);
+        let serious = is_serious(s);
         match (&s.model, serious) {
             (None, true) if s.model_na.is_none() => {
-                let why = if categories(plan, s).iter().any(|c| vocab::is_model_gated(c)) {
+                let why = if s.categories.iter().any(|c| vocab::is_model_gated(c)) {
                     format!(
                         "it falsifies a {} claim",
-                        categories(plan, s)
-                            .into_iter()
+                        s.categories
+                            .iter()
+                            .copied()
                             .filter(|c| vocab::is_model_gated(c))
                             .collect::<Vec<_>>()
                             .join("/")
@@ -450,7 +451,7 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
             }
         }
         if let Some(m) = model {
-            let cats = categories(cx.plan, s);
+            let cats = &s.categories;
             for c in ids.iter().filter(|c| **c != "none") {
                 let rows: Vec<Vec<&str>> = cats
                     .iter()
@@ -506,7 +507,6 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
             }
         }
     }
-    let _ = Span::default();
 }
 
 #[cfg(test)]

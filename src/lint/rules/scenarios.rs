@@ -292,13 +292,12 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         .filter(|t| !t.is_empty())
         .collect();
     for s in &plan.scenarios {
-        check_scenario(cx, s, &techniques, out);
+        check_scenario(s, &techniques, out);
     }
 }
 
-fn check_scenario(cx: &Cx, s: &Scenario, techniques: &[String], out: &mut Sink) {
+fn check_scenario(s: &Scenario, techniques: &[String], out: &mut Sink) {
     let id = s.id.key();
-    let _ = cx;
     match s.field("falsifies if it fails") {
         None => out.push(&SCENARIO_WITHOUT_CLAIM, s.span, format!("scenario {id} has no `Falsifies if it FAILs:` line"), "add `- **Falsifies if it FAILs:** C<n>` naming the claim this scenario tries to show false"),
         Some(f) if s.falsifies().is_empty() && !is_placeholder(&f.value) => out.push(&SCENARIO_WITHOUT_CLAIM, f.span, format!("scenario {id} falsifies no claim"), "name at least one §1b claim ID, e.g. `C1`"),

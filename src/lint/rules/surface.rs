@@ -1,6 +1,6 @@
 //! DST05x: §7.M.S surface decomposition of boundary and fairness scenarios, and arms.
 
-use super::{categories, is_placeholder, is_surface, Cx, Sink};
+use super::{is_placeholder, is_surface, Cx, Sink};
 use crate::declare_rule;
 use crate::lint::Rule;
 
@@ -155,7 +155,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let plan = cx.plan;
     for s in &plan.scenarios {
         let id = s.id.key();
-        let gated = is_surface(plan, s);
+        let gated = is_surface(s);
         match &s.surface {
             None if gated && s.surface_na.is_none() => out.push(&MISSING_SURFACE_BLOCK, s.span, format!("scenario {id} falsifies a boundary or fairness claim but has no §7.M.S block"), "add `#### §7.M.S — Surface decomposition` with its eight bullets and the scenario arms"),
             Some(b) => {
@@ -204,7 +204,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 out.push(&ARM_WITHOUT_ORACLE, a.span, format!("arm {} has no `Oracle:`", a.id.key()), "give the arm its own `- **Oracle:** …` bullet, or drop the block and let it share the scenario's");
             }
         }
-        if categories(plan, s).contains(&"fairness") {
+        if s.categories.contains(&"fairness") {
             if let Some(f) = s.field("oracle") {
                 let has_number = f.value.chars().any(|c| c.is_ascii_digit());
                 let has_cmp = [
