@@ -87,7 +87,7 @@ pub fn read_plan(path: &Path) -> Result<String, CliError> {
     }
     let bytes =
         std::fs::read(path).map_err(|e| CliError::at(&shown, None, format!("cannot read: {e}")))?;
-    if let Some(i) = bytes.iter().position(|b| *b == 0) {
+    if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|b| **b == b'\n').count() + 1;
         return Err(CliError::at(
             &shown,

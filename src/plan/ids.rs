@@ -29,6 +29,33 @@ impl IdRef {
     pub fn base_key(&self) -> String {
         format!("{}{}", self.kind, self.num)
     }
+
+    /// The canonical key as a borrowed value: equal exactly when [`IdRef::key`] is equal, but
+    /// without building a string (rules compare thousands of them).
+    pub fn id_key(&self) -> IdKey<'_> {
+        IdKey {
+            kind: self.kind,
+            num: self.num,
+            arm: self.arm.as_deref(),
+        }
+    }
+}
+
+/// A borrowed, hashable form of an ID's canonical key; displays as [`IdRef::key`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct IdKey<'a> {
+    pub kind: char,
+    pub num: u32,
+    pub arm: Option<&'a str>,
+}
+
+impl std::fmt::Display for IdKey<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.arm {
+            Some(a) => write!(f, "{}{}/{}", self.kind, self.num, a),
+            None => write!(f, "{}{}", self.kind, self.num),
+        }
+    }
 }
 
 impl std::fmt::Display for IdRef {

@@ -15,7 +15,7 @@ mod model;
 mod parse;
 mod span;
 
-pub use ids::{parse_refs, IdRef};
+pub use ids::{parse_refs, IdKey, IdRef};
 pub use model::*;
 pub use parse::{normalise_literal, parse, LITERALS};
 pub use span::{LineIndex, Span};

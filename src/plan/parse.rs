@@ -38,17 +38,33 @@ const LITERAL_PREFIXES: &[(&str, &str)] = &[
 ];
 
 /// Normalise a paragraph for literal comparison: marks removed, whitespace collapsed, `--`
-/// read as `—`, lowercase, trailing period dropped.
+/// read as `—`, lowercase, trailing period dropped. One pass over the characters.
 pub fn normalise_literal(s: &str) -> String {
-    let s = s.replace(['`', '*'], "").replace("--", "—");
     let mut out = String::with_capacity(s.len());
-    for w in s.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    let mut space = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '`' | '*' => continue,
+            c if c.is_whitespace() => {
+                space = !out.is_empty();
+                continue;
+            }
+            _ => {}
         }
-        out.push_str(w);
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        if c == '-' && chars.peek() == Some(&'-') {
+            chars.next();
+            out.push('—');
+        } else if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase());
+        }
     }
-    let mut out = out.to_lowercase();
     while out.ends_with('.') {
         out.pop();
     }
@@ -104,15 +120,16 @@ enum Sub {
 
 /// Split `Label: value` (label 1–48 characters, no digits-only label). Returns the label and
 /// the value's offset in `line`.
-fn split_label(line: &str) -> Option<(String, usize)> {
+fn split_label(line: &str) -> Option<(&str, usize)> {
     let t = line.trim_start();
     let lead = line.len() - t.len();
     let colon = t.find(':')?;
     let label = t[..colon].trim().trim_matches('*').trim();
-    if label.is_empty() || label.chars().count() > 48 || label.contains('`') {
+    if label.is_empty() || label.len() > 4 * 48 || label.chars().count() > 48 || label.contains('`')
+    {
         return None;
     }
-    Some((label.to_string(), lead + colon + 1))
+    Some((label, lead + colon + 1))
 }
 
 fn norm_label(l: &str) -> Cow<'static, str> {
@@ -159,26 +176,23 @@ const HEADER_LABELS: &[&str] = &[
 
 /// Source offset just after the label's colon (and a closing `**`), skipping spaces.
 fn value_start(src: &str, line_start: usize) -> usize {
-    let rest = src.get(line_start..).unwrap_or("");
-    let line_end = rest.find('\n').unwrap_or(rest.len());
-    let line = &rest[..line_end];
-    match line.find(':') {
-        Some(c) => {
+    let rest = src.as_bytes().get(line_start..).unwrap_or(&[]);
+    match memchr::memchr2(b':', b'\n', rest) {
+        Some(c) if rest[c] == b':' => {
             let mut i = c + 1;
-            let b = line.as_bytes();
-            while i < b.len() && (b[i] == b'*' || b[i] == b'_' || b[i] == b' ') {
+            while i < rest.len() && matches!(rest[i], b'*' | b'_' | b' ') {
                 i += 1;
             }
             line_start + i
         }
-        None => line_start,
+        _ => line_start,
     }
 }
 
-fn make_field(src: &str, b: &Blk, label: String, value: String, line_src: usize) -> Field {
+fn make_field(src: &str, b: &Blk, label: &str, value: &str, line_src: usize) -> Field {
     Field {
-        label: norm_label(&label),
-        value: fold(&value),
+        label: norm_label(label),
+        value: fold(value),
         span: if b.kind == Kind::Item {
             b.span
         } else {
@@ -191,21 +205,31 @@ fn make_field(src: &str, b: &Blk, label: String, value: String, line_src: usize)
 }
 
 /// Collapse runs of ASCII whitespace into one space and trim (rendered values keep soft line
-/// breaks as `\n`). A byte loop: this runs over every scenario value.
+/// breaks as `\n`). A byte loop that copies whole runs: this runs over every scenario value.
 fn fold(s: &str) -> String {
-    let t = s.trim();
-    let mut out: Vec<u8> = Vec::with_capacity(t.len());
-    for w in t
-        .as_bytes()
-        .split(u8::is_ascii_whitespace)
-        .filter(|w| !w.is_empty())
-    {
-        if !out.is_empty() {
-            out.push(b' ');
+    let b = s.trim().as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut run = 0; // start of the run not yet copied
+    let mut i = 0;
+    while i < b.len() {
+        // every ASCII whitespace byte is <= b' '; a lone ' ' between words stays as it is
+        if b[i] > b' ' || (b[i] == b' ' && b[i + 1] > b' ') {
+            i += 1;
+            continue;
         }
-        out.extend_from_slice(w);
+        if b[i].is_ascii_whitespace() {
+            out.extend_from_slice(&b[run..i]);
+            out.push(b' ');
+            while b[i].is_ascii_whitespace() {
+                i += 1; // the slice is trimmed, so a non-space byte ends the run
+            }
+            run = i;
+        } else {
+            i += 1; // a control byte: kept
+        }
     }
-    // only ASCII bytes were dropped or replaced, so the bytes are still valid UTF-8
+    out.extend_from_slice(&b[run..]);
+    // only ASCII whitespace was dropped or replaced, so the bytes are still valid UTF-8
     String::from_utf8(out).unwrap_or_default()
 }
 
@@ -222,7 +246,7 @@ fn item_field(src: &str, b: &Blk) -> Option<Field> {
         .text
         .get(b.line(0).map_or(0, |l| l.0) + at..)
         .unwrap_or("");
-    Some(make_field(src, b, label, rest.to_string(), off))
+    Some(make_field(src, b, label, rest, off))
 }
 
 /// Fields from a block's lines: a line with a label starts a field, other lines continue the
@@ -234,8 +258,7 @@ fn fields_of(src: &str, b: &Blk, known: &[&str]) -> Vec<Field> {
             split_label(line).filter(|(l, _)| known.is_empty() || known.contains(&&*norm_label(l)));
         match lbl {
             Some((label, at)) => {
-                let value = line.get(at..).unwrap_or("").to_string();
-                out.push(make_field(src, b, label, value, off));
+                out.push(make_field(src, b, label, line.get(at..).unwrap_or(""), off));
             }
             None => {
                 if let Some(f) = out.last_mut() {
@@ -678,7 +701,7 @@ pub fn parse(src: &str) -> Plan {
                         continue;
                     }
                     if let Some((label, at)) = split_label(line) {
-                        let nl = norm_label(&label);
+                        let nl = norm_label(label);
                         if nl == "n/a" || nl == "na" {
                             plan.hypothesis_na.push(NotApplicable {
                                 text: fold(line.get(at..).unwrap_or("")),
@@ -688,13 +711,8 @@ pub fn parse(src: &str) -> Plan {
                         }
                         if HYPOTHESIS_LABELS.contains(&&*nl) {
                             if let Some(h) = cur_hyp {
-                                let mut f = make_field(
-                                    src,
-                                    b,
-                                    label,
-                                    line.get(at..).unwrap_or("").to_string(),
-                                    off,
-                                );
+                                let mut f =
+                                    make_field(src, b, label, line.get(at..).unwrap_or(""), off);
                                 f.span = line_span(src, off);
                                 plan.hypotheses[h].fields.push(f);
                             }
@@ -1038,7 +1056,8 @@ fn find_placeholders(src: &str, pass: &super::blocks::Pass, plan: &mut Plan) {
     let mut code = pass.code_spans.clone();
     code.sort();
     let mut i = 0;
-    while let Some(p) = src.get(i..).and_then(|s| s.find("{{")) {
+    let finder = memchr::memmem::Finder::new("{{");
+    while let Some(p) = src.as_bytes().get(i..).and_then(|s| finder.find(s)) {
         let at = i + p;
         let rest = &src[at + 2..];
         let line_end = rest.find('\n').unwrap_or(rest.len());
@@ -1212,5 +1231,20 @@ mod label_tests {
         assert_eq!(s.first(), Some(&"falsifies if it fails"));
         assert_eq!(s.last(), Some(&"scenario arms"));
         assert!(!s.contains(&"date"));
+    }
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::fold;
+
+    #[test]
+    fn fold_collapses_every_whitespace_run() {
+        assert_eq!(fold("  a  b\n c\t\td \r\n e  "), "a b c d e");
+        assert_eq!(fold("one two"), "one two");
+        assert_eq!(fold("x \u{1} y"), "x \u{1} y");
+        assert_eq!(fold("\u{a0}é  ü\u{a0}"), "é ü");
+        assert_eq!(fold(" \n "), "");
+        assert_eq!(fold("a\u{1}"), "a\u{1}");
     }
 }

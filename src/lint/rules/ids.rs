@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Cx, Sink};
 use crate::declare_rule;
 use crate::lint::Rule;
-use crate::plan::{field_refs, parse_refs, IdRef, Plan, Span, Table};
+use crate::plan::{field_refs, parse_refs, IdKey, IdRef, Plan, Span, Table};
 use crate::vocab;
 
 pub(super) const RULES: &[&Rule] = &[
@@ -225,20 +225,29 @@ declare_rule! {
     pub static UNKNOWN_HYPOTHESIS_CATEGORY = ("DST029", "unknown-hypothesis-category", Error, "a hypothesis category is not in the vocabulary");
 }
 
-/// Place a reference at its text inside `within` when it can be found there.
+/// Place a reference at its text inside `within` when it can be found there: the kind letter
+/// followed by exactly the number's digits.
 fn locate(src: &str, r: &IdRef, within: Span) -> Span {
-    let key = format!("{}{}", r.kind, r.num);
     let lo = within.start.min(src.len());
     let hi = within.end.min(src.len()).max(lo);
-    if let Some(slice) = src.get(lo..hi) {
-        let mut from = 0;
-        while let Some(p) = slice[from..].find(&key) {
-            let at = from + p;
-            let after = slice[at + key.len()..].chars().next();
-            if after.is_none_or(|c| !c.is_ascii_digit()) {
-                return Span::new(lo + at, lo + at + key.len());
+    let mut digits = [0u8; 10];
+    let mut n = r.num;
+    let mut d = digits.len();
+    loop {
+        d -= 1;
+        digits[d] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let num = &digits[d..];
+    if let (Some(slice), Ok(kind)) = (src.as_bytes().get(lo..hi), u8::try_from(r.kind)) {
+        for at in memchr::memchr_iter(kind, slice) {
+            let rest = &slice[at + 1..];
+            if rest.starts_with(num) && rest.get(num.len()).is_none_or(|c| !c.is_ascii_digit()) {
+                return Span::new(lo + at, lo + at + 1 + num.len());
             }
-            from = at + key.len();
         }
     }
     Span::new(lo, hi.min(lo + 1).max(lo))
@@ -258,14 +267,15 @@ fn cell_refs(src: &str, t: &Table, col: &str, kinds: &str) -> Vec<IdRef> {
     out
 }
 
-struct Defined {
-    claims: HashSet<String>,
-    hypotheses: HashSet<String>,
-    scenarios: HashSet<String>,
+struct Defined<'p> {
+    claims: HashSet<IdKey<'p>>,
+    hypotheses: HashSet<IdKey<'p>>,
+    scenarios: HashSet<IdKey<'p>>,
+    /// Arm keys (`S5/api`); arms are few, and declared ones are parsed on demand.
     arms: HashSet<String>,
 }
 
-fn defined(plan: &Plan) -> Defined {
+fn defined(plan: &Plan) -> Defined<'_> {
     let mut arms = HashSet::new();
     for s in &plan.scenarios {
         for a in s.declared_arms() {
@@ -276,24 +286,24 @@ fn defined(plan: &Plan) -> Defined {
         }
     }
     Defined {
-        claims: plan.claims.iter().map(|c| c.id.key()).collect(),
+        claims: plan.claims.iter().map(|c| c.id.id_key()).collect(),
         hypotheses: plan
             .hypotheses
             .iter()
-            .filter_map(|h| h.id.as_ref().map(IdRef::key))
+            .filter_map(|h| h.id.as_ref().map(IdRef::id_key))
             .collect(),
-        scenarios: plan.scenarios.iter().map(|s| s.id.key()).collect(),
+        scenarios: plan.scenarios.iter().map(|s| s.id.id_key()).collect(),
         arms,
     }
 }
 
 fn resolve(d: &Defined, who: &str, r: &IdRef, out: &mut Sink) {
-    let key = r.key();
+    let key = r.id_key();
     let (ok, what, section) = match r.kind {
         'C' => (d.claims.contains(&key), "claim", "§1b"),
         'H' => (d.hypotheses.contains(&key), "hypothesis", "§4"),
         'S' if r.arm.is_some() => (
-            d.arms.contains(&key),
+            d.arms.contains(&r.key()),
             "scenario arm",
             "its scenario's `Scenario arms:`",
         ),
@@ -312,7 +322,7 @@ fn resolve(d: &Defined, who: &str, r: &IdRef, out: &mut Sink) {
         out.push(
             &LEADING_ZERO_ID,
             r.span,
-            format!("{who} writes {} with a leading zero", key),
+            format!("{who} writes {key} with a leading zero"),
             format!("write `{key}`"),
         );
     }
@@ -324,7 +334,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     let d = defined(plan);
 
     // well-formed and unique definitions
-    let mut seen: HashMap<String, Span> = HashMap::new();
+    let mut seen: HashMap<IdKey, Span> = HashMap::new();
     for c in &plan.claims {
         if c.id.kind == '?' {
             let raw = c.id.arm.clone().unwrap_or_default();
@@ -344,25 +354,26 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 format!("write `{}`", c.id.key()),
             );
         }
-        dup(&mut seen, &c.id.key(), c.id.span, "claim", out);
+        dup(&mut seen, c.id.id_key(), c.id.span, "claim", out);
     }
     for m in &plan.missing_claims {
-        dup(&mut seen, &m.id.key(), m.id.span, "missing claim", out);
+        dup(&mut seen, m.id.id_key(), m.id.span, "missing claim", out);
     }
     for h in &plan.hypotheses {
         if let Some(id) = &h.id {
-            dup(&mut seen, &id.key(), id.span, "hypothesis", out);
+            dup(&mut seen, id.id_key(), id.span, "hypothesis", out);
         }
     }
     for s in &plan.scenarios {
-        dup(&mut seen, &s.id.key(), s.span, "scenario", out);
-        let mut arms: HashMap<String, Span> = HashMap::new();
-        for a in s.declared_arms() {
-            dup(&mut arms, &a.key(), a.span, "arm", out);
+        dup(&mut seen, s.id.id_key(), s.span, "scenario", out);
+        let declared = s.declared_arms();
+        let mut arms: HashMap<IdKey, Span> = HashMap::new();
+        for a in &declared {
+            dup(&mut arms, a.id_key(), a.span, "arm", out);
         }
-        let mut heads: HashMap<String, Span> = HashMap::new();
+        let mut heads: HashMap<IdKey, Span> = HashMap::new();
         for a in &s.arms {
-            dup(&mut heads, &a.id.key(), a.span, "arm block", out);
+            dup(&mut heads, a.id.id_key(), a.span, "arm block", out);
         }
     }
 
@@ -410,14 +421,19 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         }
     }
     for s in &plan.scenarios {
-        let who = format!("scenario {}", s.id.key());
-        for label in ["falsifies if it fails", "closes"] {
-            if let Some(f) = s.field(label) {
-                let kinds = if label == "closes" { "H" } else { "C" };
-                for mut r in field_refs(f, kinds) {
-                    r.span = locate(src, &r, f.span);
-                    resolve(&d, &who, &r, out);
+        let mut who = String::new();
+        for (label, refs) in [
+            ("falsifies if it fails", s.falsifies()),
+            ("closes", s.closes()),
+        ] {
+            let Some(f) = s.field(label) else { continue };
+            for r in refs {
+                if who.is_empty() {
+                    who = format!("scenario {}", s.id.key());
                 }
+                let mut r = r.clone();
+                r.span = locate(src, &r, f.span);
+                resolve(&d, &who, &r, out);
             }
         }
     }
@@ -457,12 +473,10 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         )) {
             resolve(&d, "a §7b row", &r, out);
         }
-        let covered: HashSet<String> = cell_refs(src, t, "claim", "C")
-            .iter()
-            .map(IdRef::key)
-            .collect();
+        let rows = cell_refs(src, t, "claim", "C");
+        let covered: HashSet<IdKey> = rows.iter().map(IdRef::id_key).collect();
         for c in &plan.claims {
-            if c.id.kind == 'C' && !covered.contains(&c.id.key()) {
+            if c.id.kind == 'C' && !covered.contains(&c.id.id_key()) {
                 out.push(&CLAIM_WITHOUT_ADEQUACY_ROW, c.span, format!("claim {} has no row in the §7b adequacy table", c.id.key()), format!("add a §7b row for {} naming its threats and the scenarios that exercise them", c.id.key()));
             }
         }
@@ -474,20 +488,18 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
 
     // hypotheses closed or deferred
-    let closed: HashSet<String> = plan
+    let closed: HashSet<IdKey> = plan
         .scenarios
         .iter()
         .flat_map(|s| s.closes().iter())
-        .map(|r| r.key())
+        .map(IdRef::id_key)
         .collect();
     let deferred_text = [plan.text_of("7c"), plan.text_of("8"), plan.text_of("9")].join("\n");
-    let deferred: HashSet<String> = parse_refs(&deferred_text, "H", 0)
-        .iter()
-        .map(IdRef::key)
-        .collect();
+    let deferred_refs = parse_refs(&deferred_text, "H", 0);
+    let deferred: HashSet<IdKey> = deferred_refs.iter().map(IdRef::id_key).collect();
     for h in &plan.hypotheses {
         if let Some(id) = &h.id {
-            let k = id.key();
+            let k = id.id_key();
             if !closed.contains(&k) && !deferred.contains(&k) {
                 out.push(&HYPOTHESIS_NOT_CLOSED, id.span, format!("hypothesis {k} is closed by no scenario and not named in §7c, §8 or §9"), format!("add {k} to a scenario's `Closes:`, or say in §7c, §8 or §9 why it stays open"));
             }
@@ -495,18 +507,16 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
 
     // claims nobody can falsify
-    let falsified: HashSet<String> = plan
+    let falsified: HashSet<IdKey> = plan
         .scenarios
         .iter()
         .flat_map(|s| s.falsifies().iter())
-        .map(|r| r.key())
+        .map(IdRef::id_key)
         .collect();
-    let residual: HashSet<String> = parse_refs(&plan.text_of("7c"), "C", 0)
-        .iter()
-        .map(IdRef::key)
-        .collect();
+    let residual_refs = parse_refs(&plan.text_of("7c"), "C", 0);
+    let residual: HashSet<IdKey> = residual_refs.iter().map(IdRef::id_key).collect();
     for c in &plan.claims {
-        let k = c.id.key();
+        let k = c.id.id_key();
         if c.id.kind == 'C' && !falsified.contains(&k) && !residual.contains(&k) {
             out.push(&UNFALSIFIABLE_CLAIM, c.span, format!("no scenario can falsify claim {k}, and §7c does not mention it"), format!("cite {k} in a scenario's `Falsifies if it FAILs:`, or add a §7c row saying why it is not tested"));
         }
@@ -550,15 +560,21 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
 }
 
-fn dup(seen: &mut HashMap<String, Span>, key: &str, span: Span, what: &str, out: &mut Sink) {
-    if seen.contains_key(key) {
+fn dup<'p>(
+    seen: &mut HashMap<IdKey<'p>, Span>,
+    key: IdKey<'p>,
+    span: Span,
+    what: &str,
+    out: &mut Sink,
+) {
+    if let std::collections::hash_map::Entry::Vacant(e) = seen.entry(key) {
+        e.insert(span);
+    } else {
         out.push(
             &DUPLICATE_ID,
             span,
             format!("{what} {key} is defined more than once"),
             format!("give this {what} a new ID; {key} is taken"),
         );
-    } else {
-        seen.insert(key.to_string(), span);
     }
 }
