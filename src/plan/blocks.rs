@@ -94,10 +94,11 @@ impl Blk {
     }
 }
 
-/// Everything the first pass collects.
+/// What the first pass keeps after the blocks have been handed on.
 #[derive(Debug, Default)]
 pub struct Pass {
-    pub blocks: Vec<Blk>,
+    /// Kind and span of every block, in source order (a block's index is its position here).
+    pub outline: Vec<(Kind, Span)>,
     /// Code blocks and inline code spans, in source order.
     pub code_spans: Vec<Span>,
     /// Inline and block HTML outside code: (raw, span).
@@ -105,7 +106,12 @@ pub struct Pass {
 }
 
 enum Target {
-    Block(usize),
+    /// Text goes to this block; `own` when the block ends with the tag that opened the target
+    /// (a paragraph inside a list item writes into the item, which ends later).
+    Block {
+        at: usize,
+        own: bool,
+    },
     Cell,
 }
 
@@ -115,12 +121,51 @@ enum Container {
     Other,
 }
 
-/// Flatten `src` into blocks.
-pub fn flatten(src: &str) -> Pass {
+/// Blocks not yet handed on: a block is handed on once it and every block before it are
+/// complete, so the consumer sees them in source order while a document's worth of text never
+/// piles up (only an open list item holds back the blocks nested in it).
+struct Pending {
+    /// Index of `slots[0]`.
+    base: usize,
+    slots: std::collections::VecDeque<(Blk, bool)>,
+}
+
+impl Pending {
+    fn get(&mut self, i: usize) -> Option<&mut Blk> {
+        let k = i.checked_sub(self.base)?;
+        self.slots.get_mut(k).map(|s| &mut s.0)
+    }
+
+    fn finish(&mut self, i: usize, sink: &mut impl FnMut(usize, &mut Blk)) {
+        if let Some(slot) = i.checked_sub(self.base).and_then(|k| self.slots.get_mut(k)) {
+            slot.1 = true;
+        }
+        while self.slots.front().is_some_and(|s| s.1) {
+            if let Some((mut b, _)) = self.slots.pop_front() {
+                sink(self.base, &mut b);
+            }
+            self.base += 1;
+        }
+    }
+
+    fn flush(&mut self, sink: &mut impl FnMut(usize, &mut Blk)) {
+        while let Some((mut b, _)) = self.slots.pop_front() {
+            sink(self.base, &mut b);
+            self.base += 1;
+        }
+    }
+}
+
+/// Flatten `src` into blocks, handing each to `sink` with its index, in source order.
+pub fn flatten(src: &str, mut sink: impl FnMut(usize, &mut Blk)) -> Pass {
     let mut pass = Pass::default();
+    let mut pending = Pending {
+        base: 0,
+        slots: std::collections::VecDeque::new(),
+    };
     let mut targets: Vec<Target> = Vec::new();
     let mut containers: Vec<Container> = Vec::new();
-    let mut in_code = false;
+    let mut in_code: Option<usize> = None;
     let mut table: Option<(usize, bool)> = None; // (block index, in head)
     let mut cell: Option<Text> = None;
     let mut cell_row: Option<Row> = None;
@@ -132,25 +177,36 @@ pub fn flatten(src: &str) -> Pass {
         match ev {
             Event::Start(tag) => match tag {
                 Tag::Heading { level, .. } => {
-                    let idx = push(
+                    let at = push(
                         &mut pass,
+                        &mut pending,
                         Blk::new(Kind::Heading(level as u8), span),
                         &containers,
                     );
-                    targets.push(Target::Block(idx));
+                    targets.push(Target::Block { at, own: true });
                 }
                 Tag::Paragraph => {
-                    if let Some(Container::Item(i)) = containers.last() {
-                        let i = *i;
-                        let b = &mut pass.blocks[i];
-                        if !b.text.is_empty() {
-                            b.text.push('\n');
-                            pending_break = true;
+                    let item = match containers.last() {
+                        Some(Container::Item(i)) => Some(*i),
+                        _ => None,
+                    };
+                    match item.and_then(|i| pending.get(i).map(|b| (i, b))) {
+                        Some((i, b)) => {
+                            if !b.text.is_empty() {
+                                b.text.push('\n');
+                                pending_break = true;
+                            }
+                            targets.push(Target::Block { at: i, own: false });
                         }
-                        targets.push(Target::Block(i));
-                    } else {
-                        let idx = push(&mut pass, Blk::new(Kind::Paragraph, span), &containers);
-                        targets.push(Target::Block(idx));
+                        None => {
+                            let at = push(
+                                &mut pass,
+                                &mut pending,
+                                Blk::new(Kind::Paragraph, span),
+                                &containers,
+                            );
+                            targets.push(Target::Block { at, own: true });
+                        }
                     }
                 }
                 Tag::Item => {
@@ -161,9 +217,9 @@ pub fn flatten(src: &str) -> Pass {
                         .saturating_sub(1);
                     let mut b = Blk::new(Kind::Item, span);
                     b.depth = depth;
-                    let idx = push(&mut pass, b, &containers);
-                    containers.push(Container::Item(idx));
-                    targets.push(Target::Block(idx));
+                    let at = push(&mut pass, &mut pending, b, &containers);
+                    containers.push(Container::Item(at));
+                    targets.push(Target::Block { at, own: true });
                 }
                 Tag::List(_) => containers.push(Container::List),
                 Tag::BlockQuote(_) => containers.push(Container::Other),
@@ -176,13 +232,17 @@ pub fn flatten(src: &str) -> Pass {
                             .unwrap_or("")
                             .to_lowercase();
                     }
-                    push(&mut pass, b, &containers);
+                    in_code = Some(push(&mut pass, &mut pending, b, &containers));
                     pass.code_spans.push(span);
-                    in_code = true;
                 }
                 Tag::HtmlBlock => {
-                    let idx = push(&mut pass, Blk::new(Kind::Html, span), &containers);
-                    html_block = Some(idx);
+                    let at = push(
+                        &mut pass,
+                        &mut pending,
+                        Blk::new(Kind::Html, span),
+                        &containers,
+                    );
+                    html_block = Some(at);
                 }
                 Tag::Table(_) => {
                     let mut b = Blk::new(Kind::Table, span);
@@ -190,8 +250,8 @@ pub fn flatten(src: &str) -> Pass {
                         span,
                         ..Table::default()
                     });
-                    let idx = push(&mut pass, b, &containers);
-                    table = Some((idx, false));
+                    let at = push(&mut pass, &mut pending, b, &containers);
+                    table = Some((at, false));
                 }
                 Tag::TableHead => {
                     if let Some(t) = table.as_mut() {
@@ -219,23 +279,29 @@ pub fn flatten(src: &str) -> Pass {
                 _ => {}
             },
             Event::End(end) => match end {
-                TagEnd::Heading(_) | TagEnd::Paragraph => {
-                    targets.pop();
-                    pending_break = false;
-                }
-                TagEnd::Item => {
-                    targets.pop();
-                    containers.pop();
+                TagEnd::Heading(_) | TagEnd::Paragraph | TagEnd::Item => {
+                    if let Some(Target::Block { at, own: true }) = targets.pop() {
+                        pending.finish(at, &mut sink);
+                    }
+                    if matches!(end, TagEnd::Item) {
+                        containers.pop();
+                    }
                     pending_break = false;
                 }
                 TagEnd::List(_) | TagEnd::BlockQuote(_) => {
                     containers.pop();
                 }
-                TagEnd::CodeBlock => in_code = false,
+                TagEnd::CodeBlock => {
+                    if let Some(i) = in_code.take() {
+                        pending.finish(i, &mut sink);
+                    }
+                }
                 TagEnd::HtmlBlock => {
                     if let Some(i) = html_block.take() {
-                        let b = &pass.blocks[i];
-                        pass.html.push((b.text.clone(), b.span));
+                        if let Some(b) = pending.get(i) {
+                            pass.html.push((b.text.clone(), b.span));
+                        }
+                        pending.finish(i, &mut sink);
                     }
                 }
                 TagEnd::TableCell => {
@@ -247,7 +313,7 @@ pub fn flatten(src: &str) -> Pass {
                 }
                 TagEnd::TableHead => {
                     if let (Some((i, _)), Some(r)) = (table, cell_row.take()) {
-                        if let Some(t) = pass.blocks[i].table.as_mut() {
+                        if let Some(t) = pending.get(i).and_then(|b| b.table.as_mut()) {
                             t.headers = r.cells.iter().map(|c| c.text.to_lowercase()).collect();
                         }
                     }
@@ -257,39 +323,64 @@ pub fn flatten(src: &str) -> Pass {
                 }
                 TagEnd::TableRow => {
                     if let (Some((i, false)), Some(r)) = (table, cell_row.take()) {
-                        if let Some(t) = pass.blocks[i].table.as_mut() {
+                        if let Some(t) = pending.get(i).and_then(|b| b.table.as_mut()) {
                             t.rows.push(r);
                         }
                     }
                 }
-                TagEnd::Table => table = None,
+                TagEnd::Table => {
+                    if let Some((i, _)) = table.take() {
+                        pending.finish(i, &mut sink);
+                    }
+                }
                 _ => {}
             },
             Event::Text(t) => {
-                if in_code {
+                if in_code.is_some() {
                     continue;
                 }
-                if let Some(i) = html_block {
-                    pass.blocks[i].text.push_str(&t);
+                if let Some(b) = html_block.and_then(|i| pending.get(i)) {
+                    b.text.push_str(&t);
                     continue;
                 }
-                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+                append(
+                    &mut pending,
+                    &targets,
+                    &mut cell,
+                    &t,
+                    span,
+                    &mut pending_break,
+                );
             }
             Event::Code(t) => {
                 pass.code_spans.push(span);
-                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+                append(
+                    &mut pending,
+                    &targets,
+                    &mut cell,
+                    &t,
+                    span,
+                    &mut pending_break,
+                );
             }
             Event::InlineHtml(t) | Event::Html(t) => {
-                if let Some(i) = html_block {
-                    pass.blocks[i].text.push_str(&t);
+                if let Some(b) = html_block.and_then(|i| pending.get(i)) {
+                    b.text.push_str(&t);
                     continue;
                 }
                 pass.html.push((t.to_string(), span));
-                append(&mut pass, &targets, &mut cell, &t, span, &mut pending_break);
+                append(
+                    &mut pending,
+                    &targets,
+                    &mut cell,
+                    &t,
+                    span,
+                    &mut pending_break,
+                );
             }
             Event::SoftBreak | Event::HardBreak => {
                 append(
-                    &mut pass,
+                    &mut pending,
                     &targets,
                     &mut cell,
                     "\n",
@@ -300,25 +391,34 @@ pub fn flatten(src: &str) -> Pass {
             }
             Event::TaskListMarker(done) => {
                 let m = if done { "[x] " } else { "[ ] " };
-                append(&mut pass, &targets, &mut cell, m, span, &mut pending_break);
+                append(
+                    &mut pending,
+                    &targets,
+                    &mut cell,
+                    m,
+                    span,
+                    &mut pending_break,
+                );
             }
             _ => {}
         }
     }
+    pending.flush(&mut sink);
     pass
 }
 
-fn push(pass: &mut Pass, mut b: Blk, containers: &[Container]) -> usize {
+fn push(pass: &mut Pass, pending: &mut Pending, mut b: Blk, containers: &[Container]) -> usize {
     b.parent = containers.iter().rev().find_map(|c| match c {
         Container::Item(i) => Some(*i),
         _ => None,
     });
-    pass.blocks.push(b);
-    pass.blocks.len() - 1
+    pass.outline.push((b.kind, b.span));
+    pending.slots.push_back((b, false));
+    pass.outline.len() - 1
 }
 
 fn append(
-    pass: &mut Pass,
+    pending: &mut Pending,
     targets: &[Target],
     cell: &mut Option<Text>,
     s: &str,
@@ -326,8 +426,8 @@ fn append(
     pending_break: &mut bool,
 ) {
     match targets.last() {
-        Some(Target::Block(i)) => {
-            let b = &mut pass.blocks[*i];
+        Some(Target::Block { at, .. }) => {
+            let Some(b) = pending.get(*at) else { return };
             if b.first_line.is_none() {
                 b.first_line = Some((b.text.len(), span.start));
             } else if *pending_break && s != "\n" {

@@ -190,9 +190,19 @@ fn value_start(src: &str, line_start: usize) -> usize {
 }
 
 fn make_field(src: &str, b: &Blk, label: &str, value: &str, line_src: usize) -> Field {
+    field_with(src, b, norm_label(label), fold(value), line_src)
+}
+
+fn field_with(
+    src: &str,
+    b: &Blk,
+    label: Cow<'static, str>,
+    value: String,
+    line_src: usize,
+) -> Field {
     Field {
-        label: norm_label(label),
-        value: fold(value),
+        label,
+        value,
         span: if b.kind == Kind::Item {
             b.span
         } else {
@@ -204,33 +214,111 @@ fn make_field(src: &str, b: &Blk, label: &str, value: &str, line_src: usize) -> 
     }
 }
 
-/// Collapse runs of ASCII whitespace into one space and trim (rendered values keep soft line
-/// breaks as `\n`). A byte loop that copies whole runs: this runs over every scenario value.
-fn fold(s: &str) -> String {
-    let b = s.trim().as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut run = 0; // start of the run not yet copied
-    let mut i = 0;
-    while i < b.len() {
-        // every ASCII whitespace byte is <= b' '; a lone ' ' between words stays as it is
-        if b[i] > b' ' || (b[i] == b' ' && b[i + 1] > b' ') {
-            i += 1;
-            continue;
-        }
-        if b[i].is_ascii_whitespace() {
-            out.extend_from_slice(&b[run..i]);
-            out.push(b' ');
-            while b[i].is_ascii_whitespace() {
-                i += 1; // the slice is trimmed, so a non-space byte ends the run
-            }
-            run = i;
-        } else {
-            i += 1; // a control byte: kept
+/// Finds the runs of text that [`fold`] keeps: the stretches between whitespace that is not a
+/// lone space. It jumps between candidates with memchr (a soft break, a tab, a carriage
+/// return, a form feed, or two spaces), so a value costs about a memcpy. Each kind's next
+/// position is cached, which keeps the search linear.
+struct FoldRuns {
+    next: [usize; 3],
+    run: usize,
+    done: bool,
+}
+
+impl FoldRuns {
+    /// `b` must be the same trimmed slice on every call.
+    fn new(b: &[u8]) -> Self {
+        FoldRuns {
+            next: [0, 1, 2].map(|k| Self::find(b, k, 0)),
+            run: 0,
+            done: false,
         }
     }
-    out.extend_from_slice(&b[run..]);
-    // only ASCII whitespace was dropped or replaced, so the bytes are still valid UTF-8
-    String::from_utf8(out).unwrap_or_default()
+
+    fn find(b: &[u8], kind: usize, from: usize) -> usize {
+        let hay = b.get(from..).unwrap_or(&[]);
+        let hit = match kind {
+            0 => memchr::memchr3(b'\n', b'\t', b'\r', hay),
+            1 => {
+                static TWO_SPACES: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+                    std::sync::OnceLock::new();
+                TWO_SPACES
+                    .get_or_init(|| memchr::memmem::Finder::new(b"  "))
+                    .find(hay)
+            }
+            _ => memchr::memchr(0x0c, hay),
+        };
+        from + hit.unwrap_or(hay.len())
+    }
+
+    /// The next kept run as a byte range of `b`.
+    fn next_run(&mut self, b: &[u8]) -> Option<(usize, usize)> {
+        if self.done {
+            return None;
+        }
+        let at = self.next.iter().copied().min().unwrap_or(b.len());
+        if at >= b.len() {
+            self.done = true;
+            return Some((self.run, b.len()));
+        }
+        let mut start = at;
+        while start > self.run && b[start - 1] == b' ' {
+            start -= 1;
+        }
+        let mut end = at;
+        while end < b.len() && b[end].is_ascii_whitespace() {
+            end += 1;
+        }
+        let kept = (self.run, start);
+        self.run = end;
+        for (k, n) in self.next.iter_mut().enumerate() {
+            if *n < end {
+                *n = Self::find(b, k, end);
+            }
+        }
+        Some(kept)
+    }
+}
+
+/// Collapse runs of ASCII whitespace into one space and trim (rendered values keep soft line
+/// breaks as `\n`). This runs over every scenario value.
+fn fold(s: &str) -> String {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let mut out = String::with_capacity(t.len());
+    let mut runs = FoldRuns::new(b);
+    while let Some((lo, hi)) = runs.next_run(b) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        // runs start and end next to ASCII bytes (or the ends), so these are char boundaries
+        out.push_str(t.get(lo..hi).unwrap_or(""));
+    }
+    out
+}
+
+/// [`fold`] of `s[from..]`, reusing `s`'s buffer: a block's text becomes its field's value
+/// without a second allocation.
+fn fold_owned(s: String, from: usize) -> String {
+    let Some(rest) = s.get(from..) else {
+        return String::new();
+    };
+    let t = rest.trim();
+    let lo = from + (rest.len() - rest.trim_start().len());
+    let hi = lo + t.len();
+    let mut bytes = s.into_bytes();
+    let mut runs = FoldRuns::new(&bytes[lo..hi]);
+    let mut w = 0;
+    while let Some((a, z)) = runs.next_run(&bytes[lo..hi]) {
+        if w > 0 {
+            bytes[w] = b' ';
+            w += 1;
+        }
+        bytes.copy_within(lo + a..lo + z, w);
+        w += z - a;
+    }
+    bytes.truncate(w);
+    // only ASCII whitespace was removed or rewritten as a space: still valid UTF-8
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 fn line_span(src: &str, start: usize) -> Span {
@@ -239,14 +327,14 @@ fn line_span(src: &str, start: usize) -> Span {
 }
 
 /// The field of a list item: the first line's label, and the rest of the item as its value.
-fn item_field(src: &str, b: &Blk) -> Option<Field> {
+/// The item's text becomes the value (the block keeps an empty string).
+fn item_field(src: &str, b: &mut Blk) -> Option<Field> {
     let (line, off) = b.text_lines().next()?;
     let (label, at) = split_label(line)?;
-    let rest = b
-        .text
-        .get(b.line(0).map_or(0, |l| l.0) + at..)
-        .unwrap_or("");
-    Some(make_field(src, b, label, rest, off))
+    let label = norm_label(label);
+    let from = b.line(0).map_or(0, |l| l.0) + at;
+    let value = fold_owned(std::mem::take(&mut b.text), from);
+    Some(field_with(src, b, label, value, off))
 }
 
 /// Fields from a block's lines: a line with a label starts a field, other lines continue the
@@ -359,11 +447,14 @@ fn hypothesis_start(line: &str, base: usize) -> Option<(IdRef, String)> {
     Some((id, title))
 }
 
+/// Room reserved for a scenario's fields and its §7.M block's: the template's counts, so the
+/// vectors are allocated once.
+const SCENARIO_FIELDS: usize = 16;
+const MODEL_FIELDS: usize = 8;
+
 /// Parse a plan. Never fails and never panics.
 pub fn parse(src: &str) -> Plan {
-    let pass = flatten(src);
     let mut plan = Plan::default();
-    let blocks = &pass.blocks;
 
     let mut section: Option<String> = None;
     let mut seen_section = false;
@@ -374,7 +465,8 @@ pub fn parse(src: &str) -> Plan {
     // the list item that each field came from, per sub-block (for children and code)
     let mut last_field_item: Option<usize> = None;
 
-    for (bi, b) in blocks.iter().enumerate() {
+    // Each block as the first pass completes it (see `blocks::flatten`), in source order.
+    let pass = flatten(src, |bi, b| {
         // Text of every paragraph, item and table cell of the sections rules search for IDs.
         if let Some(sec) = section
             .as_ref()
@@ -414,7 +506,7 @@ pub fn parse(src: &str) -> Plan {
                         plan.slug = Some(rest.trim().to_string());
                     }
                 }
-                continue;
+                return;
             }
             if level == 2 {
                 cur_scenario = None;
@@ -437,7 +529,7 @@ pub fn parse(src: &str) -> Plan {
                         seen_section = true;
                     }
                 }
-                continue;
+                return;
             }
             match section.as_deref() {
                 Some("4") => {
@@ -473,7 +565,7 @@ pub fn parse(src: &str) -> Plan {
                                 },
                                 span: b.span,
                                 end: src.len(),
-                                fields: vec![],
+                                fields: Vec::with_capacity(SCENARIO_FIELDS),
                                 model: None,
                                 model_na: None,
                                 surface: None,
@@ -500,7 +592,7 @@ pub fn parse(src: &str) -> Plan {
                         } else if level == 4 && up.contains("7.M") {
                             sc.model = Some(Block {
                                 span: b.span,
-                                fields: vec![],
+                                fields: Vec::with_capacity(MODEL_FIELDS),
                             });
                             sub = Sub::Model;
                         } else if level == 5
@@ -548,7 +640,7 @@ pub fn parse(src: &str) -> Plan {
                 }
                 _ => {}
             }
-            continue;
+            return;
         }
 
         // Before the first section: header.
@@ -556,7 +648,7 @@ pub fn parse(src: &str) -> Plan {
             if matches!(b.kind, Kind::Paragraph | Kind::Item) {
                 plan.header.extend(fields_of(src, b, HEADER_LABELS));
             }
-            continue;
+            return;
         }
 
         // Literal sentences, anywhere.
@@ -597,7 +689,7 @@ pub fn parse(src: &str) -> Plan {
                         }
                     }
                 }
-                continue;
+                return;
             }
         }
 
@@ -611,7 +703,7 @@ pub fn parse(src: &str) -> Plan {
                             span: b.span,
                         });
                     }
-                    continue;
+                    return;
                 }
                 collecting_files = false;
                 let lower = b.text.trim_start().trim_start_matches('*').to_lowercase();
@@ -750,7 +842,7 @@ pub fn parse(src: &str) -> Plan {
                     .get_or_insert(b.table.clone().unwrap_or_default());
             }
             ("7", _) => {
-                let Some(si) = cur_scenario else { continue };
+                let Some(si) = cur_scenario else { return };
                 let sc = &mut plan.scenarios[si];
                 let fields: &mut Vec<Field> = match sub {
                     Sub::Main => &mut sc.fields,
@@ -758,7 +850,7 @@ pub fn parse(src: &str) -> Plan {
                     Sub::Surface => &mut sc.surface.as_mut().expect("surface block").fields,
                     Sub::Arm(ai) => &mut sc.arms[ai].fields,
                     Sub::ArmModel(ai) => &mut sc.arms[ai].model.as_mut().expect("arm model").fields,
-                    Sub::Other => continue,
+                    Sub::Other => return,
                 };
                 match b.kind {
                     Kind::Item => {
@@ -766,11 +858,11 @@ pub fn parse(src: &str) -> Plan {
                         if nested && b.depth > 0 {
                             if let Some(f) = fields.last_mut() {
                                 f.children.push(Text {
-                                    text: fold(&b.text),
+                                    text: fold_owned(std::mem::take(&mut b.text), 0),
                                     span: b.span,
                                 });
                             }
-                            continue;
+                            return;
                         }
                         // A list item is one field: its label, then everything after it,
                         // continuation lines included (a colon in them starts nothing).
@@ -818,13 +910,14 @@ pub fn parse(src: &str) -> Plan {
             }
             _ => {}
         }
-    }
+    });
 
     // Section ends and content.
+    let blocks = &pass.outline;
     let all_h2: Vec<usize> = blocks
         .iter()
-        .filter(|b| b.kind == Kind::Heading(2))
-        .map(|b| b.span.start)
+        .filter(|b| b.0 == Kind::Heading(2))
+        .map(|b| b.1.start)
         .collect();
     for sec in plan.sections.iter_mut() {
         let start = sec.span.start;
@@ -836,8 +929,8 @@ pub fn parse(src: &str) -> Plan {
         let head_end = sec.span.end;
         sec.end = end;
         // blocks are in source order: find the first one after the heading
-        let first = blocks.partition_point(|b| b.span.start < head_end);
-        sec.has_content = blocks.get(first).is_some_and(|b| b.span.start < end);
+        let first = blocks.partition_point(|b| b.1.start < head_end);
+        sec.has_content = blocks.get(first).is_some_and(|b| b.1.start < end);
     }
     // Scenario ends.
     let sc_starts: Vec<usize> = plan.scenarios.iter().map(|s| s.span.start).collect();
@@ -1163,22 +1256,25 @@ fn find_directives(src: &str, pass: &super::blocks::Pass, plan: &mut Plan) {
 /// The element after a directive: a heading extends to the next heading of the same or a
 /// higher level; any other block is itself.
 fn directive_target(src: &str, pass: &super::blocks::Pass, after: usize) -> Span {
-    let blocks = &pass.blocks;
-    let Some(i) = blocks
+    // the outline is in source order
+    let blocks = &pass.outline;
+    let from = blocks.partition_point(|b| b.1.start < after);
+    let Some(i) = blocks[from..]
         .iter()
-        .position(|b| b.span.start >= after && b.kind != Kind::Html)
+        .position(|b| b.0 != Kind::Html)
+        .map(|k| from + k)
     else {
         return Span::new(after, after);
     };
-    let b = &blocks[i];
-    if let Kind::Heading(level) = b.kind {
+    let (kind, span) = blocks[i];
+    if let Kind::Heading(level) = kind {
         let end = blocks[i + 1..]
             .iter()
-            .find(|n| matches!(n.kind, Kind::Heading(l) if l <= level))
-            .map_or(src.len(), |n| n.span.start);
-        Span::new(b.span.start, end)
+            .find(|n| matches!(n.0, Kind::Heading(l) if l <= level))
+            .map_or(src.len(), |n| n.1.start);
+        Span::new(span.start, end)
     } else {
-        b.span
+        span
     }
 }
 
@@ -1246,5 +1342,51 @@ mod fold_tests {
         assert_eq!(fold("\u{a0}é  ü\u{a0}"), "é ü");
         assert_eq!(fold(" \n "), "");
         assert_eq!(fold("a\u{1}"), "a\u{1}");
+        assert_eq!(fold("a\x0cb  c"), "a b c");
+        assert_eq!(fold(""), "");
+    }
+
+    #[test]
+    fn fold_matches_split_and_join_on_random_strings() {
+        let alphabet = [
+            ' ', '\n', '\t', '\r', '\x0c', 'a', 'é', '\u{a0}', '\u{1}', 'b',
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+            for _ in 0..(seed >> 60) + 1 {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
+                s.push(alphabet[(seed >> 33) as usize % alphabet.len()]);
+            }
+            let want = s
+                .trim()
+                .split(|c: char| c.is_ascii_whitespace())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ");
+            assert_eq!(fold(&s), want, "{s:?}");
+            assert_eq!(super::fold_owned(s.clone(), 0), want, "{s:?}");
+        }
+    }
+
+    #[test]
+    fn fold_owned_agrees_with_fold_on_every_suffix() {
+        let samples = [
+            "**Label:** value  with\n soft   breaks\t and\r\n more ",
+            "- x: é  ü\nü \u{a0}",
+            "  \n ",
+            "plain",
+            "a \x0c b\n\nc",
+        ];
+        for s in samples {
+            for from in (0..=s.len()).filter(|&i| s.is_char_boundary(i)) {
+                assert_eq!(
+                    super::fold_owned(s.to_string(), from),
+                    fold(&s[from..]),
+                    "{s:?} from {from}"
+                );
+            }
+        }
     }
 }
