@@ -317,6 +317,10 @@ fn fold_owned(s: String, from: usize) -> String {
         w += z - a;
     }
     bytes.truncate(w);
+    if bytes.capacity() > w + 64 {
+        // hand the tail back to the allocator for the blocks still to come
+        bytes.shrink_to_fit();
+    }
     // only ASCII whitespace was removed or rewritten as a space: still valid UTF-8
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
@@ -452,6 +456,15 @@ fn hypothesis_start(line: &str, base: usize) -> Option<(IdRef, String)> {
 const SCENARIO_FIELDS: usize = 16;
 const MODEL_FIELDS: usize = 8;
 
+/// A scenario is complete: give its reserved but unused field slots back to the allocator,
+/// so later blocks reuse that memory instead of touching fresh pages.
+fn settle(sc: &mut Scenario) {
+    sc.fields.shrink_to_fit();
+    for b in [&mut sc.model, &mut sc.surface].into_iter().flatten() {
+        b.fields.shrink_to_fit();
+    }
+}
+
 /// Parse a plan. Never fails and never panics.
 pub fn parse(src: &str) -> Plan {
     let mut plan = Plan::default();
@@ -557,6 +570,9 @@ pub fn parse(src: &str) -> Plan {
                 Some("7") => {
                     if level == 3 {
                         if let Some((id, name)) = scenario_heading(&b.text, b.span) {
+                            if let Some(prev) = plan.scenarios.last_mut() {
+                                settle(prev);
+                            }
                             plan.scenarios.push(Scenario {
                                 id,
                                 name: Text {
@@ -912,6 +928,9 @@ pub fn parse(src: &str) -> Plan {
         }
     });
 
+    if let Some(last) = plan.scenarios.last_mut() {
+        settle(last);
+    }
     // Section ends and content.
     let blocks = &pass.outline;
     let all_h2: Vec<usize> = blocks
