@@ -56,7 +56,7 @@ fn reference_example_parses_into_the_full_model() {
             "skeleton"
         ]
     );
-    assert_eq!(s1.field("skeleton").unwrap().code.len(), 1);
+    assert_eq!(s1.field("skeleton").unwrap().code().len(), 1);
     assert_eq!(s1.model.as_ref().unwrap().fields.len(), 6);
     assert!(s1.surface_na.is_some() && s1.surface.is_none());
     let s3 = &p.scenarios[2];

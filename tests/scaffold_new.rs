@@ -82,7 +82,7 @@ fn files_touched(p: &Plan) -> Vec<String> {
     p.files_touched
         .as_ref()
         .expect("Files touched:")
-        .children
+        .children()
         .iter()
         .map(|c| c.text.clone())
         .collect()
@@ -222,8 +222,8 @@ fn assert_common_structure(p: &Plan, slug: &str) {
         ["H1"]
     );
     assert_eq!(s1.field("skeleton language").unwrap().value, "rust");
-    assert_eq!(s1.field("skeleton").unwrap().code.len(), 1);
-    assert_eq!(s1.field("skeleton").unwrap().code[0].lang, "rust");
+    assert_eq!(s1.field("skeleton").unwrap().code().len(), 1);
+    assert_eq!(s1.field("skeleton").unwrap().code()[0].lang, "rust");
     // C1's category is still open, so the stricter form of both blocks is scaffolded
     assert_eq!(s1.model.as_ref().expect("§7.M block").fields.len(), 6);
     assert_eq!(s1.surface.as_ref().expect("§7.M.S block").fields.len(), 8);

@@ -321,7 +321,7 @@ fn boundary_claim_gets_both_blocks() {
     assert_eq!(labels(&s2.model.as_ref().unwrap().fields), MODEL_LABELS);
     assert!(s2.model_na.is_none() && s2.surface_na.is_none());
     assert_eq!(s2.field("skeleton language").unwrap().value, "python");
-    assert_eq!(s2.field("skeleton").unwrap().code[0].lang, "python");
+    assert_eq!(s2.field("skeleton").unwrap().code()[0].lang, "python");
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn numbering_is_max_plus_one_and_languages_render() {
         let s = p.scenarios.last().unwrap();
         assert_eq!(s.id.key(), format!("S{}", 6 + i));
         assert_eq!(s.field("skeleton language").unwrap().value, *lang);
-        let code = &s.field("skeleton").unwrap().code;
+        let code = s.field("skeleton").unwrap().code();
         assert_eq!(code.len(), 1);
         assert_eq!(code[0].lang, *lang);
     }
@@ -572,7 +572,7 @@ fn a_filled_stub_parses_into_a_complete_scenario() {
         .contains(&checker));
     assert!(s2.surface_na.is_some() && s2.surface.is_none());
     // the skeleton still parses as one rust block and keeps its provenance header
-    let code = &s2.field("skeleton").unwrap().code;
+    let code = s2.field("skeleton").unwrap().code();
     assert_eq!(code.len(), 1);
     let body = &filled[code[0].span.start..code[0].span.end];
     assert!(body.contains("//! dstplan scenario S2: acked_writes_survive_handoff"));

@@ -25,6 +25,12 @@ impl IdRef {
         }
     }
 
+    /// `self.key().len()`, without building the key.
+    pub fn key_len(&self) -> usize {
+        let digits = self.num.checked_ilog10().map_or(1, |d| d as usize + 1);
+        self.kind.len_utf8() + digits + self.arm.as_ref().map_or(0, |a| 1 + a.len())
+    }
+
     /// The key of the scenario an arm belongs to (`S5` for `S5/api`).
     pub fn base_key(&self) -> String {
         format!("{}{}", self.kind, self.num)
@@ -68,17 +74,17 @@ impl std::fmt::Display for IdRef {
 /// used for ID cells and headings.
 pub fn parse_id(text: &str, kinds: &str, span: Span) -> Option<IdRef> {
     let t = text.trim().trim_matches('*').trim();
-    let refs = parse_refs(t, kinds, span.start);
-    match refs.as_slice() {
-        [one]
-            if one.key().len() + usize::from(one.leading_zero) <= t.len()
-                && t.len() <= one.key().len() + 3 =>
-        {
-            let mut r = one.clone();
-            r.span = span;
-            Some(r)
-        }
-        _ => None,
+    let mut refs = parse_refs(t, kinds, span.start);
+    if refs.len() != 1 {
+        return None;
+    }
+    let mut one = refs.pop()?;
+    let key_len = one.key_len();
+    if key_len + usize::from(one.leading_zero) <= t.len() && t.len() <= key_len + 3 {
+        one.span = span;
+        Some(one)
+    } else {
+        None
     }
 }
 
@@ -224,5 +230,29 @@ mod tests {
         assert_eq!(parse_id("**C1**", "C", sp).unwrap().key(), "C1");
         assert!(parse_id("C1 and C2", "C", sp).is_none());
         assert!(parse_id("X1", "C", sp).is_none());
+    }
+}
+
+#[cfg(test)]
+mod key_len_tests {
+    use super::*;
+
+    #[test]
+    fn key_len_is_the_length_of_the_key() {
+        for (kind, num, arm) in [
+            ('C', 0, None),
+            ('C', 9, None),
+            ('S', 10, Some("api")),
+            ('H', 4_000_000_000, None),
+        ] {
+            let r = IdRef {
+                kind,
+                num,
+                arm: arm.map(String::from),
+                leading_zero: false,
+                span: Span::new(0, 0),
+            };
+            assert_eq!(r.key_len(), r.key().len(), "{}", r.key());
+        }
     }
 }

@@ -24,6 +24,14 @@ pub struct Field {
     pub span: Span,
     /// Source offset where the value starts (after the label's colon).
     pub value_start: usize,
+    /// Sub-bullets and code blocks nested under the field, when it has any. Most fields have
+    /// none, so they live behind one pointer: a plan holds tens of thousands of fields.
+    pub nested: Option<Box<Nested>>,
+}
+
+/// What a field's list item holds besides its own text.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Nested {
     /// Sub-bullets under the field (e.g. arm lines under `Scenario arms:`).
     pub children: Vec<Text>,
     /// Fenced code blocks nested in the field's list item (the skeleton).
@@ -33,7 +41,22 @@ pub struct Field {
 impl Field {
     /// The value, or `""`.
     pub fn is_empty(&self) -> bool {
-        self.value.trim().is_empty() && self.children.is_empty() && self.code.is_empty()
+        self.value.trim().is_empty() && self.children().is_empty() && self.code().is_empty()
+    }
+
+    /// Sub-bullets under the field.
+    pub fn children(&self) -> &[Text] {
+        self.nested.as_deref().map_or(&[], |n| &n.children)
+    }
+
+    /// Fenced code blocks nested in the field's list item.
+    pub fn code(&self) -> &[CodeBlock] {
+        self.nested.as_deref().map_or(&[], |n| &n.code)
+    }
+
+    /// The nested parts, created on first use.
+    pub fn nested_mut(&mut self) -> &mut Nested {
+        self.nested.get_or_insert_with(Box::default)
     }
 }
 
@@ -238,7 +261,7 @@ impl Scenario {
             .into_iter()
             .filter(|r| r.arm.is_some())
             .collect();
-        for c in &f.children {
+        for c in f.children() {
             // a sub-bullet starts with the arm ID
             if let Some(r) = super::parse_refs(&c.text, "S", c.span.start)
                 .into_iter()

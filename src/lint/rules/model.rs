@@ -385,7 +385,7 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
                 format!("{who}'s §7.M has no `{display}:`"),
                 format!("add `- **{display}:** …` to the §7.M block"),
             ),
-            Some(f) if f.value.trim().is_empty() && f.children.is_empty() => out.push(
+            Some(f) if f.value.trim().is_empty() && f.children().is_empty() => out.push(
                 &MISSING_MODEL_FIELD,
                 f.span,
                 format!("{who}'s §7.M `{display}:` is empty"),

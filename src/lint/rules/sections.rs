@@ -392,7 +392,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         if let Some(s) = plan.section("1") {
             match &plan.files_touched {
                 None => out.push(&MISSING_FILES_TOUCHED, s.span, "§1 has no `Files touched:` list", "add `Files touched:` followed by one `- path — change` bullet per file (`dstplan new` fills it from git)"),
-                Some(f) if f.children.is_empty() && f.value.trim().is_empty() => out.push(&MISSING_FILES_TOUCHED, f.span, "§1 `Files touched:` lists no file", "list every file the change touches, one bullet each"),
+                Some(f) if f.children().is_empty() && f.value.trim().is_empty() => out.push(&MISSING_FILES_TOUCHED, f.span, "§1 `Files touched:` lists no file", "list every file the change touches, one bullet each"),
                 _ => {}
             }
         }

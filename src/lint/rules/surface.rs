@@ -162,13 +162,13 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
                 for (label, display) in SURFACE_LABELS {
                     match b.field(label) {
                         None => out.push(&MISSING_SURFACE_FIELD, b.span, format!("scenario {id}'s §7.M.S has no `{display}:`"), format!("add `- **{display}:** …` to the §7.M.S block")),
-                        Some(f) if f.value.trim().is_empty() && f.children.is_empty() => out.push(&MISSING_SURFACE_FIELD, f.span, format!("scenario {id}'s §7.M.S `{display}:` is empty"), format!("fill in `{display}`")),
+                        Some(f) if f.value.trim().is_empty() && f.children().is_empty() => out.push(&MISSING_SURFACE_FIELD, f.span, format!("scenario {id}'s §7.M.S `{display}:` is empty"), format!("fill in `{display}`")),
                         _ => {}
                     }
                 }
                 if let Some(f) = b.field("surfaces") {
                     let v = f.value.to_lowercase();
-                    let n = if f.children.is_empty() { v.split([',', ';']).filter(|p| !p.trim().is_empty()).count() } else { f.children.len() };
+                    let n = if f.children().is_empty() { v.split([',', ';']).filter(|p| !p.trim().is_empty()).count() } else { f.children().len() };
                     if n < 3 && !is_placeholder(&v) && !v.contains("because") && !v.contains("only") && !v.is_empty() {
                         out.push(&TOO_FEW_SURFACES, f.span, format!("scenario {id} lists {n} surface(s) and no reason for so few"), "list at least three surfaces, or say why the boundary has fewer entry points");
                     }
