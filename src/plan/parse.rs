@@ -134,8 +134,21 @@ fn split_label(line: &str) -> Option<(&str, usize)> {
 
 fn norm_label(l: &str) -> Cow<'static, str> {
     let l = l.trim();
-    // known labels come back as static strings: no allocation per field
-    if let Some(k) = KNOWN_LABELS.iter().find(|k| k.eq_ignore_ascii_case(l)) {
+    // known labels come back as static strings: no allocation per field. They are grouped by
+    // length, so a label is compared with the two or three of its length only.
+    static BY_LEN: std::sync::OnceLock<Vec<Vec<&'static str>>> = std::sync::OnceLock::new();
+    let by_len = BY_LEN.get_or_init(|| {
+        let longest = KNOWN_LABELS.iter().map(|k| k.len()).max().unwrap_or(0);
+        let mut v = vec![Vec::new(); longest + 1];
+        for k in KNOWN_LABELS {
+            v[k.len()].push(*k);
+        }
+        v
+    });
+    if let Some(k) = by_len
+        .get(l.len())
+        .and_then(|group| group.iter().find(|k| k.eq_ignore_ascii_case(l)))
+    {
         return Cow::Borrowed(k);
     }
     Cow::Owned(norm_label_owned(l))

@@ -257,15 +257,47 @@ declare_rule! {
     pub static UNKNOWN_NEMESIS = ("DST049", "unknown-nemesis", Warning, "the nemesis is not in the vocabulary");
 }
 
+/// What a tool did, per restating pattern: each pattern requires one verb of its list, which
+/// is what makes the [`mentions_outcome_verb`] prefilter exact.
+const REPORT_VERBS: &[&str] = &[
+    "reported",
+    "returned",
+    "exited",
+    "says",
+    "said",
+    "printed",
+    "logged",
+    "confirmed",
+    "responded",
+];
+const APPLIED_VERBS: &[&str] = &[
+    "injected",
+    "applied",
+    "introduced",
+    "triggered",
+    "started",
+    "executed",
+];
+const DONE_VERBS: &[&str] = &["succeeded", "completed", "worked"];
+
 fn restating() -> &'static [Regex] {
     static R: OnceLock<Vec<Regex>> = OnceLock::new();
     R.get_or_init(|| {
         // Patterns run on lowercased text, with ASCII word boundaries and classes: they
         // compile small and match the same phrases.
         [
-            r"(?-u:\b)(the\s+)?(fault\s+)?(injector|injection|chaos\s+tool|chaos\s+engine|tool|script|command|nemesis|harness|api|kubectl|toxiproxy)(?-u:\b)[a-z0-9 ,'()/_-]{0,30}?(?-u:\b)(reported|returned|exited|says|said|printed|logged|confirmed|responded)(?-u:\b)\s*(with\s+)?(success(fully)?|ok|0|zero|no\s+error|done)(?-u:\b)",
-            r"(?-u:\b)(the\s+)?(fault|failure|partition|kill|pause|nemesis)\s+(was|were|has\s+been|got)\s+(successfully\s+)?(injected|applied|introduced|triggered|started|executed)(\s+successfully)?(?-u:\b)",
-            r"(?-u:\b)(injection|injected|nemesis|command|script)\s+(succeeded|completed|worked)(?-u:\b)",
+            format!(
+                r"(?-u:\b)(the\s+)?(fault\s+)?(injector|injection|chaos\s+tool|chaos\s+engine|tool|script|command|nemesis|harness|api|kubectl|toxiproxy)(?-u:\b)[a-z0-9 ,'()/_-]{{0,30}}?(?-u:\b)({})(?-u:\b)\s*(with\s+)?(success(fully)?|ok|0|zero|no\s+error|done)(?-u:\b)",
+                REPORT_VERBS.join("|")
+            ),
+            format!(
+                r"(?-u:\b)(the\s+)?(fault|failure|partition|kill|pause|nemesis)\s+(was|were|has\s+been|got)\s+(successfully\s+)?({})(\s+successfully)?(?-u:\b)",
+                APPLIED_VERBS.join("|")
+            ),
+            format!(
+                r"(?-u:\b)(injection|injected|nemesis|command|script)\s+({})(?-u:\b)",
+                DONE_VERBS.join("|")
+            ),
         ]
         .iter()
         .map(|p| Regex::new(p).expect("static regex"))
@@ -273,19 +305,39 @@ fn restating() -> &'static [Regex] {
     })
 }
 
-/// Split `nemesis ; evidence` or `nemesis — evidence`.
+/// Whether a lowercased landing text has a verb one of the [`restating`] patterns requires. Most
+/// landing texts have none, and then the three patterns are skipped after one literal search.
+fn mentions_outcome_verb(lowercase: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        let verbs = [REPORT_VERBS, APPLIED_VERBS, DONE_VERBS].concat();
+        Regex::new(&verbs.join("|")).expect("static regex")
+    })
+    .is_match(lowercase)
+}
+
+/// Split `nemesis ; evidence` or `nemesis — evidence` at the first separator: `;`, `—` (with
+/// the spaces around it when present), ` -- ` or ` – `. One pass over the bytes that can start
+/// a separator.
 pub(crate) fn split_nemesis(v: &str) -> (&str, Option<&str>) {
-    let cands = [
-        v.find(';').map(|i| (i, 1)),
-        v.find(" — ").map(|i| (i, " — ".len())),
-        v.find('—').map(|i| (i, '—'.len_utf8())),
-        v.find(" -- ").map(|i| (i, 4)),
-        v.find(" – ").map(|i| (i, " – ".len())),
-    ];
-    match cands.into_iter().flatten().min_by_key(|(i, _)| *i) {
-        Some((i, l)) => (&v[..i], Some(v[i + l..].trim())),
-        None => (v, None),
+    let b = v.as_bytes();
+    let spaced = |i: usize, len: usize| i > 0 && b[i - 1] == b' ' && b.get(i + len) == Some(&b' ');
+    for i in memchr::memchr3_iter(b';', 0xe2, b'-', b) {
+        let cut = match b[i] {
+            b';' => Some((i, 1)),
+            // U+2014 em dash, U+2013 en dash: three bytes each
+            0xe2 if b[i..].starts_with("—".as_bytes()) => {
+                Some(if spaced(i, 3) { (i - 1, 5) } else { (i, 3) })
+            }
+            0xe2 if b[i..].starts_with("–".as_bytes()) && spaced(i, 3) => Some((i - 1, 5)),
+            b'-' if b[i..].starts_with(b"--") && spaced(i, 2) => Some((i - 1, 4)),
+            _ => None,
+        };
+        if let Some((at, len)) = cut {
+            return (&v[..at], Some(v[at + len..].trim()));
+        }
     }
+    (v, None)
 }
 
 /// Parse `Checker:` into recognised checker IDs (joined by `+` or `,`), the unknown first
@@ -493,7 +545,12 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
             Some(l) => {
                 let mut stripped = l.to_lowercase();
                 let mut restated = false;
-                for r in restating() {
+                let candidates: &[Regex] = if mentions_outcome_verb(&stripped) {
+                    restating()
+                } else {
+                    &[]
+                };
+                for r in candidates {
                     if r.is_match(&stripped) {
                         restated = true;
                         stripped = r.replace_all(&stripped, " ").into_owned();
@@ -537,5 +594,43 @@ mod tests {
         );
         assert_eq!(split_nemesis("a; b — c"), ("a", Some("b — c")));
         assert_eq!(split_nemesis("process-kill"), ("process-kill", None));
+        assert_eq!(split_nemesis("a -- b; c"), ("a", Some("b; c")));
+        assert_eq!(split_nemesis("a–b – c"), ("a–b", Some("c")));
+        assert_eq!(split_nemesis("a—b"), ("a", Some("b")));
+        assert_eq!(split_nemesis("x-y --z — w"), ("x-y --z", Some("w")));
+    }
+
+    /// The separators as first written: five searches, the earliest wins.
+    fn split_nemesis_reference(v: &str) -> (&str, Option<&str>) {
+        let cands = [
+            v.find(';').map(|i| (i, 1)),
+            v.find(" — ").map(|i| (i, " — ".len())),
+            v.find('—').map(|i| (i, '—'.len_utf8())),
+            v.find(" -- ").map(|i| (i, 4)),
+            v.find(" – ").map(|i| (i, " – ".len())),
+        ];
+        match cands.into_iter().flatten().min_by_key(|(i, _)| *i) {
+            Some((i, l)) => (&v[..i], Some(v[i + l..].trim())),
+            None => (v, None),
+        }
+    }
+
+    #[test]
+    fn nemesis_split_matches_the_five_searches() {
+        let pieces = [" ", "-", "--", ";", "—", "–", "a", "kill", "é"];
+        let mut seed: u64 = 7;
+        for _ in 0..20_000 {
+            let mut v = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for _ in 0..(seed >> 60) + 1 {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            assert_eq!(split_nemesis(&v), split_nemesis_reference(&v), "{v:?}");
+        }
     }
 }
