@@ -26,35 +26,44 @@ pub struct Term {
 /// `_` and `-` becomes one `-`. Leading separators are dropped.
 pub fn normalise(field: &str) -> String {
     let t = field.trim();
-    let mut out = String::with_capacity(t.len());
+    let mut out: Vec<u8> = Vec::with_capacity(t.len());
     let mut pending_sep = false;
-    // ASCII runs are handled a byte at a time; other characters through `char::to_lowercase`
+    // ASCII stretches are copied whole and lowercased in place; other characters go through
+    // `char::to_lowercase`
     let mut rest = t;
     while let Some(i) = rest.bytes().position(|c| !c.is_ascii()) {
         normalise_ascii_into(&rest.as_bytes()[..i], &mut out, &mut pending_sep);
         let ch = rest[i..].chars().next().unwrap_or(' ');
         if pending_sep {
-            out.push('-');
+            out.push(b'-');
             pending_sep = false;
         }
-        out.extend(ch.to_lowercase());
+        let mut buf = [0u8; 4];
+        for l in ch.to_lowercase() {
+            out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+        }
         rest = &rest[i + ch.len_utf8()..];
     }
     normalise_ascii_into(rest.as_bytes(), &mut out, &mut pending_sep);
-    out
+    // whole characters were copied or replaced by ASCII: still UTF-8
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn normalise_ascii_into(b: &[u8], out: &mut String, pending_sep: &mut bool) {
+fn is_separator(c: u8) -> bool {
+    matches!(c, b' ' | b'/' | b'_' | b'-' | b'\t')
+}
+
+fn normalise_ascii_into(b: &[u8], out: &mut Vec<u8>, pending_sep: &mut bool) {
     for &c in b {
-        if matches!(c, b' ' | b'/' | b'_' | b'-' | b'\t') {
+        if is_separator(c) {
             *pending_sep = !out.is_empty();
-            continue;
+        } else {
+            if *pending_sep {
+                out.push(b'-');
+                *pending_sep = false;
+            }
+            out.push(c.to_ascii_lowercase());
         }
-        if *pending_sep {
-            out.push('-');
-            *pending_sep = false;
-        }
-        out.push(char::from(c.to_ascii_lowercase()));
     }
 }
 
@@ -71,14 +80,23 @@ pub struct Recognised {
 /// at the end of the field or before a character that is not a letter or digit, so `logs`
 /// does not match `log`.
 pub fn recognise(terms: &[Term], normalised: &str) -> Option<Recognised> {
+    let first = *normalised.as_bytes().first()?;
     let mut best: Option<Recognised> = None;
-    for t in terms {
-        for cand in std::iter::once(&t.id).chain(t.aliases.iter()) {
-            if let Some(len) = match_normalised(normalised, cand) {
-                if best.is_none_or(|b| len > b.len) {
-                    best = Some(Recognised { id: t.id, len });
-                }
+    let mut consider = |id: &'static str, cand: &str| {
+        // most candidates differ in the first byte: skip them before the full comparison
+        if cand.as_bytes().first().map(|&c| normalised_byte(c)) != Some(first) {
+            return;
+        }
+        if let Some(len) = match_normalised(normalised, cand) {
+            if best.is_none_or(|b| len > b.len) {
+                best = Some(Recognised { id, len });
             }
+        }
+    };
+    for t in terms {
+        consider(t.id, t.id);
+        for a in t.aliases {
+            consider(t.id, a);
         }
     }
     best
@@ -87,6 +105,13 @@ pub fn recognise(terms: &[Term], normalised: &str) -> Option<Recognised> {
 /// If the normalised field starts with the candidate (compared as if the candidate were
 /// normalised too: ASCII lowercase, ` `, `/` and `_` read as `-`) at a word boundary, the
 /// length of the match. Allocation-free: this runs for every field of every scenario.
+fn normalised_byte(b: u8) -> u8 {
+    match b {
+        b' ' | b'/' | b'_' => b'-',
+        _ => b.to_ascii_lowercase(),
+    }
+}
+
 fn match_normalised(field: &str, cand: &str) -> Option<usize> {
     let f = field.as_bytes();
     let c = cand.as_bytes();
@@ -94,11 +119,7 @@ fn match_normalised(field: &str, cand: &str) -> Option<usize> {
         return None;
     }
     for (i, &b) in c.iter().enumerate() {
-        let want = match b {
-            b' ' | b'/' | b'_' => b'-',
-            _ => b.to_ascii_lowercase(),
-        };
-        if f[i] != want {
+        if f[i] != normalised_byte(b) {
             return None;
         }
     }
