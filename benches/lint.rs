@@ -4,7 +4,9 @@
 //! temporary file; each measurement is the whole job from the file: read it, then either
 //! (bare) parse with tables, task lists and strikethrough and walk every event with its
 //! offset, or (lint) run `dstplan::lint::lint`. The best of several runs is reported with
-//! MB/s, the lint/bare ratio, and the growth factor against the previous size.
+//! MB/s, the lint/bare ratio, and the growth factor against the previous size. A second table
+//! runs both as whole processes (`dstplan lint FILE` against this binary started with
+//! `--bare-process FILE`), interleaved, and reports the minimum and median.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -79,14 +81,46 @@ fn best(runs: usize, mut f: impl FnMut() -> usize) -> (Duration, usize) {
     (best, out)
 }
 
+/// Wall time of `runs` runs of a process, interleaved with the other side's runs by the
+/// caller: (minimum, median).
+fn spawn_times(
+    cmd: &mut dyn FnMut() -> std::process::Command,
+    runs: usize,
+) -> (Duration, Duration) {
+    let mut times: Vec<Duration> = (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            let out = cmd().output().expect("spawn");
+            let took = t.elapsed();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            took
+        })
+        .collect();
+    times.sort();
+    (times[0], times[runs / 2])
+}
+
 fn main() {
+    // `--bare-process FILE`: this binary acts as the whole-process baseline (read, parse with
+    // tables, task lists and strikethrough, walk every event with its offset).
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--bare-process") {
+        println!("{}", bare(Path::new(&args[i + 1])));
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
+    println!("in process (best of several runs of the whole job from the file):");
     println!(
         "{:>9} {:>9} {:>11} {:>11} {:>10} {:>10} {:>7} {:>8}",
         "scenarios", "MB", "bare ms", "lint ms", "bare MB/s", "lint MB/s", "ratio", "growth"
     );
     let mut prev: Option<(usize, Duration)> = None;
-    for n in [100, 1_000, 10_000, 20_000] {
+    let sizes = [100, 1_000, 10_000, 20_000];
+    for n in sizes {
         let text = plan(n);
         let path = dir.path().join(format!("plan-{n}.md"));
         std::fs::write(&path, &text).unwrap();
@@ -113,5 +147,54 @@ fn main() {
             "the generated plan must lint clean, or the benchmark measures error paths"
         );
         prev = Some((n, tl));
+    }
+
+    // Whole processes: `dstplan lint FILE` against this binary's `--bare-process FILE`, runs
+    // interleaved so both see the same machine. Startup, page faults and exit are included.
+    println!("\nwhole process (min and median of interleaved runs):");
+    println!(
+        "{:>9} {:>13} {:>13} {:>11} {:>12}",
+        "scenarios", "bare min/med", "lint min/med", "ratio min", "ratio med"
+    );
+    let me = std::env::current_exe().expect("bench binary");
+    let dstplan = env!("CARGO_BIN_EXE_dstplan");
+    for n in sizes {
+        let path = dir.path().join(format!("plan-{n}.md"));
+        let runs = if n >= 10_000 { 11 } else { 21 };
+        let (mut bare_t, mut lint_t) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            bare_t.push(spawn_times(
+                &mut || {
+                    let mut c = std::process::Command::new(&me);
+                    c.arg("--bare-process").arg(&path);
+                    c
+                },
+                1,
+            ));
+            lint_t.push(spawn_times(
+                &mut || {
+                    let mut c = std::process::Command::new(dstplan);
+                    c.arg("lint").arg("--format").arg("concise").arg(&path);
+                    c
+                },
+                1,
+            ));
+        }
+        let stats = |v: &mut Vec<(Duration, Duration)>| {
+            v.sort();
+            (v[0].0, v[v.len() / 2].0)
+        };
+        let (bmin, bmed) = stats(&mut bare_t);
+        let (lmin, lmed) = stats(&mut lint_t);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "{n:>9} {:>6.1} {:>6.1} {:>6.1} {:>6.1} {:>11.2} {:>12.2}",
+            ms(bmin),
+            ms(bmed),
+            ms(lmin),
+            ms(lmed),
+            ms(lmin) / ms(bmin),
+            ms(lmed) / ms(bmed)
+        );
     }
 }
