@@ -330,6 +330,16 @@ fn fold_owned(s: String, from: usize) -> String {
     let t = rest.trim();
     let lo = from + (rest.len() - rest.trim_start().len());
     let hi = lo + t.len();
+    if next_fold_point(t.as_bytes(), 0) >= t.len() {
+        // nothing to fold: cut the string to the value, no copy and no re-validation
+        let mut s = s;
+        s.truncate(hi);
+        s.drain(..lo);
+        if s.capacity() > s.len() + 64 {
+            s.shrink_to_fit();
+        }
+        return s;
+    }
     let mut bytes = s.into_bytes();
     let mut runs = FoldRuns::new();
     let mut w = 0;
