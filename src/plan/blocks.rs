@@ -136,21 +136,24 @@ impl Pending {
         self.slots.get_mut(k).map(|s| &mut s.0)
     }
 
+    /// Block `i` is complete: hand on every complete block at the front.
     fn finish(&mut self, i: usize, sink: &mut impl FnMut(usize, &mut Blk)) {
         if let Some(slot) = i.checked_sub(self.base).and_then(|k| self.slots.get_mut(k)) {
             slot.1 = true;
         }
-        while self.slots.front().is_some_and(|s| s.1) {
+        self.hand_on(|complete| complete, sink);
+    }
+
+    /// The document ended: hand on whatever is left.
+    fn flush(&mut self, sink: &mut impl FnMut(usize, &mut Blk)) {
+        self.hand_on(|_| true, sink);
+    }
+
+    fn hand_on(&mut self, ready: impl Fn(bool) -> bool, sink: &mut impl FnMut(usize, &mut Blk)) {
+        while self.slots.front().is_some_and(|s| ready(s.1)) {
             if let Some((mut b, _)) = self.slots.pop_front() {
                 sink(self.base, &mut b);
             }
-            self.base += 1;
-        }
-    }
-
-    fn flush(&mut self, sink: &mut impl FnMut(usize, &mut Blk)) {
-        while let Some((mut b, _)) = self.slots.pop_front() {
-            sink(self.base, &mut b);
             self.base += 1;
         }
     }

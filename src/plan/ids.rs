@@ -19,10 +19,7 @@ pub struct IdRef {
 impl IdRef {
     /// The canonical key: `C1`, `S5/api`.
     pub fn key(&self) -> String {
-        match &self.arm {
-            Some(a) => format!("{}{}/{}", self.kind, self.num, a),
-            None => format!("{}{}", self.kind, self.num),
-        }
+        self.id_key().to_string()
     }
 
     /// `self.key().len()`, without building the key.
@@ -66,7 +63,7 @@ impl std::fmt::Display for IdKey<'_> {
 
 impl std::fmt::Display for IdRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.key())
+        self.id_key().fmt(f)
     }
 }
 

@@ -307,18 +307,7 @@ fn next_fold_point(b: &[u8], from: usize) -> usize {
 /// Collapse runs of ASCII whitespace into one space and trim (rendered values keep soft line
 /// breaks as `\n`). This runs over every scenario value.
 fn fold(s: &str) -> String {
-    let t = s.trim();
-    let b = t.as_bytes();
-    let mut out = String::with_capacity(t.len());
-    let mut runs = FoldRuns::new();
-    while let Some((lo, hi)) = runs.next_run(b) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        // runs start and end next to ASCII bytes (or the ends), so these are char boundaries
-        out.push_str(t.get(lo..hi).unwrap_or(""));
-    }
-    out
+    fold_owned(s.to_owned(), 0)
 }
 
 /// [`fold`] of `s[from..]`, reusing `s`'s buffer: a block's text becomes its field's value

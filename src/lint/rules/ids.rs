@@ -230,18 +230,13 @@ declare_rule! {
 fn locate(src: &str, r: &IdRef, within: Span) -> Span {
     let lo = within.start.min(src.len());
     let hi = within.end.min(src.len()).max(lo);
-    let mut digits = [0u8; 10];
-    let mut n = r.num;
-    let mut d = digits.len();
-    loop {
-        d -= 1;
-        digits[d] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    let num = &digits[d..];
+    // the number's digits, written into a stack buffer (a u32 has at most ten)
+    const MAX_DIGITS: usize = 10;
+    let mut digits = [0u8; MAX_DIGITS];
+    let mut w = &mut digits[..];
+    let _ = std::io::Write::write_fmt(&mut w, format_args!("{}", r.num));
+    let written = MAX_DIGITS - w.len();
+    let num = &digits[..written];
     if let (Some(slice), Ok(kind)) = (src.as_bytes().get(lo..hi), u8::try_from(r.kind)) {
         for at in memchr::memchr_iter(kind, slice) {
             let rest = &slice[at + 1..];
