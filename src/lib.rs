@@ -12,6 +12,7 @@
 
 pub mod cli;
 pub mod diag;
+pub mod error;
 pub mod eval;
 pub mod exit;
 pub mod fsx;

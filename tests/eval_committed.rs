@@ -59,7 +59,7 @@ fn committed_evals_files_are_well_formed() {
         .collect();
     for dir in skills() {
         let path = dir.join("evals.json");
-        let f = dstplan::eval::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        let f = dstplan::eval::load(&path, dstplan::cli::accepts).unwrap_or_else(|e| panic!("{e}"));
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
         assert_eq!(f.skill_name, name, "{}", path.display());
         assert!(
@@ -101,7 +101,7 @@ fn committed_evals_files_are_well_formed() {
             );
             for a in &ev.assertions {
                 if let Some((cmd, _)) = a.mechanical() {
-                    let words = dstplan::eval::check_command(cmd)
+                    let words = dstplan::eval::check_command(cmd, dstplan::cli::accepts)
                         .unwrap_or_else(|e| panic!("{name} eval {}: {e}", ev.id));
                     assert!(
                         subcommands.contains(&words[0]),

@@ -42,15 +42,6 @@ struct GradeArgs {
     timeout: u64,
 }
 
-fn to_cli(e: eval::EvalError) -> CliError {
-    CliError {
-        message: e.message,
-        path: e.path,
-        line: e.line,
-        machine: false,
-    }
-}
-
 pub fn run(args: Args) -> CmdResult {
     match args.command {
         Sub::Grade(a) => grade(a),
@@ -69,15 +60,16 @@ fn grade(a: GradeArgs) -> CmdResult {
         .evals
         .clone()
         .unwrap_or_else(|| a.run_dir.join("..").join("..").join("evals.json"));
-    let evals = eval::load(&evals_path).map_err(to_cli)?;
-    let id = eval::run_eval_id(&a.run_dir).map_err(to_cli)?;
+    let evals = eval::load(&evals_path, super::accepts)?;
+    let id = eval::run_eval_id(&a.run_dir)?;
     let exe = std::env::current_exe()
         .map_err(|e| CliError::new(format!("cannot find the running dstplan binary: {e}")))?;
     let opts = eval::Options {
         exe,
         timeout: Duration::from_secs(a.timeout.max(1)),
+        accepts: super::accepts,
     };
-    let g = eval::grade(&evals, &id, &a.run_dir, &opts).map_err(to_cli)?;
+    let g = eval::grade(&evals, &id, &a.run_dir, &opts)?;
     let mut text = serde_json::to_string_pretty(&g)
         .map_err(|e| CliError::new(format!("cannot serialise grading.json: {e}")))?;
     text.push('\n');

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 fn input_error(e: HistoryError, machine: bool) -> CliError {
-    CliError::at(e.path, e.line, e.message).machine(machine)
+    CliError::from(e).machine(machine)
 }
 
 fn validate(a: ValidateArgs) -> CmdResult {

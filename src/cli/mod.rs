@@ -18,6 +18,7 @@ mod session;
 mod skills;
 mod vocab;
 
+use crate::error::{Class, Error};
 use crate::exit;
 
 /// Claim-driven test plans for distributed systems.
@@ -62,35 +63,23 @@ enum Command {
     Eval(eval::Args),
 }
 
-/// A failure to do the job (exit 2): what went wrong, where, and how to fix it.
+/// A library [`Error`] on its way out, plus how to print it: `machine` prints
+/// `{"version":1,"error":…}` on stdout (a machine format was asked for).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CliError {
-    pub message: String,
-    pub path: Option<String>,
-    pub line: Option<usize>,
-    /// Print as `{"version":1,"error":…}` on stdout (a machine format was asked for).
+    pub error: Error,
     pub machine: bool,
 }
 
 impl CliError {
     /// A plain error.
     pub fn new(message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            path: None,
-            line: None,
-            machine: false,
-        }
+        Error::new(message).into()
     }
 
     /// An error at a place in a file.
     pub fn at(path: impl Into<String>, line: Option<usize>, message: impl Into<String>) -> Self {
-        CliError {
-            message: message.into(),
-            path: Some(path.into()),
-            line,
-            machine: false,
-        }
+        Error::at(path, line, message).into()
     }
 
     /// Mark the error for machine output when `yes`.
@@ -100,19 +89,31 @@ impl CliError {
     }
 }
 
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.path, self.line) {
-            (Some(p), Some(l)) => write!(f, "{p}:{l}: {}", self.message),
-            (Some(p), None) => write!(f, "{p}: {}", self.message),
-            _ => f.write_str(&self.message),
+impl From<Error> for CliError {
+    fn from(error: Error) -> Self {
+        CliError {
+            error,
+            machine: false,
         }
     }
 }
 
 impl From<crate::fsx::WriteError> for CliError {
     fn from(e: crate::fsx::WriteError) -> Self {
-        CliError::new(e.to_string())
+        Error::from(e).into()
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+/// The exit code for a failure of this class (`shared/spec/cli-contract.md`: all exit 2).
+fn exit_code(class: Class) -> i32 {
+    match class {
+        Class::Input | Class::Environment | Class::Internal => exit::FAILED,
     }
 }
 
@@ -137,7 +138,7 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) => {
             report_error(&e);
-            exit::FAILED
+            exit_code(e.error.class)
         }
     }
 }
@@ -162,12 +163,27 @@ fn run(cli: Cli) -> CmdResult {
     }
 }
 
+/// Whether `dstplan` accepts these arguments (`words[0]` is the program name): what `eval`
+/// uses to validate the commands an evals file runs. `Err` is the first line of clap's error.
+pub fn accepts(words: &[String]) -> Result<(), String> {
+    use clap::error::ErrorKind;
+    match Cli::try_parse_from(words) {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => Ok(()),
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("");
+            Err(first.trim_start_matches("error: ").to_string())
+        }
+    }
+}
+
 /// Print an exit-2 error: JSON on stdout for machine formats, `error: …` on stderr otherwise.
 fn report_error(e: &CliError) {
     if e.machine {
         let v = serde_json::json!({
             "version": 1,
-            "error": {"message": e.message, "path": e.path, "line": e.line},
+            "error": {"message": e.error.message, "path": e.error.path, "line": e.error.line},
         });
         println!("{v}");
     } else {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::CmdResult;
+use super::{CliError, CmdResult};
 use crate::report;
 
 /// Output format of `dstplan report`.
@@ -45,10 +45,12 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format == Format::Json;
     let oracle = report::history_oracle();
-    let mut r = report::build(&args.session, &oracle).map_err(|e| e.machine(machine))?;
-    let (md, json) = report::finish(&mut r).map_err(|e| e.machine(machine))?;
+    let mut r =
+        report::build(&args.session, &oracle).map_err(|e| CliError::from(e).machine(machine))?;
+    let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
     if !args.check {
-        report::write(&args.session, &md, &json, args.force).map_err(|e| e.machine(machine))?;
+        report::write(&args.session, &md, &json, args.force)
+            .map_err(|e| CliError::from(e).machine(machine))?;
     }
     let out = match args.format {
         Format::Text => report::render_text(&r, &args.session, !args.check),

@@ -54,7 +54,7 @@ fn check(args: CheckArgs) -> CmdResult {
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("skills"));
     let version = env!("CARGO_PKG_VERSION");
     let reports =
-        skills::check_pack(&dir, version).map_err(|e| CliError::new(e.0).machine(machine))?;
+        skills::check_pack(&dir, version).map_err(|e| CliError::from(e).machine(machine))?;
     let mut issues: Vec<skills::Issue> = reports.iter().flat_map(|r| r.issues.clone()).collect();
 
     // Installed skills of another version (read-only; a broken manifest is only a warning here).

@@ -100,13 +100,26 @@ impl Format {
     }
 }
 
-/// Render reports in a format. `color` applies to `text` only.
-pub fn render(format: Format, files: &[FileReport], color: bool) -> String {
+/// What a renderer may say about a rule (SARIF's rule table). The caller passes these in, so
+/// `diag` never depends on the rule registry.
+#[derive(Debug, Clone, Copy)]
+pub struct RuleInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub summary: &'static str,
+    /// The rule's explain text (Markdown).
+    pub doc: &'static str,
+}
+
+/// Render reports in a format. `color` applies to `text` only; `rules` feeds SARIF's rule
+/// table.
+pub fn render(format: Format, files: &[FileReport], color: bool, rules: &[RuleInfo]) -> String {
     match format {
         Format::Text => text::render(files, color),
         Format::Concise => concise::render(files),
         Format::Json => json::render(files),
-        Format::Sarif => sarif::render(files),
+        Format::Sarif => sarif::render(files, rules),
         Format::Github => github::render(files),
     }
 }

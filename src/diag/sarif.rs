@@ -1,9 +1,9 @@
-//! SARIF 2.1.0 for code scanning: one run, the rule table from the registry (descriptions
+//! SARIF 2.1.0 for code scanning: one run, the rule table the caller passes in (descriptions
 //! from each rule's doc), one result per diagnostic with a physical location.
 
 use serde_json::{json, Value};
 
-use super::{FileReport, Severity};
+use super::{FileReport, RuleInfo, Severity};
 
 fn level(s: Severity) -> &'static str {
     match s {
@@ -12,8 +12,7 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
-pub(super) fn render(files: &[FileReport]) -> String {
-    let rules = crate::lint::registry();
+pub(super) fn render(files: &[FileReport], rules: &[RuleInfo]) -> String {
     let rule_objs: Vec<Value> = rules
         .iter()
         .map(|r| {

@@ -26,6 +26,8 @@ pub struct Options {
     pub exe: PathBuf,
     /// Per-command time limit.
     pub timeout: Duration,
+    /// Whether `dstplan` accepts a command's arguments (the CLI's parser).
+    pub accepts: super::Accepts,
 }
 
 /// The outcome of grading one run: the content of `grading.json`, fields in file order.
@@ -237,15 +239,15 @@ pub fn grade(
         .find(|e| e.id == eval_id)
         .ok_or_else(|| {
             let known: Vec<&str> = evals.evals.iter().map(|e| e.id.as_str()).collect();
-            EvalError {
-                message: format!(
-                "no eval has id `{eval_id}` (known ids: {}); fix run.json's eval_id or the run \
-                 directory's name",
-                known.join(", ")
-            ),
-                path: Some(evals.path.display().to_string()),
-                line: None,
-            }
+            EvalError::at_path(
+                &evals.path,
+                None,
+                format!(
+                    "no eval has id `{eval_id}` (known ids: {}); fix run.json's eval_id or the \
+                     run directory's name",
+                    known.join(", ")
+                ),
+            )
         })?;
     let places = Places::new(run_dir, evals);
     let mut rows = Vec::new();
@@ -268,12 +270,8 @@ pub fn grade(
             }
             Some((cmd, expect)) => {
                 mechanical += 1;
-                let args: Vec<String> = check_command(cmd)
-                    .map_err(|m| EvalError {
-                        message: m,
-                        path: Some(evals.path.display().to_string()),
-                        line: None,
-                    })?
+                let args: Vec<String> = check_command(cmd, opts.accepts)
+                    .map_err(|m| EvalError::at_path(&evals.path, None, m))?
                     .iter()
                     .map(|w| places.substitute(w))
                     .collect();
@@ -332,6 +330,7 @@ mod tests {
         let opts = Options {
             exe: sleep.to_path_buf(),
             timeout: Duration::from_millis(300),
+            accepts: |_| Ok(()),
         };
         let start = Instant::now();
         let ran = run_command(&opts, &["30".to_string()], Path::new("."));

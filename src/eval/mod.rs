@@ -170,36 +170,8 @@ struct RawFile {
     evals: Vec<RawEval>,
 }
 
-/// Why an eval file or run could not be used (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError {
-    /// What went wrong and how to fix it.
-    pub message: String,
-    /// The file it is about.
-    pub path: Option<String>,
-    /// The 1-based line, when known.
-    pub line: Option<usize>,
-}
-
-impl EvalError {
-    fn at(path: &Path, line: Option<usize>, message: impl Into<String>) -> Self {
-        EvalError {
-            message: message.into(),
-            path: Some(path.display().to_string()),
-            line,
-        }
-    }
-}
-
-impl std::fmt::Display for EvalError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match (&self.path, self.line) {
-            (Some(p), Some(l)) => write!(f, "{p}:{l}: {}", self.message),
-            (Some(p), None) => write!(f, "{p}: {}", self.message),
-            _ => f.write_str(&self.message),
-        }
-    }
-}
+/// Why an eval file or run could not be used (exit 2): the library error.
+pub use crate::error::Error as EvalError;
 
 /// The 1-based line of the first occurrence of `needle` in `text`, if any.
 fn line_of(text: &str, needle: &str) -> Option<usize> {
@@ -213,9 +185,14 @@ fn command_line(text: &str, command: &str) -> Option<usize> {
     line_of(text, &quoted)
 }
 
+/// Whether `dstplan` accepts an argument vector (`words[0]` is `dstplan`); `Err` holds the
+/// first line of the parser's complaint. The command line passes its own parser in, so this
+/// engine never imports `cli`.
+pub type Accepts = fn(&[String]) -> Result<(), String>;
+
 /// Check that a mechanical command is `dstplan …`, splits cleanly, and that `dstplan` itself
 /// accepts its subcommand and flags. Returns the argument vector (without `dstplan`).
-pub fn check_command(command: &str) -> Result<Vec<String>, String> {
+pub fn check_command(command: &str, accepts: Accepts) -> Result<Vec<String>, String> {
     let words = shellwords::split(command)?;
     match words.first().map(String::as_str) {
         Some("dstplan") => {}
@@ -228,20 +205,10 @@ pub fn check_command(command: &str) -> Result<Vec<String>, String> {
         }
         None => return Err("the command is empty; write `dstplan <subcommand> …`".into()),
     }
-    if let Err(e) = <crate::cli::Cli as clap::Parser>::try_parse_from(&words) {
-        use clap::error::ErrorKind;
-        if !matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-            let first = e.to_string();
-            let first = first
-                .lines()
-                .next()
-                .unwrap_or("")
-                .trim_start_matches("error: ");
-            return Err(format!(
-                "command `{command}` is not a valid dstplan invocation: {first} (see \
-                 `dstplan help`)"
-            ));
-        }
+    if let Err(first) = accepts(&words) {
+        return Err(format!(
+            "command `{command}` is not a valid dstplan invocation: {first} (see `dstplan help`)"
+        ));
     }
     Ok(words.into_iter().skip(1).collect())
 }
@@ -251,16 +218,16 @@ pub fn check_command(command: &str) -> Result<Vec<String>, String> {
 /// Rejected: unreadable file, JSON syntax or shape errors (with line), a missing or empty
 /// `skill_name`, duplicate eval ids, and mechanical commands that are not valid `dstplan`
 /// invocations.
-pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
+pub fn load(path: &Path, accepts: Accepts) -> Result<EvalFile, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        EvalError::at(
+        EvalError::at_path(
             path,
             None,
             format!("cannot read the evals file: {e} (pass --evals FILE to name it)"),
         )
     })?;
     let raw: RawFile = serde_json::from_str(&text).map_err(|e| {
-        EvalError::at(
+        EvalError::at_path(
             path,
             Some(e.line()),
             format!(
@@ -270,7 +237,7 @@ pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
         )
     })?;
     if raw.skill_name.trim().is_empty() {
-        return Err(EvalError::at(
+        return Err(EvalError::at_path(
             path,
             line_of(&text, "\"skill_name\""),
             "`skill_name` is empty; name the skill the evals test",
@@ -294,7 +261,7 @@ pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
     let mut seen = std::collections::BTreeSet::new();
     for ev in &evals {
         if !seen.insert(ev.id.clone()) {
-            return Err(EvalError::at(
+            return Err(EvalError::at_path(
                 path,
                 None,
                 format!("eval id `{}` is used twice; ids must be unique", ev.id),
@@ -302,7 +269,8 @@ pub fn load(path: &Path) -> Result<EvalFile, EvalError> {
         }
         for a in &ev.assertions {
             if let Some((cmd, _)) = a.mechanical() {
-                check_command(cmd).map_err(|m| EvalError::at(path, command_line(&text, cmd), m))?;
+                check_command(cmd, accepts)
+                    .map_err(|m| EvalError::at_path(path, command_line(&text, cmd), m))?;
             }
         }
     }
@@ -319,9 +287,9 @@ pub fn run_eval_id(run_dir: &Path) -> Result<String, EvalError> {
     let rj = run_dir.join("run.json");
     if rj.exists() {
         let text = std::fs::read_to_string(&rj)
-            .map_err(|e| EvalError::at(&rj, None, format!("cannot read: {e}")))?;
+            .map_err(|e| EvalError::at_path(&rj, None, format!("cannot read: {e}")))?;
         let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-            EvalError::at(
+            EvalError::at_path(
                 &rj,
                 Some(e.line()),
                 format!("not valid JSON: {e}; expected {{\"eval_id\": <id>}}"),
@@ -330,7 +298,7 @@ pub fn run_eval_id(run_dir: &Path) -> Result<String, EvalError> {
         return match v.get("eval_id") {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => Ok(s.clone()),
             Some(serde_json::Value::Number(n)) => Ok(n.to_string()),
-            _ => Err(EvalError::at(
+            _ => Err(EvalError::at_path(
                 &rj,
                 line_of(&text, "\"eval_id\"").or(Some(1)),
                 "`eval_id` is missing or not a number/string; write {\"eval_id\": <id>}",
@@ -345,7 +313,7 @@ pub fn run_eval_id(run_dir: &Path) -> Result<String, EvalError> {
         .unwrap_or_default();
     let id = name.split('-').next().unwrap_or("").to_string();
     if id.is_empty() {
-        return Err(EvalError::at(
+        return Err(EvalError::at_path(
             run_dir,
             None,
             "cannot tell which eval this run answers: write run.json with {\"eval_id\": <id>}, \

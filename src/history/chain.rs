@@ -19,7 +19,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::linear::Entry;
-use super::models::StrOp;
+use super::ops::StrOp;
 
 /// The fast path's decision.
 #[derive(Debug, PartialEq, Eq)]

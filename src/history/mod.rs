@@ -21,6 +21,7 @@ pub mod html;
 mod invariants;
 mod linear;
 mod models;
+mod ops;
 mod queue;
 pub mod record;
 pub mod sim;
@@ -84,35 +85,8 @@ pub struct CheckReport {
     pub diagnostics: Vec<String>,
 }
 
-/// A history that cannot be checked: where and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryError {
-    pub path: String,
-    pub line: Option<usize>,
-    pub message: String,
-}
-
-impl HistoryError {
-    /// An error at a line of a file (or the whole file when `line` is `None`).
-    pub fn at(path: &str, line: Option<usize>, message: impl Into<String>) -> Self {
-        HistoryError {
-            path: path.to_string(),
-            line,
-            message: message.into(),
-        }
-    }
-}
-
-impl std::fmt::Display for HistoryError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{l}: {}", self.path, self.message),
-            None => write!(f, "{}: {}", self.path, self.message),
-        }
-    }
-}
-
-impl std::error::Error for HistoryError {}
+/// A history that cannot be checked: where and why (the library error).
+pub use crate::error::Error as HistoryError;
 
 /// The models `history check` knows, in the spec's order.
 pub const MODELS: &[&str] = &[

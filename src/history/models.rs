@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::Value;
 
 use super::linear::{Entry, KeyJob, Model};
+use super::ops::{RegOp, StrOp};
 use super::record::{History, Op, Status};
 use super::HistoryError;
 
@@ -41,15 +42,6 @@ impl Values {
         }
         self.id_text(Value::String(s.to_string()).to_string())
     }
-}
-
-/// Register op: `read` (ok only), `write`, `cas`.
-#[derive(Debug, Clone)]
-pub enum RegOp {
-    Read(u32),
-    Write(u32),
-    /// expected, new, reported outcome (`None` when indeterminate).
-    Cas(u32, u32, Option<bool>),
 }
 
 /// A single register per key; its state is the interned value (0 = never written).
@@ -93,14 +85,6 @@ impl Model for Register {
             _ => true,
         })
     }
-}
-
-/// Map op on a key that sees appends: the state is the string value.
-#[derive(Debug, Clone)]
-pub enum StrOp {
-    Get(Box<str>),
-    Put(Box<str>),
-    Append(Box<str>),
 }
 
 /// One key of a map with `append`: string concatenation.

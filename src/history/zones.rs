@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 
 use super::linear::Entry;
-use super::models::RegOp;
+use super::ops::RegOp;
 
 /// The fast path's decision.
 #[derive(Debug, PartialEq, Eq)]

@@ -227,7 +227,7 @@ fn canonical(p: &Path) -> Result<PathBuf, String> {
 /// The skills in a source directory: `(name, absolute dir)` for each subdirectory with a
 /// `SKILL.md`, sorted.
 pub fn list_skills(source: &Path) -> Result<Vec<(String, PathBuf)>, String> {
-    let dirs = crate::skills::discover(source).map_err(|e| e.0)?;
+    let dirs = crate::skills::discover(source).map_err(|e| e.message)?;
     Ok(dirs
         .into_iter()
         .map(|d| {

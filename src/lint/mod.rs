@@ -94,6 +94,20 @@ pub fn registry() -> Vec<&'static Rule> {
     v
 }
 
+/// Every rule as the renderers see it (SARIF's rule table), sorted by code.
+pub fn rule_infos() -> Vec<crate::diag::RuleInfo> {
+    registry()
+        .into_iter()
+        .map(|r| crate::diag::RuleInfo {
+            code: r.code,
+            name: r.name,
+            severity: r.severity,
+            summary: r.summary,
+            doc: r.doc,
+        })
+        .collect()
+}
+
 /// Find a rule by code (`DST020`, case-insensitive) or name (`unknown-reference`).
 pub fn find_rule(key: &str) -> Option<&'static Rule> {
     registry()

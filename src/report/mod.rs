@@ -29,7 +29,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::cli::CliError;
+use crate::error::Error;
 use crate::plan::{LineIndex, Plan, Scenario};
 use crate::session::finding::{self, Finding};
 use crate::session::{self, stub, SessionInfo};
@@ -214,7 +214,7 @@ struct Ctx<'a> {
 
 /// Read a session and judge it. Exit-2 problems (unreadable session.json or plan, malformed
 /// finding) are `Err`; rule breaches are diagnostics in the report.
-pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError> {
+pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
     let info = SessionInfo::read(dir)?;
     let plan_path = info.plan_path(dir);
     // Read every finding file.
@@ -228,7 +228,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
             .collect(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
-            return Err(CliError::at(
+            return Err(Error::at(
                 fdir.display().to_string(),
                 None,
                 format!("cannot list findings: {e}"),
@@ -274,7 +274,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
     let (src, plan) = plan_read?;
     let sha_now = session::sha256_hex(src.as_bytes());
     let dir_canon = dir.canonicalize().map_err(|e| {
-        CliError::at(
+        Error::at(
             dir.display().to_string(),
             None,
             format!("cannot resolve the session directory: {e}"),
@@ -308,7 +308,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, CliError>
     for (name, f) in files.iter().zip(parsed) {
         let rel = format!("findings/{name}");
         let f =
-            f.map_err(|e| CliError::at(dir.join(&rel).display().to_string(), e.line, e.message))?;
+            f.map_err(|e| Error::at(dir.join(&rel).display().to_string(), e.line, e.message))?;
         let stem = name.trim_end_matches(".md").to_string();
         let key = match &f.scenario {
             Some(s) => s.trim().to_string(),
@@ -1360,7 +1360,7 @@ pub fn exit_code(r: &Report, fail_on: Option<&str>) -> i32 {
 }
 
 /// Render report.md and set `report_md_sha256`; returns (report.md, report.json).
-pub fn finish(r: &mut Report) -> Result<(String, String), CliError> {
+pub fn finish(r: &mut Report) -> Result<(String, String), Error> {
     let md = render_markdown(r)?;
     r.report_md_sha256 = Some(session::sha256_hex(md.as_bytes()));
     let json = render_json(r);
@@ -1369,7 +1369,7 @@ pub fn finish(r: &mut Report) -> Result<(String, String), CliError> {
 
 /// Write report.md and report.json atomically, refusing (exit 2, nothing touched) to replace
 /// a report.md that was edited since it was generated unless `force`.
-pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), CliError> {
+pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), Error> {
     let fdir = dir.join("findings");
     let md_path = fdir.join("report.md");
     let json_path = fdir.join("report.json");
@@ -1386,7 +1386,7 @@ pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), CliErr
                 });
             let same_as_new = existing == md.as_bytes();
             if recorded.as_deref() != Some(sha.as_str()) && !same_as_new {
-                return Err(CliError::at(
+                return Err(Error::at(
                     md_path.display().to_string(),
                     None,
                     "report.md was edited by hand since `dstplan report` generated it (its checksum no longer matches report.json); refusing to overwrite it. Move your notes into the findings, or pass --force to regenerate",

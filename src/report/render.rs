@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::Report;
-use crate::cli::CliError;
+use crate::error::Error;
 use crate::session::cell_text;
 
 const REPORT_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
@@ -27,16 +27,16 @@ fn cell(v: minijinja::Value) -> String {
 }
 
 /// report.md.
-pub fn render_markdown(r: &Report) -> Result<String, CliError> {
+pub fn render_markdown(r: &Report) -> Result<String, Error> {
     let mut env = minijinja::Environment::new();
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);
     env.add_filter("cell", cell);
     env.add_template("report", REPORT_TEMPLATE)
-        .map_err(|e| CliError::new(format!("internal: report template: {e}")))?;
+        .map_err(|e| Error::internal(format!("internal: report template: {e}")))?;
     let tpl = env.get_template("report").expect("added");
     tpl.render(minijinja::context! { r => r })
-        .map_err(|e| CliError::new(format!("internal: report template: {e}")))
+        .map_err(|e| Error::internal(format!("internal: report template: {e}")))
 }
 
 /// report.json (pretty, trailing newline).

@@ -565,7 +565,7 @@ pub fn scan(root: &Path, threads: usize) -> Result<Inventory, Error> {
         return Err(Error::new(
             "is not a directory; pass the SUT's repository (e.g. dstplan inventory ../etcd)",
         )
-        .at(root, None));
+        .in_file(root, None));
     }
     let started = Instant::now();
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());

@@ -168,13 +168,13 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
         return Err(Error::new(
             "is a directory; --out names the plan file (e.g. --out testing-plans/x.md)",
         )
-        .at(&path, None));
+        .in_file(&path, None));
     }
     if !opts.force && path.symlink_metadata().is_ok() {
         return Err(Error::new(
             "already exists; refusing to overwrite it (pass --force to replace it, or pick another slug or --out)",
         )
-        .at(&path, None));
+        .in_file(&path, None));
     }
     let date = opts
         .date

@@ -308,13 +308,13 @@ pub fn add(
             names.join(", "),
             if names.len() == 1 { "is" } else { "are" }
         ))
-        .at(Path::new(plan_path), None));
+        .in_file(Path::new(plan_path), None));
     }
     let Some(sec7) = p.section("7") else {
         return Err(Error::new(
             "the plan has no §7 (`## 7. Scenarios`); add that section, then run scenario add again",
         )
-        .at(Path::new(plan_path), None));
+        .in_file(Path::new(plan_path), None));
     };
     let next = p.scenarios.iter().map(|s| s.id.num).max().unwrap_or(0) + 1;
     let id = format!("S{next}");

@@ -101,7 +101,7 @@ impl Templates {
             let result = match &over {
                 Some(p) => {
                     let src = std::fs::read_to_string(p).map_err(|e| {
-                        Error::new(format!("cannot read template: {e}")).at(p, None)
+                        Error::new(format!("cannot read template: {e}")).in_file(p, None)
                     })?;
                     env.add_template_owned(name.to_string(), src)
                 }
@@ -161,7 +161,7 @@ fn template_error(e: &minijinja::Error, file: Option<&Path>, name: &str) -> Erro
     let path = file
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from(name));
-    Error::new(msg).at(&path, e.line())
+    Error::new(msg).in_file(&path, e.line())
 }
 
 #[cfg(test)]

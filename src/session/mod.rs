@@ -13,7 +13,7 @@ use std::path::{Component, Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::cli::CliError;
+use crate::error::Error;
 use crate::fsx::{self, Overwrite};
 use crate::plan::Plan;
 
@@ -37,17 +37,17 @@ pub struct SessionInfo {
 
 impl SessionInfo {
     /// Read `<dir>/session.json`; exit-2 errors say what is wrong and where.
-    pub fn read(dir: &Path) -> Result<SessionInfo, CliError> {
+    pub fn read(dir: &Path) -> Result<SessionInfo, Error> {
         let p = dir.join("session.json");
         let text = std::fs::read_to_string(&p).map_err(|e| {
-            CliError::at(
+            Error::at(
                 p.display().to_string(),
                 None,
                 format!("cannot read session.json ({e}); is this a session directory made by `dstplan session new`?"),
             )
         })?;
         serde_json::from_str(&text).map_err(|e| {
-            CliError::at(
+            Error::at(
                 p.display().to_string(),
                 Some(e.line()),
                 format!("session.json is not valid: {e}; it needs the keys plan, plan_sha256, sut_commit, started, operator"),
@@ -67,9 +67,9 @@ impl SessionInfo {
 }
 
 /// Read a plan file; exit 2 with the path when it cannot be read.
-pub fn read_plan(path: &Path) -> Result<(String, Plan), CliError> {
+pub fn read_plan(path: &Path) -> Result<(String, Plan), Error> {
     let src = std::fs::read_to_string(path).map_err(|e| {
-        CliError::at(
+        Error::at(
             path.display().to_string(),
             None,
             format!("cannot read the plan: {e}"),
@@ -167,10 +167,10 @@ pub struct NewSession {
 }
 
 /// Create a session directory; returns its path.
-pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
+pub fn new_session(req: &NewSession) -> Result<PathBuf, Error> {
     let (src, plan) = read_plan(&req.plan)?;
     let plan_abs = req.plan.canonicalize().map_err(|e| {
-        CliError::at(
+        Error::at(
             req.plan.display().to_string(),
             None,
             format!("cannot resolve the plan's path: {e}"),
@@ -186,18 +186,18 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
         {
             Some(w) => w,
             None => std::env::current_dir()
-                .map_err(|e| CliError::new(format!("cannot read the current directory: {e}")))?,
+                .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?,
         },
     };
     std::fs::create_dir_all(&root).map_err(|e| {
-        CliError::at(
+        Error::at(
             root.display().to_string(),
             None,
             format!("cannot create the session root: {e}"),
         )
     })?;
     let root = root.canonicalize().map_err(|e| {
-        CliError::at(
+        Error::at(
             root.display().to_string(),
             None,
             format!("cannot resolve the session root: {e}"),
@@ -209,14 +209,14 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
     let slug = plan_slug(&plan, &req.plan);
     let dir = root.join("test-sessions").join(&slug).join(&stamp);
     if dir.symlink_metadata().is_ok() {
-        return Err(CliError::at(
+        return Err(Error::at(
             dir.display().to_string(),
             None,
             "a session with this timestamp already exists; refusing to write over it (wait a second and retry)",
         ));
     }
     if let Some(outer) = enclosing_session(&dir) {
-        return Err(CliError::at(
+        return Err(Error::at(
             dir.display().to_string(),
             None,
             format!(
@@ -251,7 +251,7 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, CliError> {
     fsx::write(&dir.join("session.json"), json.as_bytes(), Overwrite::Never)?;
     for d in SESSION_DIRS {
         std::fs::create_dir_all(dir.join(d)).map_err(|e| {
-            CliError::at(
+            Error::at(
                 dir.join(d).display().to_string(),
                 None,
                 format!("cannot create directory: {e}"),
@@ -291,7 +291,7 @@ pub fn relative_path(from_dir: &Path, to: &Path) -> PathBuf {
     out
 }
 
-fn render_session_log(plan: &Plan, slug: &str, info: &SessionInfo) -> Result<String, CliError> {
+fn render_session_log(plan: &Plan, slug: &str, info: &SessionInfo) -> Result<String, Error> {
     let mut env_rows = Vec::new();
     if let Some(t) = &plan.environment_table {
         let req = t.column("requirement");
@@ -318,12 +318,12 @@ fn render_session_log(plan: &Plan, slug: &str, info: &SessionInfo) -> Result<Str
     let mut env = minijinja::Environment::new();
     env.set_keep_trailing_newline(true);
     env.add_template("session-log", SESSION_LOG_TEMPLATE)
-        .map_err(|e| CliError::new(format!("internal: session-log template: {e}")))?;
+        .map_err(|e| Error::internal(format!("internal: session-log template: {e}")))?;
     let tpl = env.get_template("session-log").expect("added");
     tpl.render(minijinja::context! {
         slug, info, env_rows, scenarios => rows,
     })
-    .map_err(|e| CliError::new(format!("internal: session-log template: {e}")))
+    .map_err(|e| Error::internal(format!("internal: session-log template: {e}")))
 }
 
 /// Text safe inside a Markdown table cell: one line, `|` escaped.

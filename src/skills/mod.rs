@@ -93,27 +93,20 @@ pub struct SkillReport {
     pub issues: Vec<Issue>,
 }
 
-/// Why a pack could not be checked at all (exit 2).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckError(pub String);
-
-impl std::fmt::Display for CheckError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// Why a pack could not be checked at all (exit 2): the library error.
+pub use crate::error::Error as CheckError;
 
 /// The skill directories under `dir`: `dir` itself when it holds a `SKILL.md`, otherwise every
 /// immediate subdirectory that holds one, sorted by name.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CheckError> {
     let meta = fs::metadata(dir).map_err(|e| {
-        CheckError(format!(
+        CheckError::new(format!(
             "cannot read {}: {e}; pass the directory that holds the skills (default: ./skills)",
             dir.display()
         ))
     })?;
     if !meta.is_dir() {
-        return Err(CheckError(format!(
+        return Err(CheckError::new(format!(
             "{} is not a directory; pass a skills directory or one skill's directory",
             dir.display()
         )));
@@ -121,11 +114,12 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CheckError> {
     if dir.join("SKILL.md").is_file() {
         return Ok(vec![dir.to_path_buf()]);
     }
-    let entries =
-        fs::read_dir(dir).map_err(|e| CheckError(format!("cannot list {}: {e}", dir.display())))?;
+    let entries = fs::read_dir(dir)
+        .map_err(|e| CheckError::new(format!("cannot list {}: {e}", dir.display())))?;
     let mut out = Vec::new();
     for entry in entries {
-        let entry = entry.map_err(|e| CheckError(format!("cannot list {}: {e}", dir.display())))?;
+        let entry =
+            entry.map_err(|e| CheckError::new(format!("cannot list {}: {e}", dir.display())))?;
         let p = entry.path();
         if p.is_dir() && p.join("SKILL.md").is_file() {
             out.push(p);
@@ -133,7 +127,7 @@ pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CheckError> {
     }
     out.sort();
     if out.is_empty() {
-        return Err(CheckError(format!(
+        return Err(CheckError::new(format!(
             "no skills found in {}: neither it nor any directory directly below it holds a SKILL.md",
             dir.display()
         )));
@@ -154,8 +148,8 @@ pub fn check_pack(dir: &Path, version: &str) -> Result<Vec<SkillReport>, CheckEr
 /// Check one skill directory.
 pub fn check_skill(dir: &Path, version: &str) -> Result<SkillReport, CheckError> {
     let path = dir.join("SKILL.md");
-    let bytes =
-        fs::read(&path).map_err(|e| CheckError(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = fs::read(&path)
+        .map_err(|e| CheckError::new(format!("cannot read {}: {e}", path.display())))?;
     let mut issues = Vec::new();
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -650,7 +644,7 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         assert!(discover(t.path())
             .unwrap_err()
-            .0
+            .message
             .contains("no skills found"));
         let a = skill(t.path(), "a", "x");
         skill(t.path(), "b", "x");
