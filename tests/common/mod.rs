@@ -1,0 +1,133 @@
+//! Helpers every integration test shares: run the binary, read its output, compare with a
+//! golden file, copy fixture trees. Include with `mod common;` and `use common::*;`.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// The repository root (where Cargo.toml is).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `tests/fixtures/<rel>`.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("tests/fixtures").join(rel)
+}
+
+/// A `dstplan` command run from the repository root, with no colour variables inherited.
+pub fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dstplan"));
+    c.current_dir(root());
+    c.env_remove("NO_COLOR");
+    c.env_remove("CLICOLOR_FORCE");
+    c.stdin(Stdio::null());
+    c
+}
+
+/// Run `dstplan ARGS` from the repository root.
+pub fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run dstplan")
+}
+
+/// Run `dstplan ARGS` from `dir`.
+pub fn run_in(dir: &Path, args: &[&str]) -> Output {
+    bin().current_dir(dir).args(args).output().expect("run dstplan")
+}
+
+/// Run `dstplan ARGS` with `input` on standard input.
+pub fn run_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dstplan");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The exit code (-1 when killed by a signal).
+pub fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+/// Assert the exit code, showing both streams when it differs.
+#[track_caller]
+pub fn assert_exit(o: &Output, want: i32) {
+    assert_eq!(
+        code(o),
+        want,
+        "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// Compare `actual` with the golden file at `path`; `UPDATE_EXPECT=1` rewrites it.
+#[track_caller]
+pub fn golden(path: &Path, actual: &str) {
+    if std::env::var_os("UPDATE_EXPECT").is_some() {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).unwrap();
+        }
+        std::fs::write(path, actual).unwrap();
+        return;
+    }
+    let want = std::fs::read_to_string(path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", path.display()));
+    assert!(
+        actual == want,
+        "{} differs (UPDATE_EXPECT=1 rewrites it)\n--- actual ---\n{actual}",
+        path.display()
+    );
+}
+
+/// Copy a directory tree (regular files and directories).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+/// Whether the tests run as root (needed by fault injection and network namespaces).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Fail (in CI) or skip with a printed reason (elsewhere) when a requirement is missing.
+/// Returns true when the test should go on.
+pub fn require(ok: bool, what: &str) -> bool {
+    if ok {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("this test needs {what}; .ci/run installs it, so CI must have it");
+    }
+    eprintln!("skipped: this test needs {what}");
+    false
+}
