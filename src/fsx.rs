@@ -95,6 +95,27 @@ pub fn write(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), Writ
     }
 }
 
+/// Append one line (a `\n` is added) to `path`, creating it and its directories. The line
+/// goes out in a single `write` on a file opened with `O_APPEND`, so concurrent appenders and a
+/// crash mid-way never interleave or half-write a line shorter than the pipe buffer, and the
+/// data is synced before returning: a log that outlives the process that wrote it.
+pub fn append_line(path: &Path, line: &str) -> Result<(), WriteError> {
+    let io = |e| WriteError::Io(path.to_path_buf(), e);
+    if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(d).map_err(io)?;
+    }
+    let mut buf = String::with_capacity(line.len() + 1);
+    buf.push_str(line);
+    buf.push('\n');
+    let mut f = fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(buf.as_bytes()).map_err(io)?;
+    f.sync_data().map_err(io)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +133,14 @@ mod tests {
         // no temporary files are left behind
         let names: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn append_line_adds_whole_lines_to_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x/log.jsonl");
+        append_line(&p, "{\"a\":1}").unwrap();
+        append_line(&p, "{\"a\":2}").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
     }
 }

@@ -15,6 +15,7 @@ pub mod diag;
 pub mod error;
 pub mod eval;
 pub mod exit;
+pub mod fault;
 pub mod fsx;
 pub mod history;
 pub mod install;
