@@ -33,11 +33,11 @@ pub struct Args {
 
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format.is_machine();
-    let files = collect(&args.paths).map_err(|e| CliError::from(e).machine(machine))?;
+    let files = collect(&args.paths).map_err(|e| e.machine(machine))?;
     let mut reports = Vec::with_capacity(files.len());
     let mut configs: HashMap<PathBuf, Config> = HashMap::new();
     for (path, display) in files {
-        let source = read_plan(&path).map_err(|e| CliError::from(e).machine(machine))?;
+        let source = read_plan(&path).map_err(|e| e.machine(machine))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")

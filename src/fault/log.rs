@@ -29,9 +29,9 @@ pub fn now_ns() -> i64 {
     // SAFETY: `ts` is a valid, writable timespec; CLOCK_MONOTONIC is always supported on Linux.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
     debug_assert_eq!(rc, 0);
-    (ts.tv_sec as i64)
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as i64)
+    // time_t and c_long are i64 on the 64-bit Linux targets dstplan builds for.
+    let (sec, nsec): (i64, i64) = (ts.tv_sec, ts.tv_nsec);
+    sec.saturating_mul(1_000_000_000).saturating_add(nsec)
 }
 
 /// Whether a line records the start or the end of a fault.
