@@ -40,10 +40,9 @@ fn generate(rng: &mut Rng) -> Vec<Op> {
     let mut ops = Vec::new();
     let mut next_process = processes;
     let mut clock = vec![0i64; processes];
-    let mut ids = 0;
     let total = 2 + rng.below(6) as usize;
     let mut lanes: Vec<usize> = (0..processes).collect();
-    for _ in 0..total {
+    for id in 1..=total {
         let lane = rng.below(processes as u64) as usize;
         let invoke = clock[lane] + rng.below(3) as i64;
         let len = rng.below(4) as i64;
@@ -59,9 +58,8 @@ fn generate(rng: &mut Rng) -> Vec<Op> {
         };
         let indeterminate = rng.below(6) == 0 && !matches!(kind, Kind::Read(_));
         let failed = !indeterminate && rng.below(8) == 0;
-        ids += 1;
         ops.push(Op {
-            id: ids,
+            id,
             process: lanes[lane],
             key: keys[rng.below(keys.len() as u64) as usize],
             invoke,
