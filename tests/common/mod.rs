@@ -2,6 +2,8 @@
 //! golden file, copy fixture trees. Include with `mod common;` and `use common::*;`.
 #![allow(dead_code)]
 
+pub mod brute;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -32,7 +34,11 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Run `dstplan ARGS` from `dir`.
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().expect("run dstplan")
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run dstplan")
 }
 
 /// Run `dstplan ARGS` with `input` on standard input.
