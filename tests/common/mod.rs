@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod brute;
+pub mod gen;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
