@@ -11,7 +11,7 @@ use super::{Diag, HistoryOracle, HistoryOutcome, ScenarioRow};
 use crate::plan::{Block, LineIndex, Plan, Scenario};
 use crate::session::finding::Finding;
 use crate::session::{self, stub, SessionInfo};
-use crate::vocab::{self, Verdict, VerdictContext};
+use crate::vocab::{self, Blame, Verdict, VerdictContext};
 
 /// What every judgement reads: the session, the plan and the history oracle.
 pub struct Ctx<'a> {
@@ -66,6 +66,9 @@ pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<Scenari
                 }
             }
             row.derived_verdict = rolled.to_string();
+            if v.is_fail() && v != row.v.unwrap_or(Verdict::NotRun) {
+                row.blame = Some(arm_blame(&arm_rows).to_string());
+            }
             row.v = Some(v);
             row.verdict = v.to_string();
             row.attempted = arm_rows.iter().any(|r| r.attempted) || row.attempted;
@@ -74,6 +77,21 @@ pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<Scenari
         rows.extend(arm_rows);
     }
     rows
+}
+
+/// The blame of a FAIL rolled up from arms: the SUT if any FAIL arm blames it, else unknown if
+/// any does, else the first arm's test-side blame.
+fn arm_blame(arms: &[ScenarioRow]) -> Blame {
+    let blames: Vec<Blame> = arms
+        .iter()
+        .filter(|r| r.v.is_some_and(Verdict::is_fail))
+        .map(|r| Blame::parse(r.blame.as_deref()))
+        .collect();
+    [Blame::Sut, Blame::Unknown]
+        .into_iter()
+        .find(|b| blames.contains(b))
+        .or_else(|| blames.first().copied())
+        .unwrap_or(Blame::Unknown)
 }
 
 /// `a` is strictly stronger than `b` on the strength scale (FAIL-* is never stronger).
@@ -101,6 +119,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         oracle,
         oracle_evidence: None,
         landing_evidence: None,
+        blame: None,
         recheck: None,
         reason: None,
         finding: None,
@@ -208,6 +227,9 @@ fn judge_key(
     j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
     row.v = Some(eff);
     row.verdict = eff.to_string();
+    if eff.is_fail() {
+        row.blame = Some(Blame::parse(f.failure.blame.as_deref()).to_string());
+    }
     row
 }
 

@@ -18,6 +18,9 @@ pub struct ScenarioRow {
     pub derived_verdict: String,
     /// The verdict the report stands on (see the module docs).
     pub verdict: String,
+    /// For a FAIL-*: who is blamed (`SUT`, `harness`, `checker`, `environment`, `unknown`;
+    /// missing or unrecognised reads as `unknown`). Null otherwise.
+    pub blame: Option<String>,
     pub oracle: Option<String>,
     pub oracle_evidence: Option<String>,
     pub landing_evidence: Option<String>,
@@ -60,6 +63,9 @@ pub struct FailBlock {
 pub struct Cited {
     pub id: String,
     pub verdict: String,
+    /// For a FAIL-*: the blame; for a scenario that did not exercise a hypothesis: why not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// One row of "Claims".
@@ -68,6 +74,9 @@ pub struct ClaimRow {
     pub id: String,
     pub standing: String,
     pub scenarios: Vec<Cited>,
+    /// FAIL-* blamed on the harness, checker or environment: no evidence for or against the
+    /// claim, named beside the standing.
+    pub no_evidence: Vec<Cited>,
     #[serde(skip)]
     pub all_hardening: bool,
 }
@@ -77,7 +86,10 @@ pub struct ClaimRow {
 pub struct CoverageRow {
     pub id: String,
     pub title: String,
+    /// The scenarios that closed it and actually ran their fault against the SUT.
     pub exercised_by: Vec<Cited>,
+    /// The scenarios that close it but did not exercise it, each with why not.
+    pub not_exercised_by: Vec<Cited>,
     pub note: String,
 }
 

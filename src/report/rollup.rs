@@ -10,7 +10,7 @@ use super::model::{
 };
 use crate::plan::{Plan, Scenario};
 use crate::session;
-use crate::vocab::{self, Verdict};
+use crate::vocab::{self, Blame, Outcome, Verdict};
 
 /// Every roll-up section of the report.
 pub struct Rollups {
@@ -40,6 +40,24 @@ impl Rows<'_> {
             .and_then(|i| self.rows[*i].v)
             .unwrap_or(Verdict::NotRun)
     }
+
+    fn outcome_of(&self, key: &str) -> Outcome {
+        let row = self.index.get(key).map(|i| &self.rows[*i]);
+        Outcome {
+            verdict: self.verdict_of(key),
+            blame: Blame::parse(row.and_then(|r| r.blame.as_deref())),
+        }
+    }
+
+    /// A scenario as cited in a roll-up: its verdict, and its blame when it is a FAIL-*.
+    fn cite(&self, key: &str) -> Cited {
+        let o = self.outcome_of(key);
+        Cited {
+            id: key.to_string(),
+            verdict: o.verdict.to_string(),
+            note: o.verdict.is_fail().then(|| format!("blame {}", o.blame)),
+        }
+    }
 }
 
 /// Roll the judged rows up. `errors` is the number of error diagnostics (named in the summary).
@@ -53,10 +71,10 @@ pub fn roll_up(plan: &Plan, rows: &[ScenarioRow], by_key: &ByKey, errors: usize)
             .collect(),
         rows,
     };
-    let top: Vec<Verdict> = rows
+    let top: Vec<Outcome> = rows
         .iter()
         .filter(|r| r.parent.is_none())
-        .map(|r| r.v.unwrap_or(Verdict::NotRun))
+        .map(|r| rx.outcome_of(&r.id))
         .collect();
     let claims = claims(&rx);
     let findings = fail_blocks(&rx, by_key);
@@ -80,24 +98,25 @@ fn claims(rx: &Rows) -> Vec<ClaimRow> {
     let mut claims = Vec::new();
     for c in &plan.claims {
         let key = c.id.key();
-        let cited: Vec<Cited> = plan
+        let citing: Vec<String> = plan
             .scenarios
             .iter()
             .filter(|s| s.falsifies().iter().any(|r| r.key() == key))
-            .map(|s| Cited {
-                id: s.id.key(),
-                verdict: rx.verdict_of(&s.id.key()).to_string(),
-            })
+            .map(|s| s.id.key())
             .collect();
-        let vs: Vec<Verdict> = cited
+        let os: Vec<Outcome> = citing.iter().map(|k| rx.outcome_of(k)).collect();
+        let no_evidence = citing
             .iter()
-            .map(|x| Verdict::parse(&x.verdict).unwrap_or(Verdict::NotRun))
+            .zip(&os)
+            .filter(|(_, o)| o.is_test_fail())
+            .map(|(k, _)| rx.cite(k))
             .collect();
         claims.push(ClaimRow {
             id: key,
-            standing: vocab::claim_standing(&vs).to_string(),
-            all_hardening: !vs.is_empty() && vs.iter().all(|v| *v == Verdict::PassHardening),
-            scenarios: cited,
+            standing: vocab::claim_standing(&os).to_string(),
+            all_hardening: !os.is_empty() && os.iter().all(|o| o.verdict == Verdict::PassHardening),
+            scenarios: citing.iter().map(|k| rx.cite(k)).collect(),
+            no_evidence,
         });
     }
     claims
@@ -170,17 +189,36 @@ fn coverage(rx: &Rows) -> Vec<CoverageRow> {
     for h in &plan.hypotheses {
         let Some(id) = &h.id else { continue };
         let key = id.key();
-        let by: Vec<Cited> = plan
+        let (mut by, mut not_by) = (Vec::new(), Vec::new());
+        for s in plan
             .scenarios
             .iter()
             .filter(|s| s.closes().iter().any(|r| r.key() == key))
-            .map(|s| Cited {
-                id: s.id.key(),
-                verdict: rx.verdict_of(&s.id.key()).to_string(),
-            })
-            .collect();
-        let exercised = by.iter().any(|c| c.verdict != Verdict::NotRun.as_str());
-        let note = if by.is_empty() {
+        {
+            let k = s.id.key();
+            match vocab::exercised(rx.outcome_of(&k)) {
+                Ok(()) => by.push(rx.cite(&k)),
+                Err(why) => not_by.push(Cited {
+                    note: Some(why.to_string()),
+                    ..rx.cite(&k)
+                }),
+            }
+        }
+        let why_not = |many: bool| -> String {
+            not_by
+                .iter()
+                .map(|c| {
+                    let why = c.note.as_deref().unwrap_or_default();
+                    if many {
+                        format!("{} {why}", c.id)
+                    } else {
+                        why.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let note = if by.is_empty() && not_by.is_empty() {
             let open_in: Vec<&str> = ["7c", "8", "9"]
                 .into_iter()
                 .filter(|n| {
@@ -194,15 +232,18 @@ fn coverage(rx: &Rows) -> Vec<CoverageRow> {
             } else {
                 format!("not exercised: left open in §{}", open_in.join(", §"))
             }
-        } else if exercised {
+        } else if by.is_empty() {
+            format!("not exercised: {}", why_not(not_by.len() > 1))
+        } else if not_by.is_empty() {
             "exercised".to_string()
         } else {
-            "not exercised: every scenario that closes it is NOT-RUN".to_string()
+            format!("exercised; not by {}", why_not(true))
         };
         coverage.push(CoverageRow {
             id: key,
             title: h.title.clone(),
             exercised_by: by,
+            not_exercised_by: not_by,
             note,
         });
     }
@@ -252,6 +293,7 @@ fn release(plan: &Plan) -> Vec<Cited> {
                 release.push(Cited {
                     id: s.id.key(),
                     verdict: f.value.clone(),
+                    note: None,
                 });
             }
         }
@@ -281,10 +323,7 @@ fn adequacy(rx: &Rows) -> Vec<AdequacyRow> {
                 if ran.iter().any(|c| c.id == k) {
                     continue;
                 }
-                ran.push(Cited {
-                    verdict: rx.verdict_of(&k).to_string(),
-                    id: k,
-                });
+                ran.push(rx.cite(&k));
             }
             let fell_short: Vec<Cited> = ran
                 .iter()
@@ -357,7 +396,7 @@ fn audits(rows: &[ScenarioRow]) -> Vec<AuditRow> {
     audits
 }
 
-fn summary(rx: &Rows, findings: &[FailBlock], top: &[Verdict], errors: usize) -> Vec<String> {
+fn summary(rx: &Rows, findings: &[FailBlock], top: &[Outcome], errors: usize) -> Vec<String> {
     let rows = rx.rows;
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
@@ -367,15 +406,21 @@ fn summary(rx: &Rows, findings: &[FailBlock], top: &[Verdict], errors: usize) ->
     }
     let mut summary = Vec::new();
     for b in findings {
+        let test_fault = Blame::parse(b.blame.as_deref()).is_test_fault();
         summary.push(format!(
-            "{} {}: {} ({}, blame {}).",
+            "{} {}: {} ({}, blame {}{}).",
             b.scenario,
             b.verdict,
             b.title
                 .clone()
                 .unwrap_or_else(|| "no title recorded".into()),
             b.id,
-            b.blame.clone().unwrap_or_else(|| "not recorded".into())
+            b.blame.clone().unwrap_or_else(|| "not recorded".into()),
+            if test_fault {
+                ": the test broke, not the system, so this is no evidence about the claims"
+            } else {
+                ""
+            }
         ));
     }
     for r in rows {
@@ -400,8 +445,14 @@ fn summary(rx: &Rows, findings: &[FailBlock], top: &[Verdict], errors: usize) ->
         summary.push(format!("{} {}: {}.", r.id, v, why.trim_end_matches('.')));
     }
     if summary.is_empty() {
-        let hard = top.iter().filter(|v| **v == Verdict::PassHardening).count();
-        let smoke = top.iter().filter(|v| **v == Verdict::PassSmoke).count();
+        let hard = top
+            .iter()
+            .filter(|o| o.verdict == Verdict::PassHardening)
+            .count();
+        let smoke = top
+            .iter()
+            .filter(|o| o.verdict == Verdict::PassSmoke)
+            .count();
         summary.push(format!(
             "All {} scenarios passed: {hard} at PASS-hardening, {smoke} at PASS-smoke.",
             top.len()

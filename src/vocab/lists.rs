@@ -346,6 +346,7 @@ pub const HEADLINES: &[&str] = &[
 /// Claim standings in the report.
 pub const CLAIM_STANDINGS: &[&str] = &[
     "falsified",
+    "in doubt",
     "held under tested threats",
     "partially tested",
     "untested",

@@ -1,5 +1,6 @@
 //! Verdicts, the decision tree that derives one from recorded facts, the caps that lower it,
-//! the arm roll-up, the session headline and claim standing (`vocabulary.md`, "Verdicts").
+//! and the arm roll-up (`vocabulary.md`, "Verdicts"); the roll-ups that also weigh blame
+//! (headline, claim standing, coverage) are in `standing.rs`.
 //!
 //! Everything here is a pure function of its inputs, so the report, the skills' reference page
 //! and the tests all agree on one reading of the rules.
@@ -408,37 +409,6 @@ pub fn roll_up(arms: &[Verdict]) -> Verdict {
     }
 }
 
-/// The session headline from the derived scenario verdicts (arms already rolled up).
-pub fn headline(verdicts: &[Verdict]) -> &'static str {
-    if verdicts.iter().any(|v| v.is_fail()) {
-        "FAIL"
-    } else if !verdicts.is_empty() && verdicts.iter().all(|v| v.is_pass()) {
-        "DONE"
-    } else if verdicts.iter().any(|v| v.is_pass()) {
-        "DONE_WITH_CONCERNS"
-    } else if verdicts
-        .iter()
-        .any(|v| v.is_inconclusive() || v.is_partial())
-    {
-        "INCONCLUSIVE"
-    } else {
-        "BLOCKED"
-    }
-}
-
-/// A claim's standing from the derived verdicts of the scenarios that cite it.
-pub fn claim_standing(verdicts: &[Verdict]) -> &'static str {
-    if verdicts.iter().any(|v| v.is_fail()) {
-        "falsified"
-    } else if !verdicts.is_empty() && verdicts.iter().all(|v| v.is_pass()) {
-        "held under tested threats"
-    } else if verdicts.iter().any(|v| v.is_pass()) {
-        "partially tested"
-    } else {
-        "untested"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,7 +524,7 @@ mod tests {
     }
 
     #[test]
-    fn roll_up_headline_and_standing() {
+    fn roll_up_takes_the_weakest_arm() {
         use Verdict::*;
         assert_eq!(roll_up(&[PassHardening, PassSmoke]), PassSmoke);
         assert_eq!(roll_up(&[PassHardening, NotRun]), PartialSurface);
@@ -563,15 +533,5 @@ mod tests {
             FailNondeterministic
         );
         assert_eq!(roll_up(&[NotRun, InconclusiveEnv]), NotRun);
-        assert_eq!(headline(&[PassSmoke, PassHardening]), "DONE");
-        assert_eq!(headline(&[PassSmoke, NotRun]), "DONE_WITH_CONCERNS");
-        assert_eq!(headline(&[InconclusiveEnv, NotRun]), "INCONCLUSIVE");
-        assert_eq!(headline(&[NotRun]), "BLOCKED");
-        assert_eq!(headline(&[PassSmoke, FailReproducible]), "FAIL");
-        assert_eq!(claim_standing(&[]), "untested");
-        assert_eq!(
-            claim_standing(&[PassSmoke, PartialModel]),
-            "partially tested"
-        );
     }
 }
