@@ -6,6 +6,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::Value;
 
+use super::landing::{self, FaultLogs, Landing};
 use super::load::ByKey;
 use super::{Diag, HistoryOracle, HistoryOutcome, ScenarioRow};
 use crate::plan::{Block, LineIndex, Plan, Scenario};
@@ -21,6 +22,9 @@ pub struct Ctx<'a> {
     pub oracle: &'a dyn HistoryOracle,
     pub info: &'a SessionInfo,
     pub index: &'a LineIndex,
+    pub faults: &'a FaultLogs,
+    /// `--require-verified-landing`: a PASS-* on typed landing evidence only is an error.
+    pub require_verified_landing: bool,
 }
 
 /// Judge every scenario and arm in plan order; a scenario with arms is followed by its arms
@@ -72,6 +76,14 @@ pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<Scenari
             row.v = Some(v);
             row.verdict = v.to_string();
             row.attempted = arm_rows.iter().any(|r| r.attempted) || row.attempted;
+            if own.is_none() {
+                // The weakest arm's landing: verified only when every arm's is.
+                row.landing = ["none", "typed", "verified"]
+                    .into_iter()
+                    .find(|l| arm_rows.iter().any(|r| r.landing == *l))
+                    .unwrap_or("none")
+                    .to_string();
+            }
         }
         rows.push(row);
         rows.extend(arm_rows);
@@ -120,6 +132,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         oracle_evidence: None,
         landing_evidence: None,
         blame: None,
+        landing: "none".into(),
         recheck: None,
         reason: None,
         finding: None,
@@ -224,7 +237,8 @@ fn judge_key(
     }
     let plan_checkers = j.declared(diags);
     j.cited(diags);
-    j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
+    let span = j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
+    row.landing = j.landing(recorded, span, diags).as_str().to_string();
     row.v = Some(eff);
     row.verdict = eff.to_string();
     if eff.is_fail() {
@@ -510,6 +524,7 @@ impl Judging<'_> {
 
     /// RPT010/RPT013/RPT017/RPT018: the cited history is inside the session, re-checked with
     /// the declared checker, and carries the context the claims need.
+    /// Returns the cited history's time span when fault ids need it.
     fn history(
         &self,
         recorded: Option<Verdict>,
@@ -517,7 +532,8 @@ impl Judging<'_> {
         row: &mut ScenarioRow,
         eff: &mut Verdict,
         diags: &mut Vec<Diag>,
-    ) {
+    ) -> Option<(i64, i64)> {
+        let mut span = None;
         let (cx, f, id, block) = (self.cx, self.f, &self.id, self.block);
         // The history: inside the session, re-checked, context checks.
         if let Some(h) = &f.oracle_history {
@@ -554,9 +570,62 @@ impl Judging<'_> {
                         }
                     }
                     weak_history(self, &path, diags);
+                    if !f.fault_ids.is_empty() {
+                        span = crate::history::load(&path)
+                            .ok()
+                            .and_then(|(h, _)| landing::span(&h));
+                    }
                 }
             }
         }
+        span
+    }
+
+    /// RPT022–RPT024: the cited fault ids against the session's fault logs; the landing.
+    fn landing(
+        &self,
+        recorded: Option<Verdict>,
+        span: Option<(i64, i64)>,
+        diags: &mut Vec<Diag>,
+    ) -> Landing {
+        let (cx, f, id) = (self.cx, self.f, &self.id);
+        if !f.fault_ids.is_empty() && f.oracle_history.is_none() {
+            self.d(
+                diags,
+                "RPT024",
+                &["nemesis", "fault_ids"],
+                format!("{id} cites fault ids {} but no `oracle.history`, so their windows cannot be checked against the run", f.fault_ids.join(", ")),
+                "cite the history the faults were injected into (`oracle.history`)",
+            );
+        }
+        let (landing, problems) = landing::verify(
+            cx.dir,
+            cx.faults,
+            &f.fault_ids,
+            span,
+            f.landing_evidence.is_some(),
+        );
+        for p in problems {
+            self.d(
+                diags,
+                "RPT022",
+                &["nemesis", "fault_ids"],
+                format!("{id}: {p}"),
+                "cite only faults `dstplan fault` logged as landed during this history, or record the verdict the evidence supports",
+            );
+        }
+        if cx.require_verified_landing && landing == Landing::Typed {
+            if let Some(r) = recorded.filter(|r| r.is_pass()) {
+                self.d(
+                    diags,
+                    "RPT023",
+                    &["nemesis", "landing_evidence"],
+                    format!("{id} records {r} on typed landing evidence only (--require-verified-landing)"),
+                    "inject the fault with `dstplan fault start` and cite its id in `nemesis.fault_ids`",
+                );
+            }
+        }
+        landing
     }
 }
 

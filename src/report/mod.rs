@@ -21,6 +21,7 @@
 
 pub mod history_link;
 mod judge;
+mod landing;
 mod load;
 mod model;
 mod render;
@@ -46,6 +47,18 @@ pub const VERSION: u32 = 1;
 /// Read a session and judge it. Exit-2 problems (unreadable session.json or plan, malformed
 /// finding) are `Err`; rule breaches are diagnostics in the report.
 pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
+    build_with(dir, oracle, &Options::default())
+}
+
+/// How `dstplan report` judges (its flags).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `--require-verified-landing`.
+    pub require_verified_landing: bool,
+}
+
+/// [`build`] with options.
+pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Result<Report, Error> {
     let info = SessionInfo::read(dir)?;
     let plan_path = info.plan_path(dir);
     let files = load::finding_files(dir)?;
@@ -77,6 +90,8 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
         oracle,
         info: &info,
         index: &index,
+        faults: &landing::FaultLogs::default(),
+        require_verified_landing: opts.require_verified_landing,
     };
     let rows = judge::judge_all(&cx, &by_key, &mut diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();

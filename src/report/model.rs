@@ -24,6 +24,9 @@ pub struct ScenarioRow {
     pub oracle: Option<String>,
     pub oracle_evidence: Option<String>,
     pub landing_evidence: Option<String>,
+    /// `verified` (every cited fault id landed during the history, per the fault logs),
+    /// `typed` (free-text landing evidence only) or `none`.
+    pub landing: String,
     /// The re-computed history line, when the history was re-checked.
     pub recheck: Option<String>,
     pub reason: Option<String>,

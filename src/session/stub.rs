@@ -173,6 +173,9 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
     y.push_str("nemesis:\n");
     y.push_str(&format!("  name: {}\n", opt(nemesis)));
     y.push_str("  landing_evidence: null  # the observable signal that the fault landed\n");
+    y.push_str(
+        "  fault_ids: []           # ids from `dstplan fault` (F1, …); the report verifies they landed\n",
+    );
     y.push_str("audits:                   # yes | no | n/a\n");
     y.push_str("  green_but_broken:\n");
     for a in vocab::AUDITS_GREEN_BUT_BROKEN {
