@@ -173,3 +173,42 @@ fn scenarios_that_never_ran_do_not_exercise() {
     assert_eq!(coverage_note(&v, "H3"), "not exercised: not run");
     assert_eq!(claim(&v, "C2")["standing"], "untested");
 }
+
+#[test]
+fn the_results_table_has_one_line_per_scenario_and_anchored_details() {
+    let (_t, dir) = session("fail");
+    assert_exit(&run(&["report", dir.to_str().unwrap()]), 0);
+    let md = std::fs::read_to_string(dir.join("findings/report.md")).unwrap();
+    let table: Vec<&str> = md
+        .split("## Scenario results")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .skip_while(|l| !l.starts_with("| ID |"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(
+        table[0],
+        "| ID | Name | Verdict | Blame | Landing | Reason |"
+    );
+    // header, rule, then S1, S2, S3, S3/api, S3/cli: one line each, six cells.
+    assert_eq!(table.len(), 7, "{table:#?}");
+    for (line, id) in table[2..]
+        .iter()
+        .zip(["S1", "S2", "S3", "S3/api", "S3/cli"])
+    {
+        let anchor = id.to_lowercase().replace('/', "-");
+        assert!(
+            line.starts_with(&format!("| [{id}](#{anchor}) |")),
+            "{line}"
+        );
+        assert_eq!(line.matches(" | ").count(), 5, "{line}");
+        assert!(
+            md.contains(&format!("### <a id=\"{anchor}\"></a>{id} — ")),
+            "no section for {id}"
+        );
+    }
+    assert!(table[2].contains(
+        "| FAIL-reproducible | SUT | typed | acknowledged append lost after leader kill |"
+    ));
+}

@@ -133,6 +133,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         landing_evidence: None,
         blame: None,
         landing: "none".into(),
+        why: String::new(),
         recheck: None,
         reason: None,
         finding: None,

@@ -93,7 +93,11 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
         faults: &landing::FaultLogs::default(),
         require_verified_landing: opts.require_verified_landing,
     };
-    let rows = judge::judge_all(&cx, &by_key, &mut diags);
+    let mut rows = judge::judge_all(&cx, &by_key, &mut diags);
+    let lines = rollup::reason_lines(&rows, &by_key);
+    for (row, line) in rows.iter_mut().zip(lines) {
+        row.why = line;
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let ro = rollup::roll_up(&plan, &rows, &by_key, errors);
 

@@ -30,6 +30,9 @@ pub struct ScenarioRow {
     /// The re-computed history line, when the history was re-checked.
     pub recheck: Option<String>,
     pub reason: Option<String>,
+    /// One sentence for the Scenario results table: the FAIL's title, the PASS's oracle
+    /// evidence, or why the scenario fell short.
+    pub why: String,
     /// The finding file, relative to the findings directory.
     pub finding: Option<String>,
     #[serde(skip)]

@@ -396,14 +396,93 @@ fn audits(rows: &[ScenarioRow]) -> Vec<AuditRow> {
     audits
 }
 
-fn summary(rx: &Rows, findings: &[FailBlock], top: &[Outcome], errors: usize) -> Vec<String> {
-    let rows = rx.rows;
+/// Each parent's arms, as row indices.
+fn children(rows: &[ScenarioRow]) -> HashMap<&str, Vec<usize>> {
     let mut children: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, r) in rows.iter().enumerate() {
         if let Some(p) = &r.parent {
             children.entry(p.as_str()).or_default().push(i);
         }
     }
+    children
+}
+
+/// Why a scenario is neither PASS nor FAIL: its reason, its arms, or that nobody tried.
+fn not_pass_why(
+    rows: &[ScenarioRow],
+    children: &HashMap<&str, Vec<usize>>,
+    r: &ScenarioRow,
+) -> String {
+    match (&r.reason, &r.finding) {
+        (Some(x), _) => x.clone(),
+        (None, None) if r.parent.is_none() && children.contains_key(r.id.as_str()) => {
+            let short: Vec<String> = children[r.id.as_str()]
+                .iter()
+                .map(|i| &rows[*i])
+                .filter(|a| !a.v.is_some_and(Verdict::is_pass))
+                .map(|a| format!("{} {}", a.id, a.verdict))
+                .collect();
+            format!("rolled up from its arms ({})", short.join(", "))
+        }
+        (None, None) => "no finding recorded (did not try)".into(),
+        (None, Some(_)) => "no reason recorded".into(),
+    }
+}
+
+/// One sentence per row for the Scenario results table: the FAIL's title, the PASS's oracle
+/// evidence, or why the scenario fell short.
+pub fn reason_lines(rows: &[ScenarioRow], by_key: &ByKey) -> Vec<String> {
+    let children = children(rows);
+    rows.iter()
+        .map(|r| {
+            let v = r.v.unwrap_or(Verdict::NotRun);
+            let own = by_key.get(&r.id).map(|(_, f)| f);
+            let arms = |pick: fn(&ScenarioRow) -> bool| -> Option<String> {
+                let ids: Vec<String> = children
+                    .get(r.id.as_str())?
+                    .iter()
+                    .map(|i| &rows[*i])
+                    .filter(|a| pick(a))
+                    .map(|a| format!("{} {}", a.id, a.verdict))
+                    .collect();
+                (!ids.is_empty()).then(|| format!("rolled up from its arms ({})", ids.join(", ")))
+            };
+            let line = if v.is_fail() {
+                own.and_then(|f| f.failure.title.clone())
+                    .or_else(|| arms(|a| a.v.is_some_and(Verdict::is_fail)))
+                    .unwrap_or_else(|| "no failure title recorded".into())
+            } else if v.is_pass() {
+                r.oracle_evidence
+                    .clone()
+                    .or_else(|| arms(|_| true))
+                    .unwrap_or_else(|| "no oracle evidence recorded".into())
+            } else {
+                not_pass_why(rows, &children, r)
+            };
+            one_sentence(&line)
+        })
+        .collect()
+}
+
+/// The first sentence of `s`, at most about 160 characters (cut at a word, with `…`).
+fn one_sentence(s: &str) -> String {
+    let s = s.trim();
+    let first = match s.find(". ") {
+        Some(i) => &s[..=i],
+        None => s,
+    };
+    const MAX: usize = 160;
+    if first.chars().count() <= MAX {
+        return first.to_string();
+    }
+    let cut: String = first.chars().take(MAX).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
+    format!("{}…", cut.trim_end_matches([',', ';', ':']))
+}
+
+fn summary(rx: &Rows, findings: &[FailBlock], top: &[Outcome], errors: usize) -> Vec<String> {
+    let rows = rx.rows;
+    let children = children(rows);
     let mut summary = Vec::new();
     for b in findings {
         let test_fault = Blame::parse(b.blame.as_deref()).is_test_fault();
@@ -428,20 +507,7 @@ fn summary(rx: &Rows, findings: &[FailBlock], top: &[Outcome], errors: usize) ->
         if v.is_pass() || v.is_fail() {
             continue;
         }
-        let why = match (&r.reason, &r.finding) {
-            (Some(x), _) => x.clone(),
-            (None, None) if r.parent.is_none() && children.contains_key(r.id.as_str()) => {
-                let short: Vec<String> = children[r.id.as_str()]
-                    .iter()
-                    .map(|i| &rows[*i])
-                    .filter(|a| !a.v.is_some_and(Verdict::is_pass))
-                    .map(|a| format!("{} {}", a.id, a.verdict))
-                    .collect();
-                format!("rolled up from its arms ({})", short.join(", "))
-            }
-            (None, None) => "no finding recorded (did not try)".into(),
-            (None, Some(_)) => "no reason recorded".into(),
-        };
+        let why = not_pass_why(rows, &children, r);
         summary.push(format!("{} {}: {}.", r.id, v, why.trim_end_matches('.')));
     }
     if summary.is_empty() {
