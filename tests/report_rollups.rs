@@ -212,3 +212,32 @@ fn the_results_table_has_one_line_per_scenario_and_anchored_details() {
         "| FAIL-reproducible | SUT | typed | acknowledged append lost after leader kill |"
     ));
 }
+
+#[test]
+fn a_probe_run_below_the_smoke_budget_is_capped_at_partial_model() {
+    let (_t, dir) = session("probe");
+    let p = dir.join("findings/S2.md");
+    edit(&p, "budget_tier: smoke", "budget_tier: probe");
+    let o = run(&["report", dir.to_str().unwrap(), "--check", "--format", "json"]);
+    assert_exit(&o, 1);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rpt003: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "RPT003")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(rpt003.len(), 1, "{rpt003:?}");
+    assert!(rpt003[0].contains("PARTIAL-model"), "{rpt003:?}");
+    assert!(rpt003[0].contains("probe"), "{rpt003:?}");
+    // Recorded honestly, the probe run is accepted at PARTIAL-model.
+    edit(&p, "verdict: PASS-smoke", "verdict: PARTIAL-model");
+    edit(&p, "reason: null", "reason: \"5 of the 20 planned cold starts (probe)\"");
+    let o = run(&["report", dir.to_str().unwrap(), "--check", "--format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["scenarios"][1]["id"], "S2");
+    assert_eq!(v["scenarios"][1]["verdict"], "PARTIAL-model");
+    assert_eq!(v["scenarios"][1]["derived_verdict"], "PARTIAL-model");
+}

@@ -143,7 +143,11 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
         claims.join(", ")
     ));
     y.push_str("verdict: null             # one of the 10 verdicts (dstplan vocab)\n");
-    y.push_str("budget_tier: null         # smoke | hardening | release | none\n");
+    y.push_str(&format!(
+        "budget_tier: null         # {} (probe = below the smoke budget: at most {})\n",
+        vocab::FINDING_BUDGET_TIERS.join(" | "),
+        vocab::PROBE_CAP
+    ));
     y.push_str("seeds: []\n");
     y.push_str("started: null             # RFC 3339 UTC\n");
     y.push_str("finished: null\n");

@@ -165,7 +165,7 @@ pub struct Facts {
 pub struct VerdictContext {
     /// §7.M applies to the scenario (a gated claim, or arms).
     pub serious: bool,
-    /// The budget tier recorded in the finding (`smoke | hardening | release | none`).
+    /// The budget tier recorded in the finding (`probe | smoke | hardening | release | none`).
     pub budget_tier: Option<String>,
     /// Green-but-broken items answered `no`.
     pub green_but_broken_no: Vec<String>,
@@ -222,6 +222,14 @@ pub fn derive(f: &Facts, cx: &VerdictContext) -> Derivation {
                 reasons.push("budget tier `smoke` caps the verdict at PASS-smoke".into());
             }
             v = v.capped(Verdict::PassSmoke);
+        }
+        Some("probe") => {
+            if v.capped(Verdict::PartialModel) != v {
+                reasons.push(
+                    "budget tier `probe` (below the smoke budget) caps the verdict at PARTIAL-model: the checker saw only part of the planned workload".into(),
+                );
+            }
+            v = v.capped(Verdict::PartialModel);
         }
         Some("none") => {
             if v.capped(Verdict::InconclusiveEnv) != v {
@@ -500,6 +508,20 @@ mod tests {
         let mut c = cx(true, "hardening");
         c.weak_oracle_no = vec!["three-seeds".into()];
         assert_eq!(derive(&f, &c).verdict, Verdict::PartialModel);
+        // a run below the smoke budget: at most PARTIAL-model, and a FAIL stays a FAIL
+        assert_eq!(
+            derive(&f, &cx(false, "probe")).verdict,
+            Verdict::PartialModel
+        );
+        let violation = Facts {
+            violation: Some(true),
+            reproduced: Some(false),
+            ..f
+        };
+        assert_eq!(
+            derive(&violation, &cx(false, "probe")).verdict,
+            Verdict::FailNondeterministic
+        );
     }
 
     #[test]
