@@ -1,4 +1,5 @@
-//! `dstplan report SESSION [--check] [--fail-on fail|concerns] [--force] [--format F]`:
+//! `dstplan report SESSION [--check] [--fail-on fail|concerns] [--force] [--format F]
+//! [--require-verified-landing]`:
 //! judge the findings and write findings/report.md + report.json.
 
 use std::path::PathBuf;
@@ -40,13 +41,19 @@ pub struct Args {
     /// Output on stdout
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// A PASS-* whose fault landing is only typed (no verified `nemesis.fault_ids`) is an error
+    #[arg(long)]
+    require_verified_landing: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format == Format::Json;
     let oracle = report::history_oracle();
-    let mut r =
-        report::build(&args.session, &oracle).map_err(|e| CliError::from(e).machine(machine))?;
+    let opts = report::Options {
+        require_verified_landing: args.require_verified_landing,
+    };
+    let mut r = report::build_with(&args.session, &oracle, &opts)
+        .map_err(|e| CliError::from(e).machine(machine))?;
     let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
     if !args.check {
         report::write(&args.session, &md, &json, args.force)

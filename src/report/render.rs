@@ -26,12 +26,26 @@ fn cell(v: minijinja::Value) -> String {
     }
 }
 
+/// The in-page anchor of a scenario or arm: `S3/api` → `s3-api`.
+pub fn anchor(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
 /// report.md.
 pub fn render_markdown(r: &Report) -> Result<String, Error> {
     let mut env = minijinja::Environment::new();
     env.set_keep_trailing_newline(true);
     env.set_trim_blocks(true);
     env.add_filter("cell", cell);
+    env.add_filter("anchor", anchor);
     env.add_template("report", REPORT_TEMPLATE)
         .map_err(|e| Error::internal(format!("internal: report template: {e}")))?;
     let tpl = env.get_template("report").expect("added");

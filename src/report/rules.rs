@@ -38,6 +38,9 @@ pub const RULES: &[Rule] = &[
     Rule { code: "RPT019", severity: "error", summary: "a front-matter value has the wrong type or is outside its list (facts, coverage, audits, budget tier)" },
     Rule { code: "RPT020", severity: "error", summary: "a parent scenario's finding claims more than its arms roll up to" },
     Rule { code: "RPT021", severity: "error", summary: "the finding's file name does not match its `scenario`, or two findings name the same scenario" },
+    Rule { code: "RPT022", severity: "error", summary: "a fault id in `nemesis.fault_ids` is not in the session's fault logs, never landed (`landed` is not true), or its window does not overlap the cited history's time span" },
+    Rule { code: "RPT023", severity: "error", summary: "with `--require-verified-landing`: a PASS-* whose landing is only typed (free-text `landing_evidence`, no verified fault id)" },
+    Rule { code: "RPT024", severity: "warning", summary: "`nemesis.fault_ids` is given without `oracle.history`, so the fault windows cannot be checked against the run" },
 ];
 
 /// One report diagnostic, serialised like lint's.

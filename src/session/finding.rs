@@ -77,6 +77,10 @@ pub struct Finding {
     pub oracle_history: Option<String>,
     pub nemesis_name: Option<String>,
     pub landing_evidence: Option<String>,
+    /// `nemesis.fault_ids`: ids from the session's fault logs (`F1`, …) the verdict rests on.
+    pub fault_ids: Vec<String>,
+    /// `oracle.timeout_s`: the budget for re-checking this finding's history, in seconds.
+    pub oracle_timeout_s: Option<f64>,
     /// Green-but-broken answers: item → `yes | no | n/a` (or `None` when unset).
     pub green_but_broken: Vec<(String, Option<String>)>,
     pub weak_oracle: Vec<(String, Option<String>)>,
@@ -238,6 +242,8 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
     f.oracle_history = r.string(&root, &["oracle", "history"]);
     f.nemesis_name = r.string(&root, &["nemesis", "name"]);
     f.landing_evidence = r.string(&root, &["nemesis", "landing_evidence"]);
+    f.fault_ids = r.strings(&root, &["nemesis", "fault_ids"]);
+    f.oracle_timeout_s = r.seconds(&root, &["oracle", "timeout_s"]);
     f.green_but_broken = r.audits(&root, "green_but_broken");
     f.weak_oracle = r.audits(&root, "weak_oracle");
     f.failure = Failure {
@@ -288,6 +294,48 @@ impl Reader {
                     key,
                     format!(
                         "`{}` must be a single value, not a list or mapping",
+                        key.join(".")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// A list of scalars (a single scalar counts as a list of one); empty when absent.
+    fn strings(&mut self, root: &Value, key: &[&'static str]) -> Vec<String> {
+        let items = match get(root, key) {
+            None | Some(Value::Null) => return Vec::new(),
+            Some(Value::Array(a)) => a.clone(),
+            Some(v) => vec![v.clone()],
+        };
+        let mut out = Vec::new();
+        for v in items {
+            match v {
+                Value::String(s) if !s.trim().is_empty() => out.push(s.trim().to_string()),
+                Value::Number(n) => out.push(n.to_string()),
+                other => self.problem(
+                    key,
+                    format!(
+                        "`{}` must be a list of ids like [F1, F3], and {other} is not one",
+                        key.join(".")
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
+    /// A positive number of seconds.
+    fn seconds(&mut self, root: &Value, key: &[&'static str]) -> Option<f64> {
+        match get(root, key)? {
+            Value::Null => None,
+            Value::Number(n) if n.as_f64().is_some_and(|x| x > 0.0 && x.is_finite()) => n.as_f64(),
+            other => {
+                self.problem(
+                    key,
+                    format!(
+                        "`{}` must be a positive number of seconds, not {other}",
                         key.join(".")
                     ),
                 );

@@ -143,7 +143,11 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
         claims.join(", ")
     ));
     y.push_str("verdict: null             # one of the 10 verdicts (dstplan vocab)\n");
-    y.push_str("budget_tier: null         # smoke | hardening | release | none\n");
+    y.push_str(&format!(
+        "budget_tier: null         # {} (probe = below the smoke budget: at most {})\n",
+        vocab::FINDING_BUDGET_TIERS.join(" | "),
+        vocab::PROBE_CAP
+    ));
     y.push_str("seeds: []\n");
     y.push_str("started: null             # RFC 3339 UTC\n");
     y.push_str("finished: null\n");
@@ -173,6 +177,9 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
     y.push_str("nemesis:\n");
     y.push_str(&format!("  name: {}\n", opt(nemesis)));
     y.push_str("  landing_evidence: null  # the observable signal that the fault landed\n");
+    y.push_str(
+        "  fault_ids: []           # ids from `dstplan fault` (F1, …); the report verifies they landed\n",
+    );
     y.push_str("audits:                   # yes | no | n/a\n");
     y.push_str("  green_but_broken:\n");
     for a in vocab::AUDITS_GREEN_BUT_BROKEN {

@@ -346,6 +346,7 @@ pub const HEADLINES: &[&str] = &[
 /// Claim standings in the report.
 pub const CLAIM_STANDINGS: &[&str] = &[
     "falsified",
+    "in doubt",
     "held under tested threats",
     "partially tested",
     "untested",
@@ -434,7 +435,11 @@ pub const TECHNIQUE_CARDS: &[&str] = &[
 ];
 
 /// Budget tier recorded in a finding.
-pub const FINDING_BUDGET_TIERS: &[&str] = &["smoke", "hardening", "release", "none"];
+/// `probe`: a run below the plan's smoke budget (shorter, fewer ops, clients or seeds); it shows
+/// the harness and the oracle work on a small sample, so it caps the verdict at PARTIAL-model.
+pub const FINDING_BUDGET_TIERS: &[&str] = &["probe", "smoke", "hardening", "release", "none"];
+/// The strongest verdict a `probe` run supports.
+pub const PROBE_CAP: &str = "PARTIAL-model";
 /// Checker coverage recorded in a finding.
 pub const CHECKER_COVERAGE: &[&str] = &["full", "subset", "none"];
 /// Plan modes.

@@ -8,9 +8,11 @@
 //! the field starts with.
 
 mod lists;
+mod standing;
 mod verdict;
 
 pub use lists::*;
+pub use standing::*;
 pub use verdict::*;
 
 /// One recognisable term: its canonical spelling and the aliases that map to it.

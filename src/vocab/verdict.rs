@@ -1,5 +1,6 @@
 //! Verdicts, the decision tree that derives one from recorded facts, the caps that lower it,
-//! the arm roll-up, the session headline and claim standing (`vocabulary.md`, "Verdicts").
+//! and the arm roll-up (`vocabulary.md`, "Verdicts"); the roll-ups that also weigh blame
+//! (headline, claim standing, coverage) are in `standing.rs`.
 //!
 //! Everything here is a pure function of its inputs, so the report, the skills' reference page
 //! and the tests all agree on one reading of the rules.
@@ -164,7 +165,7 @@ pub struct Facts {
 pub struct VerdictContext {
     /// §7.M applies to the scenario (a gated claim, or arms).
     pub serious: bool,
-    /// The budget tier recorded in the finding (`smoke | hardening | release | none`).
+    /// The budget tier recorded in the finding (`probe | smoke | hardening | release | none`).
     pub budget_tier: Option<String>,
     /// Green-but-broken items answered `no`.
     pub green_but_broken_no: Vec<String>,
@@ -221,6 +222,14 @@ pub fn derive(f: &Facts, cx: &VerdictContext) -> Derivation {
                 reasons.push("budget tier `smoke` caps the verdict at PASS-smoke".into());
             }
             v = v.capped(Verdict::PassSmoke);
+        }
+        Some("probe") => {
+            if v.capped(Verdict::PartialModel) != v {
+                reasons.push(
+                    "budget tier `probe` (below the smoke budget) caps the verdict at PARTIAL-model: the checker saw only part of the planned workload".into(),
+                );
+            }
+            v = v.capped(Verdict::PartialModel);
         }
         Some("none") => {
             if v.capped(Verdict::InconclusiveEnv) != v {
@@ -408,37 +417,6 @@ pub fn roll_up(arms: &[Verdict]) -> Verdict {
     }
 }
 
-/// The session headline from the derived scenario verdicts (arms already rolled up).
-pub fn headline(verdicts: &[Verdict]) -> &'static str {
-    if verdicts.iter().any(|v| v.is_fail()) {
-        "FAIL"
-    } else if !verdicts.is_empty() && verdicts.iter().all(|v| v.is_pass()) {
-        "DONE"
-    } else if verdicts.iter().any(|v| v.is_pass()) {
-        "DONE_WITH_CONCERNS"
-    } else if verdicts
-        .iter()
-        .any(|v| v.is_inconclusive() || v.is_partial())
-    {
-        "INCONCLUSIVE"
-    } else {
-        "BLOCKED"
-    }
-}
-
-/// A claim's standing from the derived verdicts of the scenarios that cite it.
-pub fn claim_standing(verdicts: &[Verdict]) -> &'static str {
-    if verdicts.iter().any(|v| v.is_fail()) {
-        "falsified"
-    } else if !verdicts.is_empty() && verdicts.iter().all(|v| v.is_pass()) {
-        "held under tested threats"
-    } else if verdicts.iter().any(|v| v.is_pass()) {
-        "partially tested"
-    } else {
-        "untested"
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -530,6 +508,20 @@ mod tests {
         let mut c = cx(true, "hardening");
         c.weak_oracle_no = vec!["three-seeds".into()];
         assert_eq!(derive(&f, &c).verdict, Verdict::PartialModel);
+        // a run below the smoke budget: at most PARTIAL-model, and a FAIL stays a FAIL
+        assert_eq!(
+            derive(&f, &cx(false, "probe")).verdict,
+            Verdict::PartialModel
+        );
+        let violation = Facts {
+            violation: Some(true),
+            reproduced: Some(false),
+            ..f
+        };
+        assert_eq!(
+            derive(&violation, &cx(false, "probe")).verdict,
+            Verdict::FailNondeterministic
+        );
     }
 
     #[test]
@@ -554,7 +546,7 @@ mod tests {
     }
 
     #[test]
-    fn roll_up_headline_and_standing() {
+    fn roll_up_takes_the_weakest_arm() {
         use Verdict::*;
         assert_eq!(roll_up(&[PassHardening, PassSmoke]), PassSmoke);
         assert_eq!(roll_up(&[PassHardening, NotRun]), PartialSurface);
@@ -563,15 +555,5 @@ mod tests {
             FailNondeterministic
         );
         assert_eq!(roll_up(&[NotRun, InconclusiveEnv]), NotRun);
-        assert_eq!(headline(&[PassSmoke, PassHardening]), "DONE");
-        assert_eq!(headline(&[PassSmoke, NotRun]), "DONE_WITH_CONCERNS");
-        assert_eq!(headline(&[InconclusiveEnv, NotRun]), "INCONCLUSIVE");
-        assert_eq!(headline(&[NotRun]), "BLOCKED");
-        assert_eq!(headline(&[PassSmoke, FailReproducible]), "FAIL");
-        assert_eq!(claim_standing(&[]), "untested");
-        assert_eq!(
-            claim_standing(&[PassSmoke, PartialModel]),
-            "partially tested"
-        );
     }
 }

@@ -1,0 +1,691 @@
+//! Facts and verdicts: each scenario and arm judged from its finding — the verdict the facts
+//! support (decision tree and caps in `vocab`), the evidence rules RPT002–RPT015, cited
+//! artifacts, and the re-check of a cited history — then arms rolled up into their scenario.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::Value;
+
+use super::landing::{self, FaultLogs, Landing};
+use super::load::ByKey;
+use super::{Diag, HistoryOracle, HistoryOutcome, ScenarioRow};
+use crate::plan::{Block, LineIndex, Plan, Scenario};
+use crate::session::finding::Finding;
+use crate::session::{self, stub, SessionInfo};
+use crate::vocab::{self, Blame, Verdict, VerdictContext};
+
+/// What every judgement reads: the session, the plan and the history oracle.
+pub struct Ctx<'a> {
+    pub dir: &'a Path,
+    pub dir_canon: PathBuf,
+    pub plan: &'a Plan,
+    pub oracle: &'a dyn HistoryOracle,
+    pub info: &'a SessionInfo,
+    pub index: &'a LineIndex,
+    pub faults: &'a FaultLogs,
+    /// `--require-verified-landing`: a PASS-* on typed landing evidence only is an error.
+    pub require_verified_landing: bool,
+}
+
+/// Judge every scenario and arm in plan order; a scenario with arms is followed by its arms
+/// and carries their roll-up.
+pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<ScenarioRow> {
+    let mut rows: Vec<ScenarioRow> = Vec::new();
+    for s in &cx.plan.scenarios {
+        let serious = stub::is_serious(cx.plan, s);
+        let arms = session::scenario_arm_keys(s);
+        let mut arm_rows = Vec::new();
+        for a in &arms {
+            arm_rows.push(judge_key(cx, s, Some(a), true, by_key.get(a), diags));
+        }
+        let own = by_key.get(&s.id.key());
+        let mut row = if arms.is_empty() || own.is_some() {
+            judge_key(cx, s, None, serious, own, diags)
+        } else {
+            empty_row(s, None)
+        };
+        if !arms.is_empty() {
+            let vs: Vec<Verdict> = arm_rows
+                .iter()
+                .map(|r| r.v.unwrap_or(Verdict::NotRun))
+                .collect();
+            let rolled = vocab::roll_up(&vs);
+            let mut v = rolled;
+            if let (Some(own_v), Some((rel, f))) = (row.v, own) {
+                if stronger(own_v, rolled) {
+                    diags.push(Diag::new(
+                        "RPT020",
+                        rel,
+                        f.line_of(&["verdict"]),
+                        format!(
+                            "{} records {own_v} but its arms roll up to {rolled}",
+                            s.id.key()
+                        ),
+                        &format!(
+                            "record {rolled} or weaker; the arms' findings decide the scenario"
+                        ),
+                    ));
+                } else {
+                    v = own_v;
+                }
+            }
+            row.derived_verdict = rolled.to_string();
+            if v.is_fail() && v != row.v.unwrap_or(Verdict::NotRun) {
+                row.blame = Some(arm_blame(&arm_rows).to_string());
+            }
+            row.v = Some(v);
+            row.verdict = v.to_string();
+            row.attempted = arm_rows.iter().any(|r| r.attempted) || row.attempted;
+            if own.is_none() {
+                // The weakest arm's landing: verified only when every arm's is.
+                row.landing = ["none", "typed", "verified"]
+                    .into_iter()
+                    .find(|l| arm_rows.iter().any(|r| r.landing == *l))
+                    .unwrap_or("none")
+                    .to_string();
+            }
+        }
+        rows.push(row);
+        rows.extend(arm_rows);
+    }
+    rows
+}
+
+/// The blame of a FAIL rolled up from arms: the SUT if any FAIL arm blames it, else unknown if
+/// any does, else the first arm's test-side blame.
+fn arm_blame(arms: &[ScenarioRow]) -> Blame {
+    let blames: Vec<Blame> = arms
+        .iter()
+        .filter(|r| r.v.is_some_and(Verdict::is_fail))
+        .map(|r| Blame::parse(r.blame.as_deref()))
+        .collect();
+    [Blame::Sut, Blame::Unknown]
+        .into_iter()
+        .find(|b| blames.contains(b))
+        .or_else(|| blames.first().copied())
+        .unwrap_or(Blame::Unknown)
+}
+
+/// `a` is strictly stronger than `b` on the strength scale (FAIL-* is never stronger).
+fn stronger(a: Verdict, b: Verdict) -> bool {
+    if b.is_fail() {
+        return !a.is_fail();
+    }
+    matches!((a.strength(), b.strength()), (Some(x), Some(y)) if x > y)
+}
+
+fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
+    let oracle = stub::model_block(s, arm)
+        .and_then(|b| b.field("checker"))
+        .map(|f| f.value.clone());
+    ScenarioRow {
+        id: arm.map(str::to_string).unwrap_or_else(|| s.id.key()),
+        name: match arm {
+            Some(_) => format!("arm of {}", s.name.text),
+            None => s.name.text.clone(),
+        },
+        parent: arm.map(|_| s.id.key()),
+        recorded_verdict: None,
+        derived_verdict: Verdict::NotRun.to_string(),
+        verdict: Verdict::NotRun.to_string(),
+        oracle,
+        oracle_evidence: None,
+        landing_evidence: None,
+        blame: None,
+        landing: "none".into(),
+        why: String::new(),
+        recheck: None,
+        reason: None,
+        finding: None,
+        v: Some(Verdict::NotRun),
+        attempted: false,
+        gbb: Vec::new(),
+        weak: Vec::new(),
+    }
+}
+
+/// Check that `rel` names an existing file inside the session; the canonical path on success.
+fn inside_session(cx: &Ctx, rel: &str) -> Result<PathBuf, String> {
+    let p = Path::new(rel);
+    if p.is_absolute() {
+        return Err(format!(
+            "`{rel}` is an absolute path; cite it relative to the session directory"
+        ));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Err(format!("`{rel}` leaves the session directory (`..`)"));
+    }
+    let canon = cx
+        .dir
+        .join(p)
+        .canonicalize()
+        .map_err(|_| format!("`{rel}` does not exist in the session directory"))?;
+    if !canon.starts_with(&cx.dir_canon) {
+        return Err(format!(
+            "`{rel}` resolves outside the session directory (through a symlink) to {}",
+            canon.display()
+        ));
+    }
+    Ok(canon)
+}
+
+/// One finding being judged, with what it is judged against.
+struct Judging<'a> {
+    cx: &'a Ctx<'a>,
+    s: &'a Scenario,
+    serious: bool,
+    /// The §7.M block that applies (the arm's, else the scenario's).
+    block: Option<&'a Block>,
+    rel: &'a str,
+    f: &'a Finding,
+    id: String,
+}
+
+fn judge_key(
+    cx: &Ctx,
+    s: &Scenario,
+    arm: Option<&str>,
+    serious: bool,
+    found: Option<&(String, Finding)>,
+    diags: &mut Vec<Diag>,
+) -> ScenarioRow {
+    let mut row = empty_row(s, arm);
+    let block = stub::model_block(s, arm);
+    row.oracle = block
+        .and_then(|b| b.field("checker"))
+        .map(|f| f.value.clone());
+    let Some((rel, f)) = found else {
+        diags.push(Diag::new(
+            "RPT012",
+            &cx.info.plan,
+            cx.index.line(declared_at(s, arm)),
+            format!("{} has no finding (expected findings/{}); reported as NOT-RUN", row.id, session::finding_file_name(&row.id)),
+            &format!("run it and write the finding (`dstplan finding new --session <dir> --scenario {}`), or record NOT-RUN with a reason", row.id),
+        ));
+        return row;
+    };
+    let j = Judging {
+        cx,
+        s,
+        serious,
+        block,
+        rel,
+        f,
+        id: row.id.clone(),
+    };
+    row.finding = Some(rel.trim_start_matches("findings/").to_string());
+    row.oracle_evidence = f.oracle_evidence.clone();
+    row.landing_evidence = f.landing_evidence.clone();
+    row.reason = f.reason.clone();
+    row.gbb = f.green_but_broken.clone();
+    row.weak = f.weak_oracle.clone();
+    row.attempted = f.facts.attempted == Some(true);
+    if let Some(c) = &f.oracle_checker {
+        row.oracle = Some(c.clone());
+    }
+    j.field_problems(diags);
+    let recorded = j.recorded(diags);
+    row.recorded_verdict = f.verdict.clone();
+    let derivation = j.derive(diags);
+    row.derived_verdict = derivation.verdict.to_string();
+    let mut eff = derivation.verdict;
+    if let Some(r) = recorded {
+        eff = j.effective(r, &derivation, diags);
+        if r.is_fail() {
+            j.failure_block(r, diags);
+        }
+        j.reason(r, diags);
+    }
+    let plan_checkers = j.declared(diags);
+    j.cited(diags);
+    let span = j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
+    row.landing = j.landing(recorded, span, diags).as_str().to_string();
+    row.v = Some(eff);
+    row.verdict = eff.to_string();
+    if eff.is_fail() {
+        row.blame = Some(Blame::parse(f.failure.blame.as_deref()).to_string());
+    }
+    row
+}
+
+impl Judging<'_> {
+    fn d(&self, diags: &mut Vec<Diag>, code: &'static str, key: &[&str], msg: String, help: &str) {
+        diags.push(Diag::new(code, self.rel, self.f.line_of(key), msg, help));
+    }
+
+    /// RPT019: values of the wrong type or outside their list.
+    fn field_problems(&self, diags: &mut Vec<Diag>) {
+        let id = &self.id;
+        for p in &self.f.problems {
+            let key: Vec<&str> = p.key.to_vec();
+            self.d(
+                diags,
+                "RPT019",
+                &key,
+                format!("{id}: {}", p.message),
+                "use the values `dstplan vocab` lists; null means not known",
+            );
+        }
+    }
+
+    /// RPT002: the recorded verdict, when it is one of the ten.
+    fn recorded(&self, diags: &mut Vec<Diag>) -> Option<Verdict> {
+        let (f, id) = (self.f, &self.id);
+        match &f.verdict {
+            None => {
+                self.d(
+                    diags,
+                    "RPT002",
+                    &["verdict"],
+                    format!("{id} records no verdict"),
+                    "set `verdict:` to one of the ten verdicts (`dstplan vocab`)",
+                );
+                None
+            }
+            Some(v) => match Verdict::parse(v) {
+                Some(x) => Some(x),
+                None => {
+                    self.d(diags, "RPT002", &["verdict"], format!("{id}: `{v}` is not one of the ten verdicts"), "use a verdict from `dstplan vocab` (e.g. PASS-smoke, INCONCLUSIVE-env, NOT-RUN)");
+                    None
+                }
+            },
+        }
+    }
+
+    /// RPT009 and the decision tree with its caps.
+    fn derive(&self, diags: &mut Vec<Diag>) -> vocab::Derivation {
+        let (f, id, serious) = (self.f, &self.id, self.serious);
+        for c in vocab::contradictions(&f.facts) {
+            self.d(
+                diags,
+                "RPT009",
+                &["facts"],
+                format!("{id}: contradictory facts: {c}"),
+                "record what was observed; use null for what is not known",
+            );
+        }
+        let no_items = |ans: &[(String, Option<String>)]| -> Vec<String> {
+            ans.iter()
+                .filter(|(_, v)| v.as_deref() == Some("no"))
+                .map(|(k, _)| k.clone())
+                .collect()
+        };
+        let vcx = VerdictContext {
+            serious,
+            budget_tier: f.budget_tier.clone(),
+            green_but_broken_no: no_items(&f.green_but_broken),
+            weak_oracle_no: no_items(&f.weak_oracle),
+        };
+        vocab::derive(&f.facts, &vcx)
+    }
+
+    /// RPT003–RPT006: the recorded verdict against the facts and the evidence it needs; the
+    /// verdict the report stands on.
+    fn effective(
+        &self,
+        r: Verdict,
+        derivation: &vocab::Derivation,
+        diags: &mut Vec<Diag>,
+    ) -> Verdict {
+        let (f, id, serious) = (self.f, &self.id, self.serious);
+        let mut eff = derivation.verdict;
+        match vocab::judge(r, &f.facts, derivation) {
+            Ok(()) => eff = r,
+            Err(m) => self.d(
+                diags,
+                "RPT003",
+                &["verdict"],
+                format!("{id}: {m}"),
+                &format!(
+                    "record {} or fix the facts that are wrong",
+                    derivation.verdict
+                ),
+            ),
+        }
+        if r.is_pass() && f.oracle_evidence.is_none() {
+            self.d(
+                diags,
+                "RPT004",
+                &["oracle", "evidence"],
+                format!("{id} records {r} but `oracle.evidence` is empty"),
+                "write what the oracle consumed and found, e.g. \"4,217 ops checked, 0 anomalies\"",
+            );
+            eff = eff.capped(Verdict::InconclusiveOracleTooWeak);
+        }
+        if r == Verdict::PassHardening && f.landing_evidence.is_none() {
+            self.d(diags, "RPT005", &["nemesis", "landing_evidence"], format!("{id} records PASS-hardening but `nemesis.landing_evidence` is empty"), "write the observable signal that proves the fault landed (a counter, a log line, an exit code)");
+            eff = eff.capped(Verdict::InconclusiveFaultNotProven);
+        }
+        if r == Verdict::PassHardening && serious {
+            let bad: Vec<String> = vocab::AUDITS_WEAK_ORACLE
+                .iter()
+                .filter(|item| {
+                    !matches!(
+                        f.weak_oracle
+                            .iter()
+                            .find(|(k, _)| k == *item)
+                            .and_then(|(_, v)| v.as_deref()),
+                        Some("yes") | Some("n/a")
+                    )
+                })
+                .map(|s| s.to_string())
+                .collect();
+            if !bad.is_empty() {
+                self.d(diags, "RPT006", &["audits", "weak_oracle"], format!("{id} records PASS-hardening on a serious scenario but weak-oracle items are not yes or n/a: {}", bad.join(", ")), "answer every weak-oracle item yes or n/a, or record a weaker verdict");
+                eff = eff.capped(Verdict::PartialModel);
+            }
+        }
+        eff
+    }
+
+    /// RPT007: a FAIL needs a failure block with values from the vocabulary.
+    fn failure_block(&self, r: Verdict, diags: &mut Vec<Diag>) {
+        let (f, id) = (self.f, &self.id);
+        let fl = &f.failure;
+        let mut missing = Vec::new();
+        if fl.blame.is_none() {
+            missing.push("blame");
+        }
+        if fl.kind.is_none() {
+            missing.push("type");
+        }
+        if fl.reproducer.is_none() {
+            missing.push("reproducer");
+        }
+        if !fl.is_filled() {
+            self.d(diags, "RPT007", &["failure"], format!("{id} records {r} but has no `failure` block"), "add `failure:` with title, blame, type, severity, reproducer, root_cause, next_action");
+        } else if !missing.is_empty() {
+            self.d(diags, "RPT007", &["failure"], format!("{id} records {r} but `failure` lacks {}", missing.join(", ")), "fill blame, type and reproducer; blame may be `unknown — pending re-run on alternative harness/host`");
+        }
+        if let Some(b) = &fl.blame {
+            if !vocab::BLAMES.iter().any(|x| x.eq_ignore_ascii_case(b))
+                && !b.to_lowercase().starts_with("unknown")
+            {
+                self.d(
+                    diags,
+                    "RPT007",
+                    &["failure", "blame"],
+                    format!(
+                        "{id}: blame `{b}` is not one of {}",
+                        vocab::BLAMES.join(", ")
+                    ),
+                    "name who must act",
+                );
+            }
+        }
+        if let Some(t) = &fl.kind {
+            if !vocab::FAILURE_TYPES
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case(t))
+            {
+                self.d(
+                    diags,
+                    "RPT007",
+                    &["failure", "type"],
+                    format!(
+                        "{id}: failure type `{t}` is not one of {}",
+                        vocab::FAILURE_TYPES.join(", ")
+                    ),
+                    "use a TaxDC type",
+                );
+            }
+        }
+        if let Some(sv) = &fl.severity {
+            if !vocab::SEVERITIES.iter().any(|x| x.eq_ignore_ascii_case(sv)) {
+                self.d(
+                    diags,
+                    "RPT007",
+                    &["failure", "severity"],
+                    format!(
+                        "{id}: severity `{sv}` is not one of {}",
+                        vocab::SEVERITIES.join(", ")
+                    ),
+                    "use P0 … P3",
+                );
+            }
+        }
+    }
+
+    /// RPT008: INCONCLUSIVE-*, PARTIAL-* and NOT-RUN need a reason.
+    fn reason(&self, r: Verdict, diags: &mut Vec<Diag>) {
+        let (f, id) = (self.f, &self.id);
+        if (r.is_inconclusive() || r.is_partial() || r == Verdict::NotRun) && f.reason.is_none() {
+            self.d(
+                diags,
+                "RPT008",
+                &["reason"],
+                format!("{id} records {r} but gives no `reason`"),
+                "write one line saying why (what was missing, what fell short)",
+            );
+        }
+    }
+
+    /// RPT014/RPT015: the declared checker and nemesis against the plan's §7.M; returns the
+    /// plan's checker IDs.
+    fn declared(&self, diags: &mut Vec<Diag>) -> Vec<&'static str> {
+        let (f, id, block) = (self.f, &self.id, self.block);
+        // Declared checker and nemesis against the plan's §7.M.
+        let plan_checkers: Vec<&str> = block
+            .and_then(|b| b.field("checker"))
+            .map(|x| stub::checker_ids(&x.value))
+            .unwrap_or_default();
+        if let (Some(fc), false) = (&f.oracle_checker, plan_checkers.is_empty()) {
+            let ids = stub::checker_ids(fc);
+            if ids.is_empty() || ids.iter().any(|c| !plan_checkers.contains(c)) {
+                self.d(
+                    diags,
+                    "RPT014",
+                    &["oracle", "checker"],
+                    format!(
+                        "{id}: checker `{fc}` differs from the plan's §7.M checker ({})",
+                        plan_checkers.join(" + ")
+                    ),
+                    "run the declared checker, or amend the plan's §7.M and say why",
+                );
+            }
+        }
+        let plan_nemeses: Vec<&str> = block
+            .and_then(|b| b.field("nemesis + landing evidence"))
+            .map(|x| stub::nemesis_ids(stub::nemesis_text(&x.value)))
+            .unwrap_or_default();
+        if let (Some(fname), false) = (&f.nemesis_name, plan_nemeses.is_empty()) {
+            let ids = stub::nemesis_ids(fname);
+            if ids.is_empty() || ids.iter().any(|c| !plan_nemeses.contains(c)) {
+                self.d(
+                    diags,
+                    "RPT015",
+                    &["nemesis", "name"],
+                    format!(
+                        "{id}: nemesis `{fname}` differs from the plan's §7.M nemesis ({})",
+                        plan_nemeses.join(" + ")
+                    ),
+                    "inject the declared nemesis, or amend the plan's §7.M and say why",
+                );
+            }
+        }
+        plan_checkers
+    }
+
+    /// RPT011: every cited artifact exists inside the session.
+    fn cited(&self, diags: &mut Vec<Diag>) {
+        let (cx, f, id, rel) = (self.cx, self.f, &self.id, self.rel);
+        // Cited artifacts.
+        for (p, line) in f.cited.iter().cloned() {
+            if let Err(m) = inside_session(cx, &p) {
+                diags.push(Diag::new(
+                    "RPT011",
+                    rel,
+                    line,
+                    format!("{id} cites {m}"),
+                    "put the artifact under the session directory and cite it relative to it",
+                ));
+            }
+        }
+    }
+
+    /// RPT010/RPT013/RPT017/RPT018: the cited history is inside the session, re-checked with
+    /// the declared checker, and carries the context the claims need.
+    /// Returns the cited history's time span when fault ids need it.
+    fn history(
+        &self,
+        recorded: Option<Verdict>,
+        plan_checkers: &[&'static str],
+        row: &mut ScenarioRow,
+        eff: &mut Verdict,
+        diags: &mut Vec<Diag>,
+    ) -> Option<(i64, i64)> {
+        let mut span = None;
+        let (cx, f, id, block) = (self.cx, self.f, &self.id, self.block);
+        // The history: inside the session, re-checked, context checks.
+        if let Some(h) = &f.oracle_history {
+            match inside_session(cx, h) {
+                Err(m) => self.d(
+                    diags,
+                    "RPT010",
+                    &["oracle", "history"],
+                    format!("{id}: oracle.history {m}"),
+                    "copy the history under artifacts/ and cite it relative to the session directory",
+                ),
+                Ok(path) => {
+                    let model = block.and_then(stub::model_id);
+                    let checker = plan_checkers.iter().find(|c| vocab::is_builtin_checker(c));
+                    if let (Some(m), Some(c), Some(r)) = (model, checker, recorded) {
+                        match cx.oracle.check(&path, m, c) {
+                            Ok(hv) => {
+                                row.recheck = Some(match hv.outcome {
+                                    HistoryOutcome::Unknown => hv.evidence.clone(),
+                                    o => format!(
+                                        "re-checked with {c} as {m}: {} — {}",
+                                        o.as_str(),
+                                        hv.evidence
+                                    ),
+                                });
+                                if hv.outcome == HistoryOutcome::Violation && !r.is_fail() {
+                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds a violation: {}", hv.evidence), "record FAIL-* with a failure block, or fix the history if it was recorded wrongly");
+                                    *eff = Verdict::FailNondeterministic;
+                                } else if hv.outcome == HistoryOutcome::Ok && r.is_fail() {
+                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds no violation: {}", hv.evidence), "cite the history that shows the violation, or correct the verdict");
+                                }
+                            }
+                            Err(e) => row.recheck = Some(format!("not re-checked ({c}, {m}): {e}")),
+                        }
+                    }
+                    weak_history(self, &path, diags);
+                    if !f.fault_ids.is_empty() {
+                        span = crate::history::load(&path)
+                            .ok()
+                            .and_then(|(h, _)| landing::span(&h));
+                    }
+                }
+            }
+        }
+        span
+    }
+
+    /// RPT022–RPT024: the cited fault ids against the session's fault logs; the landing.
+    fn landing(
+        &self,
+        recorded: Option<Verdict>,
+        span: Option<(i64, i64)>,
+        diags: &mut Vec<Diag>,
+    ) -> Landing {
+        let (cx, f, id) = (self.cx, self.f, &self.id);
+        if !f.fault_ids.is_empty() && f.oracle_history.is_none() {
+            self.d(
+                diags,
+                "RPT024",
+                &["nemesis", "fault_ids"],
+                format!("{id} cites fault ids {} but no `oracle.history`, so their windows cannot be checked against the run", f.fault_ids.join(", ")),
+                "cite the history the faults were injected into (`oracle.history`)",
+            );
+        }
+        let (landing, problems) = landing::verify(
+            cx.dir,
+            cx.faults,
+            &f.fault_ids,
+            span,
+            f.landing_evidence.is_some(),
+        );
+        for p in problems {
+            self.d(
+                diags,
+                "RPT022",
+                &["nemesis", "fault_ids"],
+                format!("{id}: {p}"),
+                "cite only faults `dstplan fault` logged as landed during this history, or record the verdict the evidence supports",
+            );
+        }
+        if cx.require_verified_landing && landing == Landing::Typed {
+            if let Some(r) = recorded.filter(|r| r.is_pass()) {
+                self.d(
+                    diags,
+                    "RPT023",
+                    &["nemesis", "landing_evidence"],
+                    format!("{id} records {r} on typed landing evidence only (--require-verified-landing)"),
+                    "inject the fault with `dstplan fault start` and cite its id in `nemesis.fault_ids`",
+                );
+            }
+        }
+        landing
+    }
+}
+
+/// Where the plan declares a scenario or arm (byte offset): the arm block, else the arm's
+/// entry in `Scenario arms:`, else the scenario heading.
+fn declared_at(s: &Scenario, arm: Option<&str>) -> usize {
+    let Some(a) = arm else { return s.span.start };
+    if let Some(b) = s.arms.iter().find(|x| x.id.key() == a) {
+        return b.span.start;
+    }
+    s.declared_arms()
+        .into_iter()
+        .find(|r| r.key() == a)
+        .map_or(s.span.start, |r| r.span.start)
+}
+
+/// The context checks on a history that need the plan: `fault_epoch` and `node_seen`.
+fn weak_history(j: &Judging, path: &Path, diags: &mut Vec<Diag>) {
+    let (cx, s, f, id, rel) = (j.cx, j.s, j.f, j.id.as_str(), j.rel);
+    let need_epoch = f.facts.fault_landed == Some(true);
+    let need_node = s.falsifies().iter().any(|c| {
+        let key = c.key();
+        cx.plan.claim_category(&key) == Some("membership")
+            || cx.plan.claim(&key).is_some_and(|cl| {
+                let t = cl.text.to_lowercase();
+                t.contains("replica") || t.contains("replicat")
+            })
+    });
+    if !need_epoch && !need_node {
+        return;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return;
+    };
+    use std::io::BufRead;
+    let (mut epoch, mut node, mut ops) = (false, false, 0usize);
+    for line in std::io::BufReader::new(file).lines() {
+        let Ok(line) = line else { break };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&line) else {
+            continue;
+        };
+        ops += 1;
+        epoch |= m.get("fault_epoch").is_some_and(|v| !v.is_null());
+        node |= m.get("node_seen").is_some_and(|v| !v.is_null());
+        if (epoch || !need_epoch) && (node || !need_node) {
+            return;
+        }
+    }
+    if ops == 0 {
+        return;
+    }
+    let line = f.line_of(&["oracle", "history"]);
+    if need_epoch && !epoch {
+        diags.push(Diag::new("RPT017", rel, line, format!("{id}: `fault_epoch` is null on all {ops} operations of the history while `fault_landed` is true"), "record the id of the active fault window per operation, or the verdict cannot rest on the fault"));
+    }
+    if need_node && !node {
+        diags.push(Diag::new("RPT018", rel, line, format!("{id}: `node_seen` is null on all {ops} operations for a replication or membership claim"), "record which node served each operation"));
+    }
+}
