@@ -39,6 +39,16 @@ pub(super) struct Walker<'s> {
 
 /// Parse a plan. Never fails and never panics.
 pub fn parse(src: &str) -> Plan {
+    // A UTF-8 byte-order mark is no part of the text: Markdown would read it as a character
+    // and the title line as a paragraph. Three spaces take its three bytes, so every offset
+    // (and every diagnostic's line and column) stays that of the file as given.
+    if let Some(rest) = src.strip_prefix('\u{feff}') {
+        return parse_text(&format!("   {rest}"));
+    }
+    parse_text(src)
+}
+
+fn parse_text(src: &str) -> Plan {
     let mut w = Walker {
         src,
         plan: Plan::default(),
