@@ -95,6 +95,27 @@ pub fn write(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(), Writ
     }
 }
 
+/// Replace the file at `path` with `bytes` atomically, in place: when `path` is a symbolic
+/// link, the file it points to is replaced (the temporary file goes in that file's directory)
+/// and the link stays a link. The file keeps its permissions. For edits of a user's own file
+/// (`scenario add`, `lint --fix`).
+pub fn replace_in_place(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let target = if path
+        .symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+    {
+        fs::canonicalize(path).map_err(|e| WriteError::Io(path.to_path_buf(), e))?
+    } else {
+        path.to_path_buf()
+    };
+    let perms = fs::metadata(&target).ok().map(|m| m.permissions());
+    write(&target, bytes, Overwrite::Allow)?;
+    if let Some(p) = perms {
+        fs::set_permissions(&target, p).map_err(|e| WriteError::Io(target.clone(), e))?;
+    }
+    Ok(())
+}
+
 /// Append one line (a `\n` is added) to `path`, creating it and its directories. The line
 /// goes out in a single `write` on a file opened with `O_APPEND`, so concurrent appenders and a
 /// crash mid-way never interleave or half-write a line shorter than the pipe buffer, and the

@@ -194,8 +194,9 @@ fn looks_like_plan(p: &Path) -> bool {
         return false;
     }
     let text = String::from_utf8_lossy(&buf);
+    // a UTF-8 byte-order mark may precede the title
     text.lines()
-        .map(str::trim_start)
+        .map(|l| l.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}'))
         .find(|l| l.starts_with('#'))
         .is_some_and(|l| {
             l.strip_prefix('#')

@@ -97,7 +97,7 @@ fn add(a: AddArgs) -> CmdResult {
             "the plan changed on disk while the scenario was being added; nothing was written, run the command again",
         ));
     }
-    fsx::write(&a.plan, added.text.as_bytes(), fsx::Overwrite::Allow)?;
+    fsx::replace_in_place(&a.plan, added.text.as_bytes())?;
     eprintln!(
         "added scenario {} to {}:{} (fill its placeholders, then run `dstplan lint`)",
         added.id, path_s, added.line

@@ -49,10 +49,10 @@ pub struct Blk {
 impl Blk {
     fn new(kind: Kind, span: Span) -> Self {
         // The rendered text is at most as long as the source of a paragraph or heading; items
-        // span their nested content too, so they get a bounded guess.
+        // span their nested content too, so they get a bounded guess when their first text
+        // arrives (see `append`): an item holding only a nested list (`- - - x`) gets none.
         let cap = match kind {
             Kind::Paragraph | Kind::Heading(_) => span.end - span.start,
-            Kind::Item => (span.end - span.start).min(512),
             _ => 0,
         };
         Blk {
@@ -121,6 +121,50 @@ enum Container {
     Other,
 }
 
+/// The open containers, with the two questions every block asks of them answered in constant
+/// time: how many lists enclose it, and which list item is the nearest one around it. (Scanning
+/// the stack per block made deeply nested lists quadratic: `- - - … x`.)
+#[derive(Default)]
+struct Containers {
+    stack: Vec<Container>,
+    lists: usize,
+    items: Vec<usize>,
+}
+
+impl Containers {
+    fn push(&mut self, c: Container) {
+        match c {
+            Container::Item(i) => self.items.push(i),
+            Container::List => self.lists += 1,
+            Container::Other => {}
+        }
+        self.stack.push(c);
+    }
+
+    fn pop(&mut self) {
+        match self.stack.pop() {
+            Some(Container::Item(_)) => {
+                self.items.pop();
+            }
+            Some(Container::List) => self.lists -= 1,
+            _ => {}
+        }
+    }
+
+    /// The nearest enclosing list item.
+    fn item(&self) -> Option<usize> {
+        self.items.last().copied()
+    }
+
+    /// The innermost container, when it is a list item.
+    fn innermost_item(&self) -> Option<usize> {
+        match self.stack.last() {
+            Some(Container::Item(i)) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
 /// Blocks not yet handed on: a block is handed on once it and every block before it are
 /// complete, so the consumer sees them in source order while a document's worth of text never
 /// piles up (only an open list item holds back the blocks nested in it).
@@ -167,7 +211,7 @@ pub fn flatten(src: &str, mut sink: impl FnMut(usize, &mut Blk)) -> Pass {
         slots: std::collections::VecDeque::new(),
     };
     let mut targets: Vec<Target> = Vec::new();
-    let mut containers: Vec<Container> = Vec::new();
+    let mut containers = Containers::default();
     let mut in_code: Option<usize> = None;
     let mut table: Option<(usize, bool)> = None; // (block index, in head)
     let mut cell: Option<Text> = None;
@@ -189,10 +233,7 @@ pub fn flatten(src: &str, mut sink: impl FnMut(usize, &mut Blk)) -> Pass {
                     targets.push(Target::Block { at, own: true });
                 }
                 Tag::Paragraph => {
-                    let item = match containers.last() {
-                        Some(Container::Item(i)) => Some(*i),
-                        _ => None,
-                    };
+                    let item = containers.innermost_item();
                     match item.and_then(|i| pending.get(i).map(|b| (i, b))) {
                         Some((i, b)) => {
                             if !b.text.is_empty() {
@@ -213,11 +254,7 @@ pub fn flatten(src: &str, mut sink: impl FnMut(usize, &mut Blk)) -> Pass {
                     }
                 }
                 Tag::Item => {
-                    let depth = containers
-                        .iter()
-                        .filter(|c| matches!(c, Container::List))
-                        .count()
-                        .saturating_sub(1);
+                    let depth = containers.lists.saturating_sub(1);
                     let mut b = Blk::new(Kind::Item, span);
                     b.depth = depth;
                     let at = push(&mut pass, &mut pending, b, &containers);
@@ -410,11 +447,8 @@ pub fn flatten(src: &str, mut sink: impl FnMut(usize, &mut Blk)) -> Pass {
     pass
 }
 
-fn push(pass: &mut Pass, pending: &mut Pending, mut b: Blk, containers: &[Container]) -> usize {
-    b.parent = containers.iter().rev().find_map(|c| match c {
-        Container::Item(i) => Some(*i),
-        _ => None,
-    });
+fn push(pass: &mut Pass, pending: &mut Pending, mut b: Blk, containers: &Containers) -> usize {
+    b.parent = containers.item();
     pass.outline.push((b.kind, b.span));
     pending.slots.push_back((b, false));
     pass.outline.len() - 1
@@ -432,6 +466,10 @@ fn append(
         Some(Target::Block { at, .. }) => {
             let Some(b) = pending.get(*at) else { return };
             if b.first_line.is_none() {
+                if b.kind == Kind::Item && b.text.capacity() == 0 {
+                    b.text
+                        .reserve(b.span.end.saturating_sub(span.start).min(512));
+                }
                 b.first_line = Some((b.text.len(), span.start));
             } else if *pending_break && s != "\n" {
                 b.more_lines.push((b.text.len(), span.start));

@@ -10,12 +10,19 @@
 //! scenario, sub-block) and fills the model. Both steps are linear in the input.
 
 mod blocks;
+mod fields;
 mod ids;
+mod leftovers;
+mod literals;
 mod model;
 mod parse;
+mod scenario;
+mod sections;
 mod span;
+mod subblocks;
 
 pub use ids::{parse_refs, IdKey, IdRef};
+pub use literals::{normalise_literal, LITERALS};
 pub use model::*;
-pub use parse::{normalise_literal, parse, LITERALS};
+pub use parse::parse;
 pub use span::{LineIndex, Span};

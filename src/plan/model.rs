@@ -389,7 +389,7 @@ impl Plan {
     }
 
     /// All rendered text of a section (paragraphs, items, table cells); kept only for
-    /// `parse::TEXT_SECTIONS`.
+    /// `sections::TEXT_SECTIONS`.
     pub fn text_of(&self, number: &str) -> String {
         self.section_text
             .iter()
