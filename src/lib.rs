@@ -20,6 +20,7 @@ pub mod fsx;
 pub mod history;
 pub mod install;
 pub mod lint;
+pub mod net;
 pub mod plan;
 pub mod report;
 pub mod scaffold;
