@@ -110,8 +110,9 @@ pub fn require_root(what: &str) -> Result<(), Error> {
     if is_root() {
         return Ok(());
     }
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
     Err(Error::environment(format!(
-        "{what} needs root (CAP_NET_ADMIN / CAP_SYS_ADMIN, or CAP_KILL for another user's \
-         process), and this process is not root; run it with sudo or as root"
+        "{what} needs root and this process runs as uid {uid}; run it as root (sudo dstplan …)"
     )))
 }

@@ -162,6 +162,9 @@ pub fn up(name: &str, nodes: usize) -> Result<Net, Error> {
              `dstplan net down {name}` or pick another name"
         )));
     }
+    // Two `net up`s at once would pick the same subnet: hold a lock from the pick until the
+    // bridge has its address.
+    let _lock = lock()?;
     let k = free_subnet()?;
     let mut net = Net {
         name: name.to_string(),
@@ -189,6 +192,35 @@ pub fn up(name: &str, nodes: usize) -> Result<Net, Error> {
         )));
     }
     Ok(net)
+}
+
+/// An exclusive lock on `/run/dstplan-net.lock`, released when dropped.
+struct Lock(std::fs::File);
+
+fn lock() -> Result<Lock, Error> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open("/run/dstplan-net.lock")
+        .map_err(|e| Error::environment(format!("cannot open /run/dstplan-net.lock: {e}")))?;
+    // SAFETY: flock on a file descriptor we own; the lock goes with the descriptor.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(Error::environment(format!(
+            "cannot lock /run/dstplan-net.lock: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(Lock(f))
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        use std::os::fd::AsRawFd;
+        // SAFETY: unlocking a descriptor we own.
+        unsafe { libc::flock(self.0.as_raw_fd(), libc::LOCK_UN) };
+    }
 }
 
 fn build(
