@@ -456,3 +456,49 @@ fn latency_without_netem_refuses_and_rolls_back() {
     assert!(!qdisc.contains("netem"), "{qdisc}");
     assert!(log_lines(t.path(), "S6").is_empty());
 }
+
+#[test]
+fn process_stop_is_a_graceful_sigterm() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    // A member with a shutdown path: it logs and exits 0 on SIGTERM.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("shutdown.log");
+    let script = format!(
+        "trap 'echo shutting down > {}; exit 0' TERM; while :; do sleep 0.05; done",
+        marker.display()
+    );
+    let p = ProcGuard(
+        Command::new("bash")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "graceful-stop",
+        "--session",
+        s,
+        "--scenario",
+        "S3",
+        "--target",
+        &format!("pid:{pid}"),
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["nemesis"], "process-stop");
+    assert_eq!(v["landed"], true, "{v}");
+    assert!(v["landed_why"].as_str().unwrap().contains("SIGTERM"));
+    assert!(std::fs::read_to_string(&marker)
+        .unwrap()
+        .contains("shutting down"));
+}

@@ -23,6 +23,10 @@ pub const IMPLEMENTED: &[&str] = &[
     "latency",
 ];
 
+/// How long a process-stop target may take to exit after SIGTERM before the fault is judged
+/// not landed.
+pub const GRACE_SECS: u64 = 10;
+
 /// One thing a step or an undo does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,8 +61,14 @@ pub struct Step {
 pub enum Probe {
     /// `/proc/PID/status` State of each process (pause/stop: `T` while paused).
     ProcState { pids: Vec<u32> },
-    /// Whether each process is gone (kill); with a restart, the new process's id.
-    ProcGone { pids: Vec<u32>, restart: bool },
+    /// Whether each process is gone (kill, stop); with a restart, the new process's id.
+    ProcGone {
+        pids: Vec<u32>,
+        restart: bool,
+        /// SIGTERM: the process gets [`GRACE_SECS`] to run its shutdown path.
+        #[serde(default)]
+        graceful: bool,
+    },
     /// Packet counters on the DROP rules of these chains: (namespace, label, chain).
     DropCounters {
         chains: Vec<(NetHandle, String, String)>,
@@ -123,7 +133,7 @@ pub fn plan(
     k: &Knobs,
 ) -> Result<Plan, Error> {
     match nemesis {
-        "process-pause" | "process-stop" => {
+        "process-pause" => {
             cmd::require_tool("kill", "procps", "process-pause")?;
             let pids = all_pids(targets)?;
             let steps = pids
@@ -139,13 +149,17 @@ pub fn plan(
                 self_healing: false,
             })
         }
-        "process-kill" => {
-            cmd::require_tool("kill", "procps", "process-kill")?;
+        // process-stop is the catalogue's graceful stop (SIGTERM, shutdown hooks run);
+        // process-kill is SIGKILL. Both heal by running --restart, when given.
+        "process-stop" | "process-kill" => {
+            cmd::require_tool("kill", "procps", nemesis)?;
             let pids = all_pids(targets)?;
+            let graceful = nemesis == "process-stop";
+            let sig = if graceful { "TERM" } else { "KILL" };
             let mut steps: Vec<Step> = pids
                 .iter()
                 .map(|p| Step {
-                    apply: argv(&["kill", "-s", "KILL", &p.to_string()]),
+                    apply: argv(&["kill", "-s", sig, &p.to_string()]),
                     undo: vec![],
                 })
                 .collect();
@@ -160,6 +174,7 @@ pub fn plan(
                 probe: Probe::ProcGone {
                     pids,
                     restart: k.restart.is_some(),
+                    graceful,
                 },
                 self_healing: false,
             })

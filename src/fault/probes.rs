@@ -172,7 +172,8 @@ pub fn landed(p: &Probe, before: &Values, during: &Values) -> (Landed, String) {
                 )
             }
         }
-        Probe::ProcGone { pids, .. } => {
+        Probe::ProcGone { pids, graceful, .. } => {
+            let signal = if *graceful { "SIGTERM" } else { "SIGKILL" };
             let dead = pids
                 .iter()
                 .filter(|pid| {
@@ -185,7 +186,7 @@ pub fn landed(p: &Probe, before: &Values, during: &Values) -> (Landed, String) {
             if dead == pids.len() {
                 (
                     Landed::Known(true),
-                    format!("all {dead} process(es) disappeared from /proc (or became zombies) after SIGKILL"),
+                    format!("all {dead} process(es) disappeared from /proc (or became zombies) after {signal}"),
                 )
             } else {
                 (
@@ -282,6 +283,9 @@ pub fn landed(p: &Probe, before: &Values, during: &Values) -> (Landed, String) {
 pub fn measure_during(p: &Probe, before: &Values) -> Values {
     let deadline = Instant::now()
         + match p {
+            Probe::ProcGone { graceful: true, .. } => {
+                Duration::from_secs(super::nemeses::GRACE_SECS)
+            }
             Probe::ProcState { .. } | Probe::ProcGone { .. } => Duration::from_secs(2),
             Probe::DropCounters { .. } | Probe::Netem { .. } => Duration::from_secs(1),
             Probe::Container { .. } => Duration::ZERO,

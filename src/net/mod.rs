@@ -268,6 +268,34 @@ fn build(
             address: addr,
         });
     }
+    // A veth pair reports carrier a moment after both ends are up: return once every node's
+    // eth0 is UP (at most 5 s), so traffic flows as soon as `net up` exits.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    for node in &net.nodes {
+        loop {
+            let r = run(&argv(&[
+                "ip",
+                "-n",
+                &node.netns,
+                "-o",
+                "link",
+                "show",
+                "dev",
+                "eth0",
+            ]))?;
+            if r.stdout.contains("state UP") {
+                break;
+            }
+            if std::time::Instant::now() >= deadline {
+                return Err(Error::environment(format!(
+                    "eth0 in {} did not come up within 5 s: {}",
+                    node.netns,
+                    r.stdout.trim()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
     Ok(())
 }
 
