@@ -363,7 +363,7 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
             "shares this host's network namespace",
         ),
         (
-            start("clock-skew", &format!("pid:{pid}")),
+            start("bandwidth-cap", &format!("pid:{pid}")),
             "not implemented by `dstplan fault` yet",
         ),
         (
@@ -501,4 +501,159 @@ fn process_stop_is_a_graceful_sigterm() {
     assert!(std::fs::read_to_string(&marker)
         .unwrap()
         .contains("shutting down"));
+}
+
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+#[test]
+fn clock_skew_moves_a_faketime_members_clock_and_back() {
+    if !ready(&["kill", "nsenter", "date"])
+        || !require(
+            Path::new(LIBFAKETIME).exists(),
+            "libfaketime (package faketime)",
+        )
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("clock");
+    std::fs::write(&clock, "+0\n").unwrap();
+    let p = ProcGuard(
+        Command::new("sleep")
+            .arg("60")
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME_TIMESTAMP_FILE", &clock)
+            .env("FAKETIME_NO_CACHE", "1")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "time-skew",
+        "--session",
+        s,
+        "--scenario",
+        "S8",
+        "--target",
+        &format!("pid:{pid}"),
+        "--skew",
+        "-1h",
+    ]);
+    assert_exit(&o, 0);
+    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "-3600");
+    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "+0");
+    let lines = log_lines(t.path(), "S8");
+    let stop = &lines[1];
+    assert_eq!(
+        (stop["nemesis"].as_str(), stop["landed"].as_bool()),
+        (Some("clock-skew"), Some(true)),
+        "{stop}"
+    );
+    let key = format!("pid:{pid} clock_skew_ms");
+    let during = stop["probes"]["during"][&key].as_i64().unwrap();
+    assert!((during + 3_600_000).abs() < 2000, "{during}");
+    assert!(stop["probes"]["before"][&key].as_i64().unwrap().abs() < 2000);
+    assert!(stop["probes"]["after"][&key].as_i64().unwrap().abs() < 2000);
+
+    // A process not started under libfaketime cannot be skewed: refused, nothing written.
+    let plain = sleeper();
+    let o = run(&[
+        "fault",
+        "start",
+        "clock-skew",
+        "--session",
+        s,
+        "--scenario",
+        "S8",
+        "--target",
+        &format!("pid:{}", plain.0.id()),
+    ]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("not started under libfaketime"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(log_lines(t.path(), "S8").len(), 2);
+}
+
+/// Unmounts a directory when dropped.
+struct MountGuard(std::path::PathBuf);
+
+impl Drop for MountGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
+    if !ready(&["mount", "umount", "fallocate"]) {
+        return;
+    }
+    let p = sleeper();
+    let data = tempfile::tempdir().unwrap();
+    assert!(Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(data.path())
+        .status()
+        .unwrap()
+        .success());
+    let _m = MountGuard(data.path().to_path_buf());
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let target = format!("pid:{}", p.0.id());
+    let d = data.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "disk-full",
+        "--session",
+        s,
+        "--scenario",
+        "S9",
+        "--target",
+        &target,
+        "--data-dir",
+        d,
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["landed"], true, "{v}");
+    let err = std::fs::write(data.path().join("x"), vec![0u8; 65536]).unwrap_err();
+    assert_eq!(
+        err.raw_os_error(),
+        Some(28),
+        "ENOSPC while the fault is active"
+    );
+    assert_exit(&run(&["fault", "stop", "F1", "--session", s]), 0);
+    std::fs::write(data.path().join("x"), vec![0u8; 65536]).expect("space is back");
+    let lines = log_lines(t.path(), "S9");
+    assert_eq!(lines[1]["probes"]["during"]["write_64k"], "ENOSPC");
+    assert_eq!(lines[1]["probes"]["after"]["write_64k"], "ok");
+
+    // A data dir on the root file system would fill the host: refused.
+    let o = run(&[
+        "fault",
+        "start",
+        "disk-full",
+        "--session",
+        s,
+        "--scenario",
+        "S9",
+        "--target",
+        &target,
+        "--data-dir",
+        "/",
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
 }

@@ -40,7 +40,7 @@ enum Cmd {
 struct StartArgs {
     /// A canonical nemesis ID from `dstplan vocab` (process-pause, process-stop, process-kill,
     /// container-restart, partition-full, partition-asymmetric, partition-minority,
-    /// leader-isolation, packet-loss, latency)
+    /// leader-isolation, packet-loss, latency, disk-full, clock-skew)
     nemesis: String,
     /// The session directory (the log goes to DIR/artifacts/<scenario>/faults.jsonl)
     #[arg(long, value_name = "DIR")]
@@ -67,9 +67,39 @@ struct StartArgs {
     /// latency: the delay added to every packet, in milliseconds
     #[arg(long, value_name = "MS", default_value = "200")]
     delay: u64,
+    /// clock-skew: how far to move the targets' clocks (+90s, -5m; whole seconds)
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "+60s",
+        allow_hyphen_values = true
+    )]
+    skew: String,
+    /// disk-full: the member's data directory, on a mount of its own (it is filled)
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+}
+
+/// `+90s`, `-5m`, `30s` → signed whole seconds.
+fn parse_skew(s: &str) -> Result<i64, crate::error::Error> {
+    let (sign, rest) = match s.strip_prefix('-') {
+        Some(r) => (-1, r),
+        None => (1, s.strip_prefix('+').unwrap_or(s)),
+    };
+    let d = fault::parse_duration(rest).map_err(|_| {
+        crate::error::Error::new(format!(
+            "--skew `{s}` is not an offset; give e.g. +90s, -5m or +1h (whole seconds)"
+        ))
+    })?;
+    if d.subsec_nanos() != 0 {
+        return Err(crate::error::Error::new(format!(
+            "--skew `{s}` is not whole seconds; libfaketime offsets are given in seconds"
+        )));
+    }
+    Ok(sign * d.as_secs() as i64)
 }
 
 #[derive(Debug, clap::Args)]
@@ -173,6 +203,7 @@ fn start(a: StartArgs) -> CmdResult {
             a.loss
         ))));
     }
+    let skew_secs = parse_skew(&a.skew).map_err(err)?;
     let req = StartRequest {
         nemesis: a.nemesis,
         session: a.session.clone(),
@@ -184,6 +215,9 @@ fn start(a: StartArgs) -> CmdResult {
             restart_log: PathBuf::new(),
             loss_percent: a.loss,
             delay_ms: a.delay,
+            skew_secs,
+            data_dir: a.data_dir,
+            state_dir: PathBuf::new(),
         },
     };
     let mut rec = fault::start(&req).map_err(err)?;

@@ -7,8 +7,10 @@
 //!   resolve to.
 //! - [`nemeses`]: each nemesis as steps (apply + undo recipe) and a landing probe.
 //! - [`probes`]: the probes, user `--probe` commands, and the landing verdict.
+//! - [`host`]: clock-skew (libfaketime's timestamp file) and disk-full (a data dir's mount).
 //! - [`state`]: the per-fault state file that makes `undo --all` survive a crashed harness.
 
+pub mod host;
 pub mod log;
 pub mod nemeses;
 pub mod probes;
@@ -126,6 +128,7 @@ pub fn start(req: &StartRequest) -> Result<FaultRecord, Error> {
     let mut knobs = req.knobs.clone();
     knobs.restart_log =
         log::path(&req.session, &req.scenario).with_file_name(format!("restart-{}.log", st.id));
+    knobs.state_dir = req.session.join(state::DIR);
     st.plan = match nemeses::plan(nemesis, &st.id, &targets, &knobs) {
         Ok(p) => p,
         Err(e) => {
@@ -202,17 +205,21 @@ fn run_undo(st: &mut State) -> (usize, Vec<u32>) {
 /// Start `sh -c SHELL` detached in its own process group, output appended to `log`; its pid.
 fn spawn(shell: &str, log: &Path) -> Option<u32> {
     use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    if let Some(d) = log.parent() {
+        let _ = std::fs::create_dir_all(d);
+    }
     let out = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(log);
     let mut c = std::process::Command::new("sh");
-    c.arg("-c").arg(shell).stdin(std::process::Stdio::null());
-    if let Ok(f) = out {
-        if let Ok(g) = f.try_clone() {
-            c.stdout(f).stderr(g);
-        }
-    }
+    c.arg("-c").arg(shell).stdin(Stdio::null());
+    // Never hand the member dstplan's own stdout: a caller reading it would wait for the member.
+    match out.and_then(|f| Ok((f.try_clone()?, f))) {
+        Ok((f, g)) => c.stdout(f).stderr(g),
+        Err(_) => c.stdout(Stdio::null()).stderr(Stdio::null()),
+    };
     c.process_group(0);
     c.spawn().ok().map(|child| child.id())
 }

@@ -21,6 +21,8 @@ pub const IMPLEMENTED: &[&str] = &[
     "leader-isolation",
     "packet-loss",
     "latency",
+    "disk-full",
+    "clock-skew",
 ];
 
 /// How long a process-stop target may take to exit after SIGTERM before the fault is judged
@@ -79,6 +81,14 @@ pub enum Probe {
     },
     /// Container start time and main pid (`docker inspect`).
     Container { engine: String, names: Vec<String> },
+    /// Each target's clock under its libfaketime settings: (pid, preload, timestamp file,
+    /// FAKETIME_NO_CACHE set), and the skew asked for.
+    Clock {
+        clocks: Vec<(u32, String, String, bool)>,
+        expect_secs: i64,
+    },
+    /// Free bytes of the data dir's file system and whether a 64 KiB write still fits.
+    Disk { dir: PathBuf, probe_file: PathBuf },
 }
 
 /// Everything needed to apply, measure and heal one fault.
@@ -102,6 +112,12 @@ pub struct Knobs {
     pub loss_percent: f64,
     /// `--delay MS` for latency.
     pub delay_ms: u64,
+    /// `--skew` for clock-skew, in whole seconds (negative: behind).
+    pub skew_secs: i64,
+    /// `--data-dir` for disk-full.
+    pub data_dir: Option<PathBuf>,
+    /// The session's fault-state directory (clock-skew keeps its timestamp files there).
+    pub state_dir: PathBuf,
 }
 
 /// The canonical ID for a nemesis name (aliases accepted), refusing unknown and unimplemented
@@ -207,6 +223,8 @@ pub fn plan(
         | "leader-isolation"
         | "packet-loss" => drop_plan(nemesis, id, targets, k),
         "latency" => netem_plan(targets, k),
+        "clock-skew" => super::host::clock_plan(id, targets, k, &k.state_dir),
+        "disk-full" => super::host::disk_plan(id, targets, k),
         other => Err(Error::internal(format!(
             "internal: no plan for implemented nemesis {other}"
         ))),

@@ -129,6 +129,25 @@ pub fn measure(p: &Probe) -> Values {
                 );
             }
         }
+        Probe::Clock { clocks, .. } => {
+            for (pid, preload, file, _) in clocks {
+                v.insert(
+                    format!("pid:{pid} clock_skew_ms"),
+                    super::host::clock_skew_ms(*pid, preload, file)
+                        .map_or(Value::Null, |x| json!(x)),
+                );
+            }
+        }
+        Probe::Disk { dir, probe_file } => {
+            v.insert(
+                "free_bytes".into(),
+                super::host::free_bytes(dir).map_or(Value::Null, |x| json!(x)),
+            );
+            v.insert(
+                "write_64k".into(),
+                json!(super::host::write_probe(probe_file)),
+            );
+        }
     }
     v
 }
@@ -251,6 +270,46 @@ pub fn landed(p: &Probe, before: &Values, during: &Values) -> (Landed, String) {
                 )
             }
         }
+        Probe::Clock { clocks, expect_secs } => {
+            let want = expect_secs * 1000;
+            let near = |v: &Values, target: i64, pid: &u32| {
+                v.get(&format!("pid:{pid} clock_skew_ms"))
+                    .and_then(Value::as_i64)
+                    .is_some_and(|x| (x - target).abs() <= 2000)
+            };
+            let moved = clocks.iter().filter(|(p, ..)| near(during, want, p)).count();
+            let caching = clocks.iter().filter(|c| !c.3).count();
+            if moved == clocks.len() {
+                let mut why = format!(
+                    "the clock read under each target's libfaketime settings was {expect_secs:+} s off the host clock (within 2 s)"
+                );
+                if caching > 0 {
+                    why.push_str(&format!(
+                        "; {caching} target(s) lack FAKETIME_NO_CACHE=1 and may see the change up to 10 s late"
+                    ));
+                }
+                (Landed::Known(true), why)
+            } else {
+                (
+                    Landed::Known(false),
+                    format!("only {moved} of {} target clock(s) read {expect_secs:+} s off the host clock", clocks.len()),
+                )
+            }
+        }
+        Probe::Disk { .. } => match during.get("write_64k").and_then(Value::as_str) {
+            Some("ENOSPC") => (
+                Landed::Known(true),
+                format!(
+                    "a 64 KiB write in the data dir failed with ENOSPC ({} bytes free)",
+                    during.get("free_bytes").cloned().unwrap_or(Value::Null)
+                ),
+            ),
+            Some(other) => (
+                Landed::Known(false),
+                format!("a 64 KiB write in the data dir still gave `{other}` while the fill file was in place"),
+            ),
+            None => (Landed::UNKNOWN, "the data dir could not be probed".into()),
+        },
         Probe::Container { names, .. } => {
             let changed = names
                 .iter()
@@ -288,7 +347,8 @@ pub fn measure_during(p: &Probe, before: &Values) -> Values {
             }
             Probe::ProcState { .. } | Probe::ProcGone { .. } => Duration::from_secs(2),
             Probe::DropCounters { .. } | Probe::Netem { .. } => Duration::from_secs(1),
-            Probe::Container { .. } => Duration::ZERO,
+            Probe::Container { .. } | Probe::Disk { .. } => Duration::ZERO,
+            Probe::Clock { .. } => Duration::from_secs(1),
         };
     loop {
         let v = measure(p);
@@ -328,6 +388,28 @@ pub fn healed(p: &Probe, after: &Values) -> (bool, String) {
             (
                 left == 0,
                 format!("{left} netem qdisc(s) left after the heal"),
+            )
+        }
+        Probe::Clock { clocks, .. } => {
+            let off = clocks
+                .iter()
+                .filter(|(p, ..)| {
+                    after
+                        .get(&format!("pid:{p} clock_skew_ms"))
+                        .and_then(Value::as_i64)
+                        .is_none_or(|x| x.abs() > 2000)
+                })
+                .count();
+            (
+                off == 0,
+                format!("{off} target clock(s) still off after the heal"),
+            )
+        }
+        Probe::Disk { .. } => {
+            let ok = after.get("write_64k").and_then(Value::as_str) == Some("ok");
+            (
+                ok,
+                "a 64 KiB write in the data dir still fails after the heal".into(),
             )
         }
         Probe::ProcGone { .. } | Probe::Container { .. } => (true, String::new()),
