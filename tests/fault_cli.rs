@@ -385,14 +385,44 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
             "/nonexistent/s: is not a session directory",
         ),
         (run(&["fault", "stop", "F7", "--session", s]), "no fault F7"),
+        (
+            start("leader-isolation", "container:no-such-container"),
+            "target container:no-such-container: ",
+        ),
+        (
+            start("partition-full", &format!("netns:{}", "no-such-ns")),
+            "no network namespace no-such-ns",
+        ),
     ];
+    // A member in a network namespace of its own but without an address: nothing to cut.
+    let isolated = ProcGuard(
+        Command::new("unshare")
+            .args(["-n", "sleep", "60"])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let cases: Vec<_> = cases
+        .into_iter()
+        .chain([(
+            start("partition-full", &format!("pid:{}", isolated.0.id())),
+            "has no IPv4 address besides loopback",
+        )])
+        .collect();
     for (o, want) in &cases {
         assert_exit(o, 2);
         assert!(stderr(o).contains(want), "want {want:?} in {}", stderr(o));
     }
     assert!(state(pid).starts_with('S'), "the target was not touched");
     assert!(log_lines(t.path(), "S9").is_empty());
-    let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| d.count());
+    let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+        .count()
+    });
     assert_eq!(left, 0, "no state file left by a refusal");
     // JSON errors go to stdout as an object.
     let o = run(&[
@@ -656,4 +686,76 @@ fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
     ]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    // Simulate the crash window: step 1 of 2 had its undo saved and ran (A is stopped), the
+    // process died before step 2 and before the start line reached the log.
+    let (a, b) = (sleeper(), sleeper());
+    let (pa, pb) = (a.0.id(), b.0.id());
+    Command::new("kill")
+        .args(["-s", "STOP", &pa.to_string()])
+        .status()
+        .unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let step = |p: u32| {
+        serde_json::json!({
+            "apply": ["kill", "-s", "STOP", p.to_string()],
+            "undo": [{"run": ["kill", "-s", "CONT", p.to_string()]}],
+        })
+    };
+    let st = serde_json::json!({
+        "id": "F1", "nemesis": "process-pause", "scenario": "S2",
+        "targets": [format!("pid:{pa}"), format!("pid:{pb}")],
+        "status": "applying", "created_ts": 1, "start_ts": null,
+        "plan": {"steps": [step(pa), step(pb)], "probe": {"proc_state": {"pids": [pa, pb]}}},
+        "begun": 1,
+    });
+    std::fs::create_dir_all(t.path().join("fault-state")).unwrap();
+    std::fs::write(t.path().join("fault-state/F1.json"), st.to_string()).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(state(pa).starts_with('T'));
+
+    let o = run(&["fault", "list", "--session", s]);
+    assert!(
+        stdout(&o).starts_with("F1\tapplying\tprocess-pause"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert!(!state(pa).starts_with('T'), "A resumed: {}", state(pa));
+    let lines = log_lines(t.path(), "S2");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["event"], "stop");
+    assert_eq!(
+        lines[0]["landed"], "unknown",
+        "never measured, so never true"
+    );
+    assert_eq!(
+        lines[0]["commands"],
+        serde_json::json!([["kill", "-s", "CONT", pa.to_string()]]),
+        "only the begun step is undone"
+    );
+    // The next fault gets a fresh id.
+    let o = run(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S2",
+        "--target",
+        &format!("pid:{pb}"),
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o), "F2\n");
 }

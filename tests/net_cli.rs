@@ -434,3 +434,38 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
     assert!(flows(&n1, &addr(&net, 1)));
 }
+
+#[test]
+fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
+    if !ready(&["ip", "iptables", "ping", "unshare"]) {
+        return;
+    }
+    let n = name('f');
+    let _g = NetGuard(n.clone());
+    let bin = env!("CARGO_BIN_EXE_dstplan");
+    // A host like one running Docker (FORWARD policy DROP, bridged packets seen by iptables),
+    // made inside a network namespace of its own so the real host is untouched.
+    let script = format!(
+        "iptables -P FORWARD DROP || exit 9\n\
+         {bin} net up {n} --nodes 2 || exit 8\n\
+         ok=1; for i in 1 2 3; do ip netns exec {n}-n1 ping -c1 -W1 10.213.0.2 >/dev/null && {{ ok=0; break; }}; done\n\
+         echo \"ping=$ok\"; iptables -S FORWARD; echo ---\n\
+         {bin} net down {n}; iptables -S FORWARD"
+    );
+    let o = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    let (during, after) = out.split_once("---").unwrap();
+    assert!(during.contains("ping=0"), "{out}");
+    let rule = format!("-A FORWARD -i dstbr-{n} -o dstbr-{n} -j ACCEPT");
+    assert!(during.contains(&rule), "{out}");
+    assert!(!after.contains(&rule), "{out}");
+    assert!(
+        stderr(&o).contains("FORWARD policy drops bridged packets"),
+        "{}",
+        stderr(&o)
+    );
+}

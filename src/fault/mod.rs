@@ -285,6 +285,10 @@ fn already_stopped(session: &Path, st: &State) -> Result<FaultRecord, Error> {
 /// stop. Stopping a healed fault changes nothing and returns its last record.
 pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
     check_session(session)?;
+    // One healer at a time (a `--for` timer and an `undo --all` may race): the second one finds
+    // the fault stopped and changes nothing.
+    state::load(session, id)?;
+    let _lock = state::lock(session)?;
     let mut st = state::load(session, id)?;
     if st.status == Status::Stopped {
         return already_stopped(session, &st);

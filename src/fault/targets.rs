@@ -185,7 +185,10 @@ pub fn engine() -> Result<String, Error> {
 
 /// A container's main process id (`docker inspect`).
 pub fn container_pid(c: &str, given: &str) -> Result<u32, Error> {
-    let engine = engine()?;
+    let engine = engine().map_err(|mut e| {
+        e.message = format!("target {given}: {}", e.message);
+        e
+    })?;
     let r = run(&argv(&[&engine, "inspect", "-f", "{{.State.Pid}}", c]))?;
     let pid = r.stdout.trim().parse::<u32>().ok().filter(|p| *p > 0);
     match (r.ok, pid) {
