@@ -399,3 +399,80 @@ fn broken_streams_are_exit_2_with_file_and_line() {
         stderr(&out)
     );
 }
+
+/// Run an asset's `--demo`, pipe its stdout through `history record` then `history check`.
+fn demo_through_record(interpreter: &str, asset: &str) -> Vec<Value> {
+    let script = root()
+        .join("skills/executing-distributed-system-tests/assets")
+        .join(asset);
+    let demo = std::process::Command::new(interpreter)
+        .arg(&script)
+        .arg("--demo")
+        .output()
+        .expect("run the demo");
+    assert!(
+        demo.status.success(),
+        "{asset}: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let t = tempfile::tempdir().unwrap();
+    let h = t.path().join("h.jsonl");
+    let out = run_with_stdin(
+        &[
+            "history",
+            "record",
+            "--model",
+            "register",
+            "--out",
+            h.to_str().unwrap(),
+        ],
+        &demo.stdout,
+    );
+    assert_exit(&out, 0);
+    assert!(
+        stdout(&out).contains("1 indeterminate"),
+        "{asset}: {}",
+        stdout(&out)
+    );
+    let check = run(&[
+        "history",
+        "check",
+        h.to_str().unwrap(),
+        "--model",
+        "register",
+    ]);
+    assert_exit(&check, 0);
+    read_history(&h)
+}
+
+#[test]
+fn the_execute_skills_event_helpers_print_streams_record_accepts() {
+    for (interpreter, asset) in [("python3", "events.py"), ("bash", "events.sh")] {
+        let have = std::process::Command::new(interpreter)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !require(have, interpreter) {
+            continue;
+        }
+        let ops = demo_through_record(interpreter, asset);
+        // The timed-out op is indeterminate and its process never issues another op.
+        let lost = ops.iter().find(|o| o["timeout_marker"] == true).unwrap();
+        let later = ops
+            .iter()
+            .filter(|o| o["process_id"] == lost["process_id"] && o["op_id"] != lost["op_id"])
+            .filter(|o| o["invoke_ts"].as_i64() > lost["invoke_ts"].as_i64())
+            .count();
+        assert_eq!(later, 0, "{asset}: the process id changes after a timeout");
+        assert!(
+            lost["error"].as_str().unwrap().starts_with("timeout after"),
+            "{asset}: {lost}"
+        );
+        // The timed-out write did land: a later read returns its value.
+        assert!(
+            ops.iter()
+                .any(|o| o["op_type"] == "read" && o["output"] == lost["input"]),
+            "{asset}: the demo's late write is read back"
+        );
+    }
+}
