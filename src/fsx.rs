@@ -146,13 +146,13 @@ impl ReadError {
     pub fn message(&self) -> String {
         match self {
             ReadError::NotRegular(_, kind) => format!(
-                "is {kind}, not a regular file; give the path of a regular file (copy a stream to a file first)"
+                "not a regular file but {kind}; give the path of a regular file (copy a stream to a file first)"
             ),
             ReadError::TooLarge(_, max) => format!(
-                "is larger than {max} bytes, the most dstplan reads from such a file; split it or give the right file"
+                "larger than {max} bytes, the most dstplan reads from such a file; split it or give the right file"
             ),
             ReadError::NotUtf8(_, _) => {
-                "is not UTF-8 text (invalid byte sequence); save it as UTF-8".to_string()
+                "not UTF-8 text (invalid byte sequence); save it as UTF-8".to_string()
             }
             ReadError::Io(_, e) => format!("cannot read: {e}"),
         }
@@ -191,7 +191,7 @@ fn kind_of(ft: fs::FileType) -> &'static str {
     } else if ft.is_socket() {
         "a socket"
     } else {
-        "not a regular file"
+        "a special file"
     }
 }
 
@@ -243,9 +243,9 @@ pub fn open_bounded(
 /// The UTF-8 byte order mark some editors put at the start of a file.
 pub const BOM: &str = "\u{feff}";
 
-/// Read a regular file of at most `max_bytes` as UTF-8 text, without a leading byte order
-/// mark. Refuses directories, FIFOs and devices instead of blocking or reading forever.
-pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+/// Read a regular file of at most `max_bytes` bytes. Refuses directories, FIFOs and devices
+/// instead of blocking or reading forever.
+pub fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
     let (file, len) = open_regular(path)?;
     if len > max_bytes {
@@ -258,6 +258,13 @@ pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadErro
     if bytes.len() as u64 > max_bytes {
         return Err(ReadError::TooLarge(path.to_path_buf(), max_bytes));
     }
+    Ok(bytes)
+}
+
+/// Read a regular file of at most `max_bytes` as UTF-8 text, without a leading byte order
+/// mark. Refuses directories, FIFOs and devices instead of blocking or reading forever.
+pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+    let bytes = read_bytes_bounded(path, max_bytes)?;
     match String::from_utf8(bytes) {
         Ok(mut s) => {
             if s.starts_with(BOM) {

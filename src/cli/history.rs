@@ -1,9 +1,9 @@
 //! `dstplan history validate`, `check` and `record`: arguments, output, exit codes.
 //!
 //! The engine is [`crate::history`]; this file only turns its answers into text or JSON and
-//! exit codes (0 ok, 1 violation, 2 bad input, 3 undecided within the budget). `--html OUT` is
-//! an output artifact, so it is replaced when it exists (`Overwrite::Allow`): rerunning a
-//! check should refresh its picture, and the page holds nothing a person edits by hand.
+//! exit codes (0 ok, 1 violation, 2 bad input, 3 undecided within the budget). `--html OUT`
+//! never replaces an existing file without `--force`, and never the history it draws (a
+//! mistyped `--html h.jsonl` must not destroy the evidence).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -83,10 +83,13 @@ struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also write a self-contained HTML page drawing the history and the witness (replaced if
-    /// it exists)
+    /// Also write a self-contained HTML page drawing the history and the witness (refused if
+    /// it exists, unless --force)
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
+    /// Replace the --html page if it exists (never the history itself)
+    #[arg(long, requires = "html")]
+    force: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -241,6 +244,9 @@ fn check(a: CheckArgs) -> CmdResult {
         ))
         .machine(machine));
     }
+    if let Some(out) = &a.html {
+        html_target_ok(&a.file, out, a.force).map_err(|e| e.machine(machine))?;
+    }
     let start = Instant::now();
     let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
     let report = history::check_history(
@@ -254,7 +260,12 @@ fn check(a: CheckArgs) -> CmdResult {
     .map_err(|e| input_error(e, machine))?;
     if let Some(out) = &a.html {
         let page = history::html::render(&h, &report);
-        fsx::write(out, page.as_bytes(), fsx::Overwrite::Allow)
+        let overwrite = if a.force {
+            fsx::Overwrite::Allow
+        } else {
+            fsx::Overwrite::Never
+        };
+        fsx::write(out, page.as_bytes(), overwrite)
             .map_err(|e| CliError::from(e).machine(machine))?;
         eprintln!("wrote {}", out.display());
     }
@@ -267,6 +278,37 @@ fn check(a: CheckArgs) -> CmdResult {
         Outcome::Violation => exit::FOUND,
         Outcome::Unknown => exit::UNKNOWN,
     })
+}
+
+/// Refuse an `--html` target that is the history itself (whatever the path spelling, links
+/// included) or, without `--force`, any existing file.
+fn html_target_ok(
+    history: &std::path::Path,
+    out: &std::path::Path,
+    force: bool,
+) -> Result<(), CliError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(out) else {
+        // Nothing there yet (a dangling link is refused by the write itself).
+        return Ok(());
+    };
+    if let Ok(hm) = std::fs::metadata(history) {
+        if hm.dev() == o.dev() && hm.ino() == o.ino() {
+            return Err(CliError::at(
+                out.display().to_string(),
+                None,
+                format!(
+                    "--html would overwrite the history being checked ({}); give the page another name, e.g. {}.html",
+                    history.display(),
+                    history.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "history".into())
+                ),
+            ));
+        }
+    }
+    if !force {
+        return Err(fsx::WriteError::Exists(out.to_path_buf()).into());
+    }
+    Ok(())
 }
 
 /// The `history check --format json` object of `cli-contract.md`.

@@ -222,7 +222,7 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
     let mut files: Vec<String> = match std::fs::read_dir(&fdir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".md") && n != "report.md" && !n.starts_with('.'))
             .collect(),
@@ -1315,7 +1315,7 @@ fn weak_history(
     if !need_epoch && !need_node {
         return;
     }
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(file) = crate::fsx::open_bounded(path, crate::history::MAX_HISTORY_BYTES) else {
         return;
     };
     use std::io::BufRead;
@@ -1374,9 +1374,9 @@ pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), Error>
     let md_path = fdir.join("report.md");
     let json_path = fdir.join("report.json");
     if !force {
-        if let Ok(existing) = std::fs::read(&md_path) {
+        if let Ok(existing) = crate::fsx::read_bytes_bounded(&md_path, 64 << 20) {
             let sha = session::sha256_hex(&existing);
-            let recorded = std::fs::read_to_string(&json_path)
+            let recorded = crate::fsx::read_text_bounded(&json_path, 64 << 20)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .and_then(|v| {
