@@ -7,6 +7,8 @@
 //! - [`scaffold`]: `dstplan new`, `scenario add`, `inventory`.
 //! - [`session`], [`report`]: execution sessions, findings, the findings report.
 //! - [`history`]: operation-history validation and checkers.
+//! - [`fault`], [`net`]: fault injection with measured landing, and namespaces for a cluster
+//!   on one host.
 //! - [`skills`], [`install`], [`eval`]: the skill pack's checks, agent wiring, eval grading.
 //! - [`cli`]: argument parsing and dispatch; [`fsx`]: the only module that writes files.
 
@@ -20,6 +22,7 @@ pub mod fsx;
 pub mod history;
 pub mod install;
 pub mod lint;
+pub mod net;
 pub mod plan;
 pub mod report;
 pub mod scaffold;

@@ -5,11 +5,13 @@ use clap::{Parser, Subcommand};
 
 mod eval;
 mod explain;
+mod fault;
 mod finding;
 mod history;
 mod install;
 mod inventory;
 mod lint;
+mod net;
 mod new;
 mod report;
 mod rules;
@@ -51,6 +53,10 @@ enum Command {
     Report(report::Args),
     /// Validate and check operation histories
     History(history::Args),
+    /// Inject faults into a running system and record whether they landed
+    Fault(fault::Args),
+    /// Create and remove network namespaces for an N-node cluster on one host
+    Net(net::Args),
     /// Print the vocabulary (every enumeration)
     Vocab(vocab::Args),
     /// Validate Agent Skills packs
@@ -155,6 +161,8 @@ fn run(cli: Cli) -> CmdResult {
         Command::Finding(a) => finding::run(a),
         Command::Report(a) => report::run(a),
         Command::History(a) => history::run(a),
+        Command::Fault(a) => fault::run(a),
+        Command::Net(a) => net::run(a),
         Command::Vocab(a) => vocab::run(a),
         Command::Skills(a) => skills::run(a),
         Command::Install(a) => install::run_install(a),

@@ -1,0 +1,659 @@
+//! `dstplan fault` through the binary on real processes: pause/resume and kill of `sleep`,
+//! a harness killed with SIGKILL mid-fault then healed by `undo --all`, and every refusal
+//! (exit 2, nothing half-applied). Needs root and procps' `kill`.
+
+mod common;
+use common::*;
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Kills (and reaps) a process when dropped, even when the test fails.
+struct ProcGuard(Child);
+
+impl Drop for ProcGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "CONT", &self.0.id().to_string()])
+            .output();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Kills a pid (not our child) when dropped.
+struct PidGuard(u32);
+
+impl Drop for PidGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", &self.0.to_string()])
+            .output();
+    }
+}
+
+/// Removes a net when dropped.
+struct NetGuard(String);
+
+impl Drop for NetGuard {
+    fn drop(&mut self) {
+        let _ = run(&["net", "down", &self.0]);
+    }
+}
+
+fn has(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn ready(tools: &[&str]) -> bool {
+    require(is_root(), "root (signals to other processes, namespaces)")
+        && tools
+            .iter()
+            .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
+}
+
+fn sleeper() -> ProcGuard {
+    ProcGuard(
+        Command::new("sleep")
+            .arg("60")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+fn state(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("State:").map(|v| v.trim().to_string()))
+        })
+        .unwrap_or_else(|| "gone".into())
+}
+
+fn log_lines(session: &Path, scenario: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(
+        session
+            .join("artifacts")
+            .join(scenario)
+            .join("faults.jsonl"),
+    )
+    .unwrap_or_default()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect()
+}
+
+#[test]
+fn pause_then_resume_a_sleep_records_state_before_during_after() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let target = format!("pid:{pid}");
+    let probe = format!("st=grep State: /proc/{pid}/status");
+    let o = run(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S2",
+        "--target",
+        &target,
+        "--probe",
+        &probe,
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (v["id"].as_str(), v["landed"].as_bool()),
+        (Some("F1"), Some(true)),
+        "{v}"
+    );
+    assert!(state(pid).starts_with('T'), "paused: {}", state(pid));
+
+    let o = run(&["fault", "list", "--session", s]);
+    assert_exit(&o, 0);
+    assert!(
+        stdout(&o).starts_with(&format!(
+            "F1\tactive\tprocess-pause\tS2\t{target}\tlanded true"
+        )),
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["fault", "stop", "F1", "--session", s]);
+    assert_exit(&o, 0);
+    assert!(!state(pid).starts_with('T'), "resumed: {}", state(pid));
+
+    let lines = log_lines(t.path(), "S2");
+    assert_eq!(lines.len(), 2);
+    let key = format!("{target} state");
+    let stop = &lines[1];
+    assert_eq!(stop["event"], "stop");
+    assert_eq!(stop["landed"], true);
+    assert!(stop["probes"]["before"][&key]
+        .as_str()
+        .unwrap()
+        .starts_with('S'));
+    assert!(stop["probes"]["during"][&key]
+        .as_str()
+        .unwrap()
+        .starts_with('T'));
+    assert!(stop["probes"]["after"][&key]
+        .as_str()
+        .unwrap()
+        .starts_with('S'));
+    assert!(stop["user_probes"]["during"]["st"]["output"]
+        .as_str()
+        .unwrap()
+        .contains("T (stopped)"));
+    assert_eq!(
+        stop["commands"],
+        serde_json::json!([
+            ["kill", "-s", "STOP", pid.to_string()],
+            ["kill", "-s", "CONT", pid.to_string()]
+        ])
+    );
+    let o = run(&["fault", "list", "--session", s, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["faults"][0]["status"], "stopped");
+}
+
+#[test]
+fn for_duration_heals_by_itself() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let started = Instant::now();
+    let o = run(&[
+        "fault",
+        "start",
+        "gc-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S2",
+        "--target",
+        &format!("pid:{pid}"),
+        "--for",
+        "300ms",
+    ]);
+    assert_exit(&o, 0);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(stdout(&o), "F1\n");
+    assert!(!state(pid).starts_with('T'));
+    let lines = log_lines(t.path(), "S2");
+    assert_eq!(
+        lines[0]["nemesis"], "process-pause",
+        "the alias is logged as its canonical ID"
+    );
+    assert_eq!(lines[1]["event"], "stop");
+}
+
+#[test]
+fn kill_a_sleep_and_restart_it_on_stop() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "process-kill",
+        "--session",
+        s,
+        "--scenario",
+        "S3",
+        "--target",
+        &format!("pid:{pid}"),
+        "--restart",
+        "exec sleep 61",
+    ]);
+    assert_exit(&o, 0);
+    let lines = log_lines(t.path(), "S3");
+    assert_eq!(lines[0]["landed"], true, "{}", lines[0]);
+    let during = lines[0]["probes"]["during"][format!("pid:{pid} state")]
+        .as_str()
+        .unwrap();
+    assert!(during == "gone" || during.starts_with('Z'), "{during}");
+
+    let o = run(&["fault", "stop", "F1", "--session", s]);
+    assert_exit(&o, 0);
+    let lines = log_lines(t.path(), "S3");
+    let after = &lines[1]["probes"]["after"];
+    let new_pid = after["restarted pid"]
+        .as_u64()
+        .expect("the new pid is recorded") as u32;
+    let _g = PidGuard(new_pid);
+    assert_ne!(new_pid, pid);
+    assert!(
+        after["restarted state"].as_str().unwrap().starts_with('S'),
+        "{after}"
+    );
+    let cmdline = std::fs::read_to_string(format!("/proc/{new_pid}/cmdline")).unwrap();
+    assert!(cmdline.contains("61"), "{cmdline:?}");
+    assert_eq!(
+        lines[1]["commands"][1],
+        serde_json::json!(["sh", "-c", "exec sleep 61"])
+    );
+}
+
+#[test]
+fn a_harness_killed_mid_fault_is_healed_by_undo_all() {
+    if !ready(&["kill", "ip", "iptables"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let net = format!("h{:05}", std::process::id() % 100_000);
+    let _n = NetGuard(net.clone());
+    assert_exit(&run(&["net", "up", &net, "--nodes", "2"]), 0);
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let bin = env!("CARGO_BIN_EXE_dstplan");
+    // The harness: a shell that starts two faults, each meant to last a minute, in the
+    // foreground; it is killed (with its whole process group) while they are active.
+    let script = format!(
+        "{bin} fault start process-pause --session {s} --scenario S4 --target pid:{pid} --for 60s &\n\
+         {bin} fault start partition-full --session {s} --scenario S4 --target netns:{net}-n1 --for 60s &\n\
+         wait"
+    );
+    let mut harness = Command::new("bash")
+        .args(["-c", &script])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while log_lines(t.path(), "S4").len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the harness never logged its faults"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // SAFETY: kill(2) on the harness's process group, which this test created.
+    unsafe { libc::kill(-(harness.id() as i32), libc::SIGKILL) };
+    let _ = harness.wait();
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(state(pid).starts_with('T'), "still paused after the crash");
+    let o = run(&["fault", "list", "--session", s]);
+    assert_eq!(
+        stdout(&o).matches("\tactive\t").count(),
+        2,
+        "{}",
+        stdout(&o)
+    );
+
+    let o = run(&["fault", "undo", "--all", "--session", s, "--format", "json"]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["healed"].as_array().unwrap().len(), 2, "{v}");
+    assert!(!state(pid).starts_with('T'), "resumed: {}", state(pid));
+    let rules = Command::new("ip")
+        .args(["netns", "exec", &format!("{net}-n1"), "iptables", "-S"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&rules.stdout).contains("DSTPLAN"));
+    let lines = log_lines(t.path(), "S4");
+    assert_eq!(lines.iter().filter(|l| l["event"] == "stop").count(), 2);
+
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert!(stdout(&o).contains("nothing to heal"));
+    assert_eq!(log_lines(t.path(), "S4").len(), 4);
+}
+
+#[test]
+fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
+    if !ready(&["kill", "ip"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let start = |nemesis: &str, target: &str| {
+        run(&[
+            "fault",
+            "start",
+            nemesis,
+            "--session",
+            s,
+            "--scenario",
+            "S9",
+            "--target",
+            target,
+        ])
+    };
+    let cases: Vec<(std::process::Output, &str)> = vec![
+        (
+            start("process-pause", "vm:db1"),
+            "give pid:N, container:NAME, netns:NAME or compose:SERVICE",
+        ),
+        (
+            start("process-pause", "pid:999999999"),
+            "no process 999999999",
+        ),
+        (start("process-pause", "netns:no-such-ns"), "dstplan net up"),
+        (
+            start("partition-full", &format!("pid:{pid}")),
+            "shares this host's network namespace",
+        ),
+        (
+            start("bandwidth-cap", &format!("pid:{pid}")),
+            "not implemented by `dstplan fault` yet",
+        ),
+        (
+            start("chaos-monkey", &format!("pid:{pid}")),
+            "`dstplan vocab` lists the canonical IDs",
+        ),
+        (
+            run(&[
+                "fault",
+                "start",
+                "process-pause",
+                "--session",
+                "/nonexistent/s",
+                "--scenario",
+                "S9",
+                "--target",
+                &format!("pid:{pid}"),
+            ]),
+            "/nonexistent/s: is not a session directory",
+        ),
+        (run(&["fault", "stop", "F7", "--session", s]), "no fault F7"),
+    ];
+    for (o, want) in &cases {
+        assert_exit(o, 2);
+        assert!(stderr(o).contains(want), "want {want:?} in {}", stderr(o));
+    }
+    assert!(state(pid).starts_with('S'), "the target was not touched");
+    assert!(log_lines(t.path(), "S9").is_empty());
+    let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "no state file left by a refusal");
+    // JSON errors go to stdout as an object.
+    let o = run(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S9",
+        "--target",
+        "vm:x",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 2);
+    assert!(stdout(&o).contains("\"error\""));
+}
+
+#[test]
+fn latency_without_netem_refuses_and_rolls_back() {
+    if !ready(&["ip", "tc"]) {
+        return;
+    }
+    let net = format!("q{:05}", std::process::id() % 100_000);
+    let _n = NetGuard(net.clone());
+    assert_exit(&run(&["net", "up", &net, "--nodes", "1"]), 0);
+    let ns = format!("{net}-n1");
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "latency",
+        "--session",
+        s,
+        "--scenario",
+        "S6",
+        "--target",
+        &format!("netns:{ns}"),
+    ]);
+    let qdisc = Command::new("ip")
+        .args(["netns", "exec", &ns, "tc", "qdisc", "show", "dev", "eth0"])
+        .output()
+        .unwrap();
+    let qdisc = String::from_utf8_lossy(&qdisc.stdout).into_owned();
+    if code(&o) == 0 {
+        // This kernel has netem: the fault landed on the device; heal it.
+        assert!(qdisc.contains("netem"), "{qdisc}");
+        assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+        return;
+    }
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("no netem qdisc")
+            && e.contains("modprobe sch_netem")
+            && e.contains("nothing is left applied"),
+        "{e}"
+    );
+    assert!(!qdisc.contains("netem"), "{qdisc}");
+    assert!(log_lines(t.path(), "S6").is_empty());
+}
+
+#[test]
+fn process_stop_is_a_graceful_sigterm() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    // A member with a shutdown path: it logs and exits 0 on SIGTERM.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("shutdown.log");
+    let script = format!(
+        "trap 'echo shutting down > {}; exit 0' TERM; while :; do sleep 0.05; done",
+        marker.display()
+    );
+    let p = ProcGuard(
+        Command::new("bash")
+            .args(["-c", &script])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "graceful-stop",
+        "--session",
+        s,
+        "--scenario",
+        "S3",
+        "--target",
+        &format!("pid:{pid}"),
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["nemesis"], "process-stop");
+    assert_eq!(v["landed"], true, "{v}");
+    assert!(v["landed_why"].as_str().unwrap().contains("SIGTERM"));
+    assert!(std::fs::read_to_string(&marker)
+        .unwrap()
+        .contains("shutting down"));
+}
+
+const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+#[test]
+fn clock_skew_moves_a_faketime_members_clock_and_back() {
+    if !ready(&["kill", "nsenter", "date"])
+        || !require(
+            Path::new(LIBFAKETIME).exists(),
+            "libfaketime (package faketime)",
+        )
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let clock = dir.path().join("clock");
+    std::fs::write(&clock, "+0\n").unwrap();
+    let p = ProcGuard(
+        Command::new("sleep")
+            .arg("60")
+            .env("LD_PRELOAD", LIBFAKETIME)
+            .env("FAKETIME_TIMESTAMP_FILE", &clock)
+            .env("FAKETIME_NO_CACHE", "1")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "time-skew",
+        "--session",
+        s,
+        "--scenario",
+        "S8",
+        "--target",
+        &format!("pid:{pid}"),
+        "--skew",
+        "-1h",
+    ]);
+    assert_exit(&o, 0);
+    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "-3600");
+    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "+0");
+    let lines = log_lines(t.path(), "S8");
+    let stop = &lines[1];
+    assert_eq!(
+        (stop["nemesis"].as_str(), stop["landed"].as_bool()),
+        (Some("clock-skew"), Some(true)),
+        "{stop}"
+    );
+    let key = format!("pid:{pid} clock_skew_ms");
+    let during = stop["probes"]["during"][&key].as_i64().unwrap();
+    assert!((during + 3_600_000).abs() < 2000, "{during}");
+    assert!(stop["probes"]["before"][&key].as_i64().unwrap().abs() < 2000);
+    assert!(stop["probes"]["after"][&key].as_i64().unwrap().abs() < 2000);
+
+    // A process not started under libfaketime cannot be skewed: refused, nothing written.
+    let plain = sleeper();
+    let o = run(&[
+        "fault",
+        "start",
+        "clock-skew",
+        "--session",
+        s,
+        "--scenario",
+        "S8",
+        "--target",
+        &format!("pid:{}", plain.0.id()),
+    ]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("not started under libfaketime"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(log_lines(t.path(), "S8").len(), 2);
+}
+
+/// Unmounts a directory when dropped.
+struct MountGuard(std::path::PathBuf);
+
+impl Drop for MountGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[test]
+fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
+    if !ready(&["mount", "umount", "fallocate"]) {
+        return;
+    }
+    let p = sleeper();
+    let data = tempfile::tempdir().unwrap();
+    assert!(Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(data.path())
+        .status()
+        .unwrap()
+        .success());
+    let _m = MountGuard(data.path().to_path_buf());
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let target = format!("pid:{}", p.0.id());
+    let d = data.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "disk-full",
+        "--session",
+        s,
+        "--scenario",
+        "S9",
+        "--target",
+        &target,
+        "--data-dir",
+        d,
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["landed"], true, "{v}");
+    let err = std::fs::write(data.path().join("x"), vec![0u8; 65536]).unwrap_err();
+    assert_eq!(
+        err.raw_os_error(),
+        Some(28),
+        "ENOSPC while the fault is active"
+    );
+    assert_exit(&run(&["fault", "stop", "F1", "--session", s]), 0);
+    std::fs::write(data.path().join("x"), vec![0u8; 65536]).expect("space is back");
+    let lines = log_lines(t.path(), "S9");
+    assert_eq!(lines[1]["probes"]["during"]["write_64k"], "ENOSPC");
+    assert_eq!(lines[1]["probes"]["after"]["write_64k"], "ok");
+
+    // A data dir on the root file system would fill the host: refused.
+    let o = run(&[
+        "fault",
+        "start",
+        "disk-full",
+        "--session",
+        s,
+        "--scenario",
+        "S9",
+        "--target",
+        &target,
+        "--data-dir",
+        "/",
+    ]);
+    assert_exit(&o, 2);
+    assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
+}
