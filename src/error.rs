@@ -109,5 +109,11 @@ impl From<crate::fsx::WriteError> for Error {
     }
 }
 
+impl From<crate::fsx::ReadError> for Error {
+    fn from(e: crate::fsx::ReadError) -> Self {
+        Error::at_path(e.path(), e.line(), e.message())
+    }
+}
+
 /// The result engines return.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,6 +1,8 @@
 //! The only module that writes files. Every write goes to a temporary file in the target's
 //! directory and is renamed into place, so a reader never sees a half-written file, and a
 //! target that already exists is never replaced unless the caller says so (`--force`).
+//! It also opens the user's input files for reading ([`open_regular`], [`read_text_bounded`]):
+//! regular files only (a FIFO would block forever, `/dev/zero` never ends), size-bounded.
 
 use std::fs;
 use std::io::Write;
@@ -137,6 +139,168 @@ pub fn append_line(path: &Path, line: &str) -> Result<(), WriteError> {
     f.sync_data().map_err(io)
 }
 
+/// Why an input file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// Not a regular file (a directory, a FIFO, a device, a socket): what it is.
+    NotRegular(PathBuf, &'static str),
+    /// Larger than the bound, in bytes.
+    TooLarge(PathBuf, u64),
+    /// Not UTF-8 text: the 1-based line of the first bad byte.
+    NotUtf8(PathBuf, usize),
+    /// An I/O error, with the path it happened on.
+    Io(PathBuf, std::io::Error),
+}
+
+impl ReadError {
+    /// The file it is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            ReadError::NotRegular(p, _)
+            | ReadError::TooLarge(p, _)
+            | ReadError::NotUtf8(p, _)
+            | ReadError::Io(p, _) => p,
+        }
+    }
+
+    /// The message without the path.
+    pub fn message(&self) -> String {
+        match self {
+            ReadError::NotRegular(_, kind) => format!(
+                "not a regular file but {kind}; give the path of a regular file (copy a stream to a file first)"
+            ),
+            ReadError::TooLarge(_, max) => format!(
+                "larger than {max} bytes, the most dstplan reads from such a file; split it or give the right file"
+            ),
+            ReadError::NotUtf8(_, _) => {
+                "not UTF-8 text (invalid byte sequence); save it as UTF-8".to_string()
+            }
+            ReadError::Io(_, e) => format!("cannot read: {e}"),
+        }
+    }
+
+    /// The line the error is on, when it is about one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ReadError::NotUtf8(_, l) => Some(*l),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.line() {
+            Some(l) => write!(f, "{}:{l}: {}", self.path().display(), self.message()),
+            None => write!(f, "{}: {}", self.path().display(), self.message()),
+        }
+    }
+}
+
+impl std::error::Error for ReadError {}
+
+fn kind_of(ft: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_dir() {
+        "a directory"
+    } else if ft.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else if ft.is_socket() {
+        "a socket"
+    } else {
+        "a special file"
+    }
+}
+
+/// Open `path` for reading if it is a regular file (symbolic links followed), without ever
+/// blocking on a FIFO; returns the file and its size.
+pub fn open_regular(path: &Path) -> Result<(fs::File, u64), ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |e| ReadError::Io(path.to_path_buf(), e);
+    let meta = fs::metadata(path).map_err(io)?;
+    if !meta.file_type().is_file() {
+        return Err(ReadError::NotRegular(
+            path.to_path_buf(),
+            kind_of(meta.file_type()),
+        ));
+    }
+    // O_NONBLOCK: if the path was swapped for a FIFO since the check, `open` still returns.
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(io)?;
+    let meta = file.metadata().map_err(io)?;
+    if !meta.file_type().is_file() {
+        return Err(ReadError::NotRegular(
+            path.to_path_buf(),
+            kind_of(meta.file_type()),
+        ));
+    }
+    Ok((file, meta.len()))
+}
+
+/// Open a regular file of at most `max_bytes` bytes as a buffered reader that stops after
+/// `max_bytes` even if the file grows meanwhile.
+pub fn open_bounded(
+    path: &Path,
+    max_bytes: u64,
+) -> Result<std::io::BufReader<std::io::Take<fs::File>>, ReadError> {
+    use std::io::Read;
+    let (file, len) = open_regular(path)?;
+    if len > max_bytes {
+        return Err(ReadError::TooLarge(path.to_path_buf(), max_bytes));
+    }
+    Ok(std::io::BufReader::with_capacity(
+        1 << 16,
+        file.take(max_bytes),
+    ))
+}
+
+/// The UTF-8 byte order mark some editors put at the start of a file.
+pub const BOM: &str = "\u{feff}";
+
+/// Read a regular file of at most `max_bytes` bytes. Refuses directories, FIFOs and devices
+/// instead of blocking or reading forever.
+pub fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let (file, len) = open_regular(path)?;
+    if len > max_bytes {
+        return Err(ReadError::TooLarge(path.to_path_buf(), max_bytes));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(path.to_path_buf(), e))?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(ReadError::TooLarge(path.to_path_buf(), max_bytes));
+    }
+    Ok(bytes)
+}
+
+/// Read a regular file of at most `max_bytes` as UTF-8 text, without a leading byte order
+/// mark. Refuses directories, FIFOs and devices instead of blocking or reading forever.
+pub fn read_text_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
+    let bytes = read_bytes_bounded(path, max_bytes)?;
+    match String::from_utf8(bytes) {
+        Ok(mut s) => {
+            if s.starts_with(BOM) {
+                s.drain(..BOM.len());
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            let upto = e.utf8_error().valid_up_to();
+            let line = 1 + e.as_bytes()[..upto].iter().filter(|&&b| b == b'\n').count();
+            Err(ReadError::NotUtf8(path.to_path_buf(), line))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,5 +327,23 @@ mod tests {
         append_line(&p, "{\"a\":1}").unwrap();
         append_line(&p, "{\"a\":2}").unwrap();
         assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"a\":2}\n");
+    }
+
+    #[test]
+    fn reading_refuses_what_is_not_a_regular_file_and_bounds_the_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = read_text_bounded(dir.path(), 10).unwrap_err();
+        assert!(e.message().contains("a directory"), "{e}");
+        let e = read_text_bounded(Path::new("/dev/zero"), 10).unwrap_err();
+        assert!(e.message().contains("character device"), "{e}");
+        let p = dir.path().join("a.txt");
+        fs::write(&p, "\u{feff}hi\n").unwrap();
+        assert_eq!(read_text_bounded(&p, 100).unwrap(), "hi\n");
+        assert!(matches!(
+            read_text_bounded(&p, 3),
+            Err(ReadError::TooLarge(_, 3))
+        ));
+        fs::write(&p, b"ok\nok\n\xff\n").unwrap();
+        assert_eq!(read_text_bounded(&p, 100).unwrap_err().line(), Some(3));
     }
 }

@@ -9,114 +9,15 @@ skills/executing-distributed-system-tests/references/verdicts.md.
 Usage: etcd_findings.py --session DIR --dstplan BIN --seeds "11 12 13"
 """
 
-import argparse
-import glob
 import json
 import os
 import re
-import subprocess
 import sys
 
-GBB = ["workload-rate", "oracle-every-cycle", "fault-injected", "fault-not-noop",
-       "clock-skew-masking", "duration-met", "no-error-suppression", "recovery-completed",
-       "baseline-fair", "stats-replicated"]
-WEAK = ["not-final-state-only", "not-logs-only", "not-health-only", "multiple-failovers",
-        "not-no-error-metrics-only", "not-short-runs-only", "asymmetric-partition-variant",
-        "hidden-retries-recorded", "monotonic-timestamps", "multiple-topologies", "three-seeds",
-        "multi-surface", "negative-controls", "per-group-fairness"]
-
-
-def jl(path):
-    if not os.path.exists(path):
-        return []
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(x) for x in f if x.strip()]
-
-
-def run(cmd, cwd):
-    p = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    return p.returncode, p.stdout, p.stderr
-
-
-class Ctx:
-    def __init__(self, session, dstplan, seeds):
-        self.s = session
-        self.bin = dstplan
-        self.seeds = seeds
-
-    def path(self, rel):
-        return os.path.join(self.s, rel)
-
-    def stub(self, sc):
-        rc, out, err = run([self.bin, "finding", "new", "--session", self.s, "--scenario", sc], self.s)
-        if rc != 0:
-            sys.exit(f"finding new {sc}: {err}")
-        return self.path(f"findings/{sc}.md")
-
-    def check(self, rel, model, checker):
-        rc_v, out_v, err_v = run([self.bin, "history", "validate", rel], self.s)
-        rc, out, err = run([self.bin, "history", "check", rel, "--model", model, "--checker", checker,
-                            "--format", "json", "--timeout", "120"], self.s)
-        res = json.loads(out) if out.strip().startswith("{") else {"verdict": "error", "evidence": err.strip()}
-        res["exit"] = rc
-        res["validate_exit"] = rc_v
-        res["validate"] = (out_v + err_v).strip().splitlines()[-1:] or [""]
-        return res
-
-
-def drop_seed_files(ctx, sc):
-    """The combined history holds every op; the per-seed copies are removed to keep the
-    committed session small (each seed's ops carry its run id, e.g. `s1-11-…`)."""
-    for p in glob.glob(ctx.path(f"artifacts/{sc}/seed-*.jsonl")):
-        os.remove(p)
-
-
-def combine(ctx, sc):
-    """Concatenate the per-seed histories (distinct keys, op ids and process ids per seed, one
-    host-wide monotonic clock) into artifacts/<sc>/history.jsonl."""
-    rel = f"artifacts/{sc}/history.jsonl"
-    with open(ctx.path(rel), "w", encoding="utf-8") as out:
-        for seed in ctx.seeds:
-            p = ctx.path(f"artifacts/{sc}/seed-{seed}.jsonl")
-            if os.path.exists(p):
-                with open(p, encoding="utf-8") as f:
-                    out.write(f.read())
-    return rel
-
-
-def stats(ops):
-    st = {"ops": len(ops), "ok": 0, "failed": 0, "indeterminate": 0, "in_fault": 0,
-          "in_fault_not_ok": 0}
-    for o in ops:
-        kind = "indeterminate" if o["timeout_marker"] else ("failed" if o["error"] else "ok")
-        st[kind] += 1
-        if o["fault_epoch"] is not None:
-            st["in_fault"] += 1
-            if kind != "ok":
-                st["in_fault_not_ok"] += 1
-    return st
-
-
-def per_seed(ctx, sc):
-    out = {}
-    for seed in ctx.seeds:
-        ops = jl(ctx.path(f"artifacts/{sc}/seed-{seed}.jsonl"))
-        if not ops:
-            out[seed] = None
-            continue
-        st = stats(ops)
-        t0 = min(o["invoke_ts"] for o in ops)
-        t1 = max(o["complete_ts"] or o["invoke_ts"] for o in ops if o["op_type"] != "read" or True)
-        buckets = {}
-        for o in ops:
-            b = (o["invoke_ts"] - t0) // 1_000_000_000
-            buckets[b] = buckets.get(b, 0) + 1
-        span = int((t1 - t0) // 1_000_000_000)
-        st["span_s"] = round((t1 - t0) / 1e9, 1)
-        st["min_ops_per_s"] = min(buckets.get(b, 0) for b in range(0, max(span, 1)))
-        st["epochs"] = sorted({o["fault_epoch"] for o in ops if o["fault_epoch"]})
-        out[seed] = st
-    return out
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from findings_lib import (GBB, WEAK, Checked, failure, finding, jl,  # noqa: E402,F401
+                          log_verdicts, parse_args, run_json, short_of_pass, verdict_from,
+                          write_finding)
 
 
 def negative_control_register(ctx, sc, hist_rel):
@@ -171,106 +72,12 @@ def negative_control_log(ctx, sc, hist_rel):
     return rel, f"acknowledged append {victim['op_id']} ({victim['input']!r}) removed from final read {last['op_id']}"
 
 
-def verdict_from(facts, tier, gbb, weak, serious):
-    """The decision tree and caps, so the recorded verdict is the one the facts support."""
-    if not facts["attempted"]:
-        return "NOT-RUN"
-    if facts["env_ok"] is False:
-        return "INCONCLUSIVE-env"
-    if facts["violation"]:
-        return "FAIL-reproducible" if facts["reproduced"] else "FAIL-nondeterministic"
-    if facts["violation"] is None:
-        return "INCONCLUSIVE-oracle-too-weak"
-    if facts["fault_planned"] and not facts["fault_landed"]:
-        return "INCONCLUSIVE-fault-not-proven"
-    order = ["PASS-hardening", "PASS-smoke", "PARTIAL-model", "PARTIAL-surface", "INCONCLUSIVE-oracle-too-weak"]
-    v = "PASS-hardening" if facts["fault_planned"] and facts["fault_landed"] else "PASS-smoke"
-    if serious:
-        if not facts["checker_ran"]:
-            v = "PARTIAL-surface"
-        elif not facts["history_complete"]:
-            v = "INCONCLUSIVE-oracle-too-weak"
-        elif facts["checker_coverage"] != "full":
-            v = "PARTIAL-model"
-
-    def cap(cur, c):
-        return cur if order.index(cur) >= order.index(c) else c
-    if tier == "smoke":
-        v = cap(v, "PASS-smoke")
-    for k, val in gbb.items():
-        if val == "no":
-            if k in ("fault-injected", "fault-not-noop"):
-                return "INCONCLUSIVE-fault-not-proven"
-            v = cap(v, "PARTIAL-surface")
-    if serious and any(val == "no" for val in weak.values()):
-        v = cap(v, "PARTIAL-model")
-    return v
-
-
-def q(v):
-    """A YAML scalar: JSON strings are valid YAML double-quoted strings."""
-    if v is None:
-        return "null"
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return str(v)
-    return json.dumps(v, ensure_ascii=False)
-
-
-def write_finding(path, f, body):
-    stub = open(path, encoding="utf-8").read()
-    claims = re.search(r"^claims: (\[.*?\])", stub, re.M).group(1)
-    m = re.search(r'^  checker: "(.*?)"', stub, re.M)
-    checker = m.group(1) if m else None
-    m = re.search(r'^  name: "(.*?)"', stub, re.M)
-    nemesis = m.group(1) if m else None
-    title = re.search(r"^# (S\d+.*)$", stub, re.M).group(1)
-    model_line = re.search(r"^Model under test.*$", stub, re.M)
-    L = ["---", f"scenario: {f['scenario']}", f"claims: {claims}", f"verdict: {f['verdict']}",
-         f"budget_tier: {f['budget_tier']}", f"seeds: [{', '.join(str(s) for s in f['seeds'])}]",
-         f"started: {q(f['started'])}", f"finished: {q(f['finished'])}", "facts:"]
-    for k in ["attempted", "env_ok", "violation", "reproduced", "fault_planned", "fault_landed",
-              "checker_ran", "history_complete", "checker_coverage"]:
-        L.append(f"  {k}: {q(f['facts'][k])}")
-    L += ["oracle:", f"  checker: {q(checker)}", f"  evidence: {q(f['evidence'])}",
-          f"  history: {q(f.get('history'))}", "nemesis:", f"  name: {q(nemesis)}",
-          f"  landing_evidence: {q(f.get('landing'))}", "audits:", "  green_but_broken:"]
-    for k in GBB:
-        L.append(f"    {k}: {q(f['gbb'].get(k))}")
-    L.append("  weak_oracle:")
-    for k in WEAK:
-        L.append(f"    {k}: {q(f['weak'].get(k))}")
-    if f.get("failure"):
-        L.append("failure:")
-        for k, v in f["failure"].items():
-            L.append(f"  {k}: {q(v)}")
-    L.append(f"reason: {q(f.get('reason'))}")
-    L.append("---")
-    text = "\n".join(L) + f"\n\n# {title}\n\n"
-    if model_line:
-        text += model_line.group(0) + "\n\n"
-    text += body.rstrip() + "\n"
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(text)
-
-
-def run_json(ctx, sc):
-    p = ctx.path(f"artifacts/{sc}/run.json")
-    return json.load(open(p, encoding="utf-8")) if os.path.exists(p) else {}
-
-
 def register_scenario(ctx, sc, kind):
     """S1 (leader SIGKILL) and S2 (follower SIGSTOP): register + linearizability."""
     rj = run_json(ctx, sc)
     landing = jl(ctx.path(f"artifacts/{sc}/landing.jsonl"))
-    seeds_ran = [s for s in ctx.seeds if os.path.exists(ctx.path(f"artifacts/{sc}/seed-{s}.jsonl"))]
-    hist = combine(ctx, sc)
-    res = ctx.check(hist, "register", "linearizability")
-    ps = per_seed(ctx, sc)
-    neg_rel, neg_what = negative_control_register(ctx, sc, hist)
-    neg = ctx.check(neg_rel, "register", "linearizability") if neg_rel else {"exit": None}
-    drop_seed_files(ctx, sc)
+    c = Checked(ctx, sc, "register", "linearizability", negative_control_register)
+    seeds_ran, hist, res, ps, neg = c.seeds, c.hist, c.res, c.ps, c.neg
     planned_cycles = 2 * len(ctx.seeds)
     c3_breach = []
     if kind == "kill":
@@ -295,26 +102,18 @@ def register_scenario(ctx, sc, kind):
             f"{len(landing)} follower SIGSTOP/SIGCONT cycles over seeds {','.join(map(str, seeds_ran))}; /proc/<pid>/status: "
             + "; ".join(f"s{l['seed']}c{l['cycle']} {l['victim']} '{l['state_before']}'→'{l['state_paused_0_5s']}'→'{l['state_paused_10s']}'→CONT→'{l['state_after_cont']}'" for l in landing))
         failovers = 0
-    in_fault_not_ok = sum(s["in_fault_not_ok"] for s in ps.values() if s)
-    in_fault = sum(s["in_fault"] for s in ps.values() if s)
-    landing_text += f"; ops invoked in fault windows: {in_fault}, of which failed or indeterminate: {in_fault_not_ok}"
+    in_fault_not_ok = c.in_fault()
+    landing_text += f"; ops invoked in fault windows: {c.in_fault('in_fault')}, of which failed or indeterminate: {in_fault_not_ok}"
     fault_landed = len(landing) == planned_cycles and all(landed_each)
-    lin_violation = res.get("verdict") == "violation"
+    lin_violation = c.violation
     violation = lin_violation or bool(c3_breach)
-    checker_ran = res.get("verdict") in ("ok", "violation", "unknown")
-    facts = {
-        "attempted": True, "env_ok": True, "violation": violation,
-        "reproduced": None if not violation else False,
-        "fault_planned": True, "fault_landed": fault_landed, "checker_ran": checker_ran,
-        "history_complete": res.get("validate_exit") == 0 and len(seeds_ran) == len(ctx.seeds),
-        "checker_coverage": "full" if res.get("verdict") in ("ok", "violation") else ("subset" if checker_ran else "none"),
-    }
+    facts = c.facts(ctx, fault_landed, violation)
     dur = 45 if kind == "kill" else 40
-    durations_ok = all(s and s["span_s"] >= dur - 1 for s in ps.values())
+    durations_ok = c.spans_at_least(dur - 1)
     compactions = rj.get("raft_log_compactions", 0)
     gbb = {
-        "workload-rate": "yes" if all(s and s["min_ops_per_s"] > 0 for s in ps.values()) else "no",
-        "oracle-every-cycle": "yes" if checker_ran else "no",
+        "workload-rate": "yes" if c.rates_met() else "no",
+        "oracle-every-cycle": "yes" if c.checker_ran else "no",
         "fault-injected": "yes" if fault_landed else "no",
         "fault-not-noop": "yes" if (failovers > 0 or in_fault_not_ok > 0) else "no",
         "clock-skew-masking": "n/a", "duration-met": "yes" if durations_ok else "no",
@@ -334,26 +133,19 @@ def register_scenario(ctx, sc, kind):
     }
     tier = "hardening" if len(seeds_ran) >= 3 and len(landing) == planned_cycles else "smoke"
     verdict = verdict_from(facts, tier, gbb, weak, True)
-    evidence = (f"{res.get('evidence')} (exit {res.get('exit')}); per seed ok/failed/indeterminate: "
-                + "; ".join(f"{s}: {v['ok']}/{v['failed']}/{v['indeterminate']}" for s, v in ps.items() if v)
-                + f"; negative control ({neg_what}): exit {neg.get('exit')}, {neg.get('evidence')}")
+    evidence = c.evidence()
     if kind == "kill":
         evidence += "; C3: a put through a survivor succeeded within " + ",".join(
             str(l["survivor_put_ok_after_ms"]) for l in landing) + " ms of each kill (bound 5000 ms)"
-    f = {"scenario": sc, "verdict": verdict, "budget_tier": tier, "seeds": seeds_ran,
-         "started": rj.get("started"), "finished": rj.get("finished"), "facts": facts,
-         "evidence": evidence, "history": hist, "landing": landing_text, "gbb": gbb, "weak": weak}
+    f = finding(sc, verdict, tier, seeds_ran, rj, facts, evidence, hist, landing_text, gbb, weak)
     if violation:
         what = res.get("evidence") if lin_violation else f"C3 bound missed: {c3_breach}"
-        f["failure"] = {
-            "title": ("non-linearizable history under " + ("leader SIGKILL" if kind == "kill" else "follower SIGSTOP")) if lin_violation else "no writable leader within 5 s of a leader kill",
-            "blame": "unknown — pending re-run on alternative harness/host",
-            "type": "crash-recovery" if kind == "kill" else "timing", "severity": "P0" if lin_violation else "P2",
-            "reproducer": f"verification/etcd-3.4/run.sh with SEEDS=\"{' '.join(map(str, seeds_ran))}\"; witness in {hist}",
-            "root_cause": "not yet analysed", "next_action": f"re-run the seed; minimise the witness ({what})"}
-    if verdict not in ("PASS-hardening", "PASS-smoke") and not verdict.startswith("FAIL"):
-        f["reason"] = "facts fell short of PASS: " + ", ".join(
-            [k for k, v in {**gbb, **weak}.items() if v == "no"] or ["see facts"])
+        f["failure"] = failure(
+            ("non-linearizable history under " + ("leader SIGKILL" if kind == "kill" else "follower SIGSTOP")) if lin_violation else "no writable leader within 5 s of a leader kill",
+            "crash-recovery" if kind == "kill" else "timing", "P0" if lin_violation else "P2",
+            f"verification/etcd-3.4/run.sh with SEEDS=\"{' '.join(map(str, seeds_ran))}\"; witness in {hist}",
+            f"re-run the seed; minimise the witness ({what})")
+    short_of_pass(f)
     body = [
         "## What happened", "",
         f"Seeds {', '.join(map(str, seeds_ran))}, one {dur} s run each, 6 client threads over 3 fresh keys per seed "
@@ -365,7 +157,7 @@ def register_scenario(ctx, sc, kind):
            "Twice per seed one follower was SIGSTOPped for 10 s and then SIGCONTed."),
         "", f"Per-seed history statistics: `{json.dumps(ps)}`", "",
         f"Checker: `{res.get('evidence')}` (exit {res.get('exit')}); validate: `{res.get('validate')[0]}`.", "",
-        f"Negative control: {neg_what}; `dstplan history check` on `{neg_rel}` exited {neg.get('exit')} "
+        f"Negative control: {c.neg_what}; `dstplan history check` on `{c.neg_rel}` exited {neg.get('exit')} "
         f"({neg.get('evidence')}).", "",
         f"Member snapshot and Raft log compaction lines logged during this scenario: {compactions} "
         "(`--snapshot-count 500`), the slow effect that `not-short-runs-only` asks for.", "",
@@ -389,18 +181,13 @@ def register_scenario(ctx, sc, kind):
 def durability_scenario(ctx, sc):
     rj = run_json(ctx, sc)
     landing = jl(ctx.path(f"artifacts/{sc}/landing.jsonl"))
-    seeds_ran = [s for s in ctx.seeds if os.path.exists(ctx.path(f"artifacts/{sc}/seed-{s}.jsonl"))]
-    hist = combine(ctx, sc)
-    res = ctx.check(hist, "log", "no-lost-ack")
-    ps = per_seed(ctx, sc)
-    neg_rel, neg_what = negative_control_log(ctx, sc, hist)
-    neg = ctx.check(neg_rel, "log", "no-lost-ack") if neg_rel else {"exit": None}
-    drop_seed_files(ctx, sc)
+    c = Checked(ctx, sc, "log", "no-lost-ack", negative_control_log)
+    seeds_ran, hist, res, ps, neg = c.seeds, c.hist, c.res, c.ps, c.neg
     planned = 2 * len(ctx.seeds)
     landed_each = [l["wait_status"] == [137, 137, 137] and l["down"].count("down (etcdctl exit") == 3
                    and l["healthy_after_restart"] for l in landing]
     fault_landed = len(landing) == planned and all(landed_each)
-    in_fault_not_ok = sum(s["in_fault_not_ok"] for s in ps.values() if s)
+    in_fault_not_ok = c.in_fault()
     ops = jl(ctx.path(hist))
     final_reads = [o for o in ops if o["op_type"] == "read" and o["error"] is None and not o["timeout_marker"]]
     acked = sum(1 for o in ops if o["op_type"] == "append" and o["error"] is None and not o["timeout_marker"])
@@ -410,17 +197,11 @@ def durability_scenario(ctx, sc):
         + "; etcdctl endpoint status during the window: " + " | ".join(l["down"] for l in landing)
         + "; after restart: " + " | ".join(l["after"] for l in landing)
         + f"; appends invoked in the windows that failed or were indeterminate: {in_fault_not_ok}")
-    violation = res.get("verdict") == "violation"
-    checker_ran = res.get("verdict") in ("ok", "violation", "unknown")
-    facts = {"attempted": True, "env_ok": True, "violation": violation,
-             "reproduced": None if not violation else False, "fault_planned": True,
-             "fault_landed": fault_landed, "checker_ran": checker_ran,
-             "history_complete": res.get("validate_exit") == 0 and len(seeds_ran) == len(ctx.seeds),
-             "checker_coverage": "full" if res.get("verdict") in ("ok", "violation") else ("subset" if checker_ran else "none")}
+    facts = c.facts(ctx, fault_landed)
     compactions = rj.get("raft_log_compactions", 0)
-    ps_ok = all(s and s["span_s"] >= 29 for s in ps.values())
-    gbb = {"workload-rate": "yes" if all(s and s["min_ops_per_s"] > 0 for s in ps.values()) else "no",
-           "oracle-every-cycle": "yes" if checker_ran else "no",
+    ps_ok = c.spans_at_least(29)
+    gbb = {"workload-rate": "yes" if c.rates_met() else "no",
+           "oracle-every-cycle": "yes" if c.checker_ran else "no",
            "fault-injected": "yes" if fault_landed else "no",
            "fault-not-noop": "yes" if in_fault_not_ok > 0 else "no",
            "clock-skew-masking": "n/a", "duration-met": "yes" if ps_ok else "no",
@@ -439,19 +220,12 @@ def durability_scenario(ctx, sc):
     verdict = verdict_from(facts, tier, gbb, weak, True)
     evidence = (f"{res.get('evidence')} (exit {res.get('exit')}); {acked} acknowledged appends, "
                 f"{len(final_reads)} completed reads (final reads of every log on every member after the last restart); "
-                f"negative control ({neg_what}): exit {neg.get('exit')}, {neg.get('evidence')}")
-    f = {"scenario": sc, "verdict": verdict, "budget_tier": tier, "seeds": seeds_ran,
-         "started": rj.get("started"), "finished": rj.get("finished"), "facts": facts,
-         "evidence": evidence, "history": hist, "landing": landing_text, "gbb": gbb, "weak": weak}
-    if violation:
-        f["failure"] = {"title": "acknowledged put missing after a full-cluster SIGKILL",
-                        "blame": "unknown — pending re-run on alternative harness/host",
-                        "type": "crash-recovery", "severity": "P0",
-                        "reproducer": f"verification/etcd-3.4/run.sh; witness in {hist}",
-                        "root_cause": "not yet analysed", "next_action": "re-run the seed; inspect the WAL"}
-    if verdict not in ("PASS-hardening", "PASS-smoke") and not verdict.startswith("FAIL"):
-        f["reason"] = "facts fell short of PASS: " + ", ".join(
-            [k for k, v in {**gbb, **weak}.items() if v == "no"] or ["see facts"])
+                f"{c.negative_text()}")
+    f = finding(sc, verdict, tier, seeds_ran, rj, facts, evidence, hist, landing_text, gbb, weak)
+    if c.violation:
+        f["failure"] = failure("acknowledged put missing after a full-cluster SIGKILL", "crash-recovery", "P0",
+                               f"verification/etcd-3.4/run.sh; witness in {hist}", "re-run the seed; inspect the WAL")
+    short_of_pass(f)
     body = "\n".join([
         "## What happened", "",
         f"Seeds {', '.join(map(str, seeds_ran))}, one 30 s run each: 6 client threads append unique values to 3 logs "
@@ -460,7 +234,7 @@ def durability_scenario(ctx, sc):
         "After the run, every log was read on every member.", "",
         f"Per-seed history statistics: `{json.dumps(ps)}`", "",
         f"Checker: `{res.get('evidence')}` (exit {res.get('exit')}); validate: `{res.get('validate')[0]}`.", "",
-        f"Negative control: {neg_what}; exit {neg.get('exit')} ({neg.get('evidence')}).", "",
+        f"Negative control: {c.neg_what}; exit {neg.get('exit')} ({neg.get('evidence')}).", "",
         f"Member snapshot and Raft log compaction lines logged during this scenario: {compactions}.", "",
         "## Evidence", "",
         f"- `{hist}`, `artifacts/{sc}/landing.jsonl`, `artifacts/{sc}/status-*.json`", "",
@@ -498,13 +272,10 @@ def lease_scenario(ctx, sc, seed):
                 + "; ".join(f"{l['key']}: {l['reads_ok']} reads found the key while kept alive (3 members × 12 rounds), "
                             f"gone {l['expired_after_s']} s after the last keep-alive (TTL 4 s, allowed 3–7 s)" for l in leases)
                 + (f"; violations: {res.get('violations')}" if res.get("violations") else ""))
-    f = {"scenario": sc, "verdict": verdict, "budget_tier": "smoke", "seeds": [seed],
-         "started": rj.get("started"), "finished": rj.get("finished"), "facts": facts,
-         "evidence": evidence, "history": None, "landing": None, "gbb": gbb, "weak": weak}
+    f = finding(sc, verdict, "smoke", [seed], rj, facts, evidence, None, None, gbb, weak)
     if violation:
-        f["failure"] = {"title": "lease key deleted early or kept late", "blame": "unknown — pending re-run on alternative harness/host",
-                        "type": "timing", "severity": "P2", "reproducer": "verification/etcd-3.4/run.sh (S4)",
-                        "root_cause": "not yet analysed", "next_action": "re-run; compare with etcdctl lease timetolive"}
+        f["failure"] = failure("lease key deleted early or kept late", "timing", "P2",
+                               "verification/etcd-3.4/run.sh (S4)", "re-run; compare with etcdctl lease timetolive")
     if verdict not in ("PASS-hardening", "PASS-smoke") and not verdict.startswith("FAIL"):
         f["reason"] = f"lease probe exit {code}: {res.get('inconclusive')}"
     body = "\n".join([
@@ -550,12 +321,7 @@ def partition_not_run(ctx, sc):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--session", required=True)
-    ap.add_argument("--dstplan", required=True)
-    ap.add_argument("--seeds", required=True)
-    a = ap.parse_args()
-    ctx = Ctx(os.path.abspath(a.session), os.path.abspath(a.dstplan), [int(s) for s in a.seeds.split()])
+    ctx = parse_args(__doc__)
     out = {
         "S1": register_scenario(ctx, "S1", "kill"),
         "S2": register_scenario(ctx, "S2", "pause"),
@@ -579,11 +345,7 @@ def main():
     log = re.sub(r"^(\| root, ip netns.*? \| [^|]* \| [^|]* \| )not yet probed \| \|$", lambda m: m.group(1) + netns + " | S5 not run |", log, flags=re.M)
     with open(ctx.path("session-log.md"), "w", encoding="utf-8") as f:
         f.write(log)
-    with open(ctx.path("session-log.md"), "a", encoding="utf-8") as f:
-        f.write("\n## Verdicts written by etcd_findings.py\n\n")
-        for k, v in out.items():
-            f.write(f"- {k}: {v} (findings/{k}.md)\n")
-    print(json.dumps(out))
+    log_verdicts(ctx, "etcd_findings.py", out)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-//! `dstplan history validate` and `dstplan history check`: arguments, output, exit codes.
+//! `dstplan history validate`, `check` and `record`: arguments, output, exit codes.
 //!
 //! The engine is [`crate::history`]; this file only turns its answers into text or JSON and
-//! exit codes (0 ok, 1 violation, 2 bad input, 3 undecided within the budget). `--html OUT` is
-//! an output artifact, so it is replaced when it exists (`Overwrite::Allow`): rerunning a
-//! check should refresh its picture, and the page holds nothing a person edits by hand.
+//! exit codes (0 ok, 1 violation, 2 bad input, 3 undecided within the budget). `--html OUT`
+//! never replaces an existing file without `--force`, and never the history it draws (a
+//! mistyped `--html h.jsonl` must not destroy the evidence).
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -35,6 +35,26 @@ enum Cmd {
     Validate(ValidateArgs),
     /// Check a history against a model with a checker (exit 0 ok, 1 violation, 3 undecided)
     Check(CheckArgs),
+    /// Turn a Jepsen-style event stream (invoke/ok/fail/info JSON lines) into a history file
+    Record(RecordArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct RecordArgs {
+    /// Event files, read in order (`-` or none: standard input)
+    inputs: Vec<PathBuf>,
+    /// The history to write (refused if it exists, unless --force)
+    #[arg(long, value_name = "H.jsonl")]
+    out: PathBuf,
+    /// A session directory: ops invoked inside a fault's window get its fault_epoch
+    #[arg(long, value_name = "SESSION_DIR")]
+    faults: Option<PathBuf>,
+    /// Check op names against this model and write the outputs its format fixes
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(history::MODELS))]
+    model: Option<String>,
+    /// Replace --out if it exists
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -63,17 +83,110 @@ struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
-    /// Also write a self-contained HTML page drawing the history and the witness (replaced if
-    /// it exists)
+    /// Also write a self-contained HTML page drawing the history and the witness (refused if
+    /// it exists, unless --force)
     #[arg(long, value_name = "OUT")]
     html: Option<PathBuf>,
+    /// Replace the --html page if it exists (never the history itself)
+    #[arg(long, requires = "html")]
+    force: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
     match args.command {
         Cmd::Validate(a) => validate(a),
         Cmd::Check(a) => check(a),
+        Cmd::Record(a) => record(a),
     }
+}
+
+fn record(a: RecordArgs) -> CmdResult {
+    use std::io::BufRead;
+    let overwrite = if a.force {
+        fsx::Overwrite::Allow
+    } else {
+        fsx::Overwrite::Never
+    };
+    if !a.force && a.out.symlink_metadata().is_ok() {
+        return Err(fsx::WriteError::Exists(a.out.clone()).into());
+    }
+    let faults = match &a.faults {
+        None => Vec::new(),
+        Some(dir) => {
+            if !dir.is_dir() {
+                return Err(CliError::at(
+                    dir.display().to_string(),
+                    None,
+                    "--faults must be a session directory (its artifacts/*/faults.jsonl give the fault windows)",
+                ));
+            }
+            crate::fault::log::read_session(dir)?
+                .into_values()
+                .collect()
+        }
+    };
+    let n_faults = faults.len();
+    let mut rec = history::events::Recorder::new(a.model.as_deref(), faults)?;
+    let stdin_only = [PathBuf::from("-")];
+    let inputs: &[PathBuf] = if a.inputs.is_empty() {
+        &stdin_only
+    } else {
+        &a.inputs
+    };
+    for input in inputs {
+        if input.as_os_str() == "-" {
+            let stdin = std::io::stdin();
+            let lock: Box<dyn BufRead> = Box::new(stdin.lock());
+            rec.feed("<stdin>", lock)?;
+            continue;
+        }
+        let shown = input.display().to_string();
+        if input.is_dir() {
+            return Err(CliError::at(
+                shown,
+                None,
+                "is a directory; give event files (JSON lines) or `-` for standard input",
+            ));
+        }
+        // A FIFO is a fine event stream here (a workload writing live), so no regular-file
+        // check; line length is bounded by the recorder.
+        let file = std::fs::File::open(input)
+            .map_err(|e| CliError::at(shown.clone(), None, format!("cannot open: {e}")))?;
+        rec.feed(&shown, std::io::BufReader::new(file))?;
+    }
+    let out_shown = a.out.display().to_string();
+    let r = rec.finish(&out_shown)?;
+    fsx::write(&a.out, r.text.as_bytes(), overwrite)?;
+    let mut msg = format!(
+        "wrote {out_shown}: {} ({} ok, {} failed, {} indeterminate), {}; times {}",
+        count(r.ops, "op"),
+        r.ok,
+        r.failed,
+        r.indeterminate,
+        count(r.processes, "process"),
+        if r.clock == "given" {
+            "from the events"
+        } else {
+            "stamped on reading (CLOCK_MONOTONIC ns)"
+        }
+    );
+    if a.faults.is_some() {
+        msg.push_str(&format!(
+            "; {} of {} in a fault window ({} fault(s) in the session)",
+            r.in_fault,
+            count(r.ops, "op"),
+            n_faults
+        ));
+    }
+    msg.push('\n');
+    if r.unfinished > 0 {
+        msg.push_str(&format!(
+            "note: {} op(s) had no completion when the stream ended; recorded as indeterminate (timeout_marker true)\n",
+            r.unfinished
+        ));
+    }
+    print_out(&msg);
+    Ok(exit::OK)
 }
 
 fn input_error(e: HistoryError, machine: bool) -> CliError {
@@ -131,6 +244,9 @@ fn check(a: CheckArgs) -> CmdResult {
         ))
         .machine(machine));
     }
+    if let Some(out) = &a.html {
+        html_target_ok(&a.file, out, a.force).map_err(|e| e.machine(machine))?;
+    }
     let start = Instant::now();
     let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
     let report = history::check_history(
@@ -144,7 +260,12 @@ fn check(a: CheckArgs) -> CmdResult {
     .map_err(|e| input_error(e, machine))?;
     if let Some(out) = &a.html {
         let page = history::html::render(&h, &report);
-        fsx::write(out, page.as_bytes(), fsx::Overwrite::Allow)
+        let overwrite = if a.force {
+            fsx::Overwrite::Allow
+        } else {
+            fsx::Overwrite::Never
+        };
+        fsx::write(out, page.as_bytes(), overwrite)
             .map_err(|e| CliError::from(e).machine(machine))?;
         eprintln!("wrote {}", out.display());
     }
@@ -157,6 +278,37 @@ fn check(a: CheckArgs) -> CmdResult {
         Outcome::Violation => exit::FOUND,
         Outcome::Unknown => exit::UNKNOWN,
     })
+}
+
+/// Refuse an `--html` target that is the history itself (whatever the path spelling, links
+/// included) or, without `--force`, any existing file.
+fn html_target_ok(
+    history: &std::path::Path,
+    out: &std::path::Path,
+    force: bool,
+) -> Result<(), CliError> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(o) = std::fs::metadata(out) else {
+        // Nothing there yet (a dangling link is refused by the write itself).
+        return Ok(());
+    };
+    if let Ok(hm) = std::fs::metadata(history) {
+        if hm.dev() == o.dev() && hm.ino() == o.ino() {
+            return Err(CliError::at(
+                out.display().to_string(),
+                None,
+                format!(
+                    "--html would overwrite the history being checked ({}); give the page another name, e.g. {}.html",
+                    history.display(),
+                    history.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "history".into())
+                ),
+            ));
+        }
+    }
+    if !force {
+        return Err(fsx::WriteError::Exists(out.to_path_buf()).into());
+    }
+    Ok(())
 }
 
 /// The `history check --format json` object of `cli-contract.md`.

@@ -96,7 +96,7 @@ pub fn read_plan(path: &Path) -> Result<String, CliError> {
         return Err(CliError::at(&shown, None, format!("is {} MiB, larger than the {} MiB a plan may be; split the plan or check that this is the right file", meta.len() / (1024 * 1024), MAX_PLAN_BYTES / (1024 * 1024))));
     }
     let bytes =
-        std::fs::read(path).map_err(|e| CliError::at(&shown, None, format!("cannot read: {e}")))?;
+        crate::fsx::read_bytes_bounded(path, MAX_PLAN_BYTES).map_err(crate::error::Error::from)?;
     if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|b| **b == b'\n').count() + 1;
         return Err(CliError::at(
@@ -141,7 +141,7 @@ fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, CliError> {
         let shown = root.display().to_string();
         let meta = std::fs::metadata(root)
             .map_err(|e| CliError::at(&shown, None, format!("cannot read: {e}")))?;
-        if meta.is_file() {
+        if !meta.is_dir() {
             out.push((root.clone(), shown));
             continue;
         }

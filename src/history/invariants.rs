@@ -14,6 +14,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::ops::precedes;
 use super::record::{History, Op, Status};
 use super::{witness, Finding, HistoryError};
 
@@ -34,11 +35,12 @@ fn input_error(h: &History, op: &Op, msg: String) -> HistoryError {
     HistoryError::at(&h.path, Some(op.line), format!("op {}: {msg}", op.id))
 }
 
-/// Op indices grouped by key, keys in a stable order (`null` first, then by name).
+/// Op indices grouped by typed key (`1` and `"1"` are two keys), in a stable order (`null`
+/// first, then by name).
 fn by_key(h: &History) -> Vec<(Option<u32>, Vec<usize>)> {
-    let mut m: BTreeMap<Option<String>, (Option<u32>, Vec<usize>)> = BTreeMap::new();
+    let mut m: BTreeMap<super::record::KeyOrder, (Option<u32>, Vec<usize>)> = BTreeMap::new();
     for (i, op) in h.ops.iter().enumerate() {
-        m.entry(h.key_name(op.key))
+        m.entry(h.key_order(op.key))
             .or_insert_with(|| (op.key, Vec::new()))
             .1
             .push(i);
@@ -52,10 +54,6 @@ fn last_read(h: &History, reads: &[usize]) -> Option<usize> {
         .iter()
         .copied()
         .max_by_key(|&i| (h.ops[i].complete, h.ops[i].invoke, i))
-}
-
-fn end(op: &Op) -> i64 {
-    op.complete.unwrap_or(i64::MAX)
 }
 
 /// `no-lost-ack` on a log: every append acknowledged before the final read began is in it, at
@@ -124,7 +122,7 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
             }
             let v = op.input.to_string();
             match present.get(v.as_str()) {
-                None if end(op) < read.invoke => fail(
+                None if precedes(op.complete, read.invoke) => fail(
                     "acknowledged append missing from the final read",
                     vec![a, r],
                 ),
@@ -176,7 +174,15 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
 struct Movement {
     op: usize,
     idem: String,
-    amount: i64,
+    /// Signed (debits negative), in i128 so no amount a history can hold overflows.
+    amount: i128,
+}
+
+/// A JSON integer as i128 (every integer serde reads, signed or not, fits).
+fn int128(v: &Value) -> Option<i128> {
+    v.as_i64()
+        .map(i128::from)
+        .or_else(|| v.as_u64().map(i128::from))
 }
 
 /// `exactly-once` (every balance read; `final_only` false) or `final-state-invariant`
@@ -208,13 +214,13 @@ pub fn ledger_bounds(
             match t {
                 "credit" | "debit" => {
                     let st = op.status();
-                    let amount = op.input.get("amount").and_then(Value::as_i64);
+                    let amount = op.input.get("amount").and_then(int128);
                     let idem = op.input.get("idem").filter(|v| !v.is_null());
                     let (Some(amount), Some(idem)) = (amount, idem) else {
                         return Err(input_error(
                             h,
                             op,
-                            format!("{t} input must be {{\"amount\": integer, \"idem\": business key}}, got {}", op.input),
+                            format!("{t} input must be {{\"amount\": integer, \"idem\": business key}} (amount a whole number between -2^63 and 2^64-1), got {}", op.input),
                         ));
                     };
                     if st != Status::Failed {
@@ -228,11 +234,11 @@ pub fn ledger_bounds(
                 }
                 "balance" => {
                     if op.status() == Status::Ok {
-                        if op.output.as_i64().is_none() {
+                        if int128(&op.output).is_none() {
                             return Err(input_error(
                                 h,
                                 op,
-                                format!("balance output must be an integer, got {}", op.output),
+                                format!("balance output must be an integer (between -2^63 and 2^64-1), got {}", op.output),
                             ));
                         }
                         reads.push(i);
@@ -242,7 +248,7 @@ pub fn ledger_bounds(
             }
         }
         // The amount of each idem is the first one recorded; retries must repeat it.
-        let mut amount_of: HashMap<&str, i64> = HashMap::new();
+        let mut amount_of: HashMap<&str, i128> = HashMap::new();
         for m in &moves {
             let a = *amount_of.entry(m.idem.as_str()).or_insert(m.amount);
             if a != m.amount {
@@ -263,18 +269,17 @@ pub fn ledger_bounds(
             }
             checked += 1;
             let read = &h.ops[r];
-            let (i, c) = (read.invoke, end(read));
             let mut must: HashMap<&str, usize> = HashMap::new();
             let mut may: HashMap<&str, usize> = HashMap::new();
             for m in &moves {
                 let op = &h.ops[m.op];
-                if op.status() == Status::Ok && end(op) < i {
+                if op.status() == Status::Ok && precedes(op.complete, read.invoke) {
                     must.entry(m.idem.as_str()).or_insert(m.op);
-                } else if op.invoke < c {
+                } else if !precedes(read.complete, op.invoke) {
                     may.entry(m.idem.as_str()).or_insert(m.op);
                 }
             }
-            let amount = |idem: &str| amount_of.get(idem).copied().unwrap_or(0) as i128;
+            let amount = |idem: &str| amount_of.get(idem).copied().unwrap_or(0);
             let base: i128 = must.keys().map(|k| amount(k)).sum();
             let optional: Vec<i128> = may
                 .keys()
@@ -283,7 +288,7 @@ pub fn ledger_bounds(
                 .collect();
             let lo = base + optional.iter().filter(|a| **a < 0).sum::<i128>();
             let hi = base + optional.iter().filter(|a| **a > 0).sum::<i128>();
-            let got = read.output.as_i64().unwrap_or(0) as i128;
+            let got = int128(&read.output).unwrap_or(0);
             if final_only {
                 total_lo += lo;
                 total_hi += hi;
@@ -354,7 +359,7 @@ pub fn counter_final(h: &History) -> Result<Finding, HistoryError> {
             match h.op_type(op) {
                 "inc" => {
                     if op.status() != Status::Failed {
-                        let d = op.input.as_i64().ok_or_else(|| {
+                        let d = int128(&op.input).ok_or_else(|| {
                             input_error(
                                 h,
                                 op,
@@ -366,7 +371,7 @@ pub fn counter_final(h: &History) -> Result<Finding, HistoryError> {
                 }
                 "read" => {
                     if op.status() == Status::Ok {
-                        if op.output.as_i64().is_none() {
+                        if int128(&op.output).is_none() {
                             return Err(input_error(
                                 h,
                                 op,
@@ -387,17 +392,15 @@ pub fn counter_final(h: &History) -> Result<Finding, HistoryError> {
         };
         checked += 1;
         let read = &h.ops[r];
-        let (i, c) = (read.invoke, end(read));
         let (mut lo, mut hi, mut base) = (0i128, 0i128, 0i128);
         let mut optional: Vec<i128> = Vec::new();
         for &(k, d) in &incs {
             let op = &h.ops[k];
-            let d = d as i128;
-            if op.status() == Status::Ok && end(op) < i {
+            if op.status() == Status::Ok && precedes(op.complete, read.invoke) {
                 lo += d;
                 hi += d;
                 base += d;
-            } else if op.invoke < c {
+            } else if !precedes(read.complete, op.invoke) {
                 optional.push(d);
                 if d < 0 {
                     lo += d;
@@ -406,7 +409,7 @@ pub fn counter_final(h: &History) -> Result<Finding, HistoryError> {
                 }
             }
         }
-        let got = read.output.as_i64().unwrap_or(0) as i128;
+        let got = int128(&read.output).unwrap_or(0);
         if (got < lo || got > hi || !reachable(base, &optional, got)) && found.violation.is_none() {
             found.violation = Some(witness(h, key, &[r], &[]));
             found.what = Some(if got < lo || got > hi {

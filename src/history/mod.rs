@@ -17,6 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod chain;
+pub mod events;
 pub mod html;
 mod invariants;
 mod linear;
@@ -113,12 +114,15 @@ pub fn checkers_for(model: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// The largest history file read (4 GiB): beyond it a file is refused, not read until memory
+/// runs out.
+pub const MAX_HISTORY_BYTES: u64 = 4 << 30;
+
 /// Read a history and apply the structural rules; returns it with its weak-history warnings.
 pub fn load(path: &Path) -> Result<(History, Vec<String>), HistoryError> {
     let shown = path.display().to_string();
-    let file = std::fs::File::open(path)
-        .map_err(|e| HistoryError::at(&shown, None, format!("cannot open: {e}")))?;
-    let h = record::read(&shown, std::io::BufReader::with_capacity(1 << 16, file))?;
+    let reader = crate::fsx::open_bounded(path, MAX_HISTORY_BYTES)?;
+    let h = record::read(&shown, reader)?;
     let warnings = validate::check(&h)?;
     Ok((h, warnings))
 }

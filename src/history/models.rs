@@ -213,13 +213,13 @@ pub fn jobs<O>(
     h: &History,
     mut f: impl FnMut(&History, &Op, Status) -> Result<Option<O>, String>,
 ) -> Result<Vec<KeyJob<O>>, HistoryError> {
-    let mut by_key: BTreeMap<Option<String>, KeyJob<O>> = BTreeMap::new();
+    let mut by_key: BTreeMap<super::record::KeyOrder, KeyJob<O>> = BTreeMap::new();
     for (index, op) in h.ops.iter().enumerate() {
         let status = op.status();
         // Even dropped ops must name an operation of the model.
         let translated = f(h, op, status)
             .map_err(|m| HistoryError::at(&h.path, Some(op.line), format!("op {}: {m}", op.id)))?;
-        let job = by_key.entry(h.key_name(op.key)).or_insert_with(|| KeyJob {
+        let job = by_key.entry(h.key_order(op.key)).or_insert_with(|| KeyJob {
             key: op.key,
             entries: Vec::new(),
         });
@@ -344,8 +344,35 @@ pub fn map_jobs(h: &History) -> Result<MapJobs, HistoryError> {
     Ok((plain, appended))
 }
 
-/// Counter ops, per key.
+/// Counter ops, per key. The search keeps counters in 64 bits, so a key whose deltas could
+/// add up beyond that is refused (exit 2) rather than checked with wrapped sums.
 pub fn counter_jobs(h: &History) -> Result<Vec<KeyJob<CtrOp>>, HistoryError> {
+    let jobs = counter_ops(h)?;
+    for job in &jobs {
+        let reach: i128 = job
+            .entries
+            .iter()
+            .map(|e| match e.op {
+                CtrOp::Inc(d) => i128::from(d).abs(),
+                CtrOp::Read(_) => 0,
+            })
+            .sum();
+        if reach > i128::from(i64::MAX) {
+            let first = job.entries.first().map(|e| h.ops[e.index].line);
+            return Err(HistoryError::at(
+                &h.path,
+                first,
+                format!(
+                    "the inc deltas of key {} add up beyond 64-bit integers, which linearizability does not check; use smaller deltas, or --checker final-state-invariant",
+                    h.key_name(job.key).unwrap_or_else(|| "null".into())
+                ),
+            ));
+        }
+    }
+    Ok(jobs)
+}
+
+fn counter_ops(h: &History) -> Result<Vec<KeyJob<CtrOp>>, HistoryError> {
     jobs(h, |h, op, st| {
         let t = h.op_type(op);
         if st == Status::Failed {

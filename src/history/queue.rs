@@ -22,6 +22,7 @@ use std::time::Instant;
 
 use serde_json::Value;
 
+use super::ops::precedes;
 use super::record::{History, Status};
 use super::{witness, Finding, HistoryError};
 
@@ -47,7 +48,7 @@ struct KeyOps {
 /// The empty-dequeue rule costs O(empty dequeues × values); `deadline` bounds it with an
 /// honest `unknown`.
 pub fn prefix_order(h: &History, deadline: Instant) -> Result<Finding, HistoryError> {
-    let mut keys: BTreeMap<Option<String>, KeyOps> = BTreeMap::new();
+    let mut keys: BTreeMap<super::record::KeyOrder, KeyOps> = BTreeMap::new();
     for (i, op) in h.ops.iter().enumerate() {
         let t = h.op_type(op);
         if t != "enqueue" && t != "dequeue" {
@@ -60,7 +61,7 @@ pub fn prefix_order(h: &History, deadline: Instant) -> Result<Finding, HistoryEr
                 ),
             ));
         }
-        let k = keys.entry(h.key_name(op.key)).or_insert_with(|| KeyOps {
+        let k = keys.entry(h.key_order(op.key)).or_insert_with(|| KeyOps {
             key: op.key,
             ..KeyOps::default()
         });
@@ -131,7 +132,7 @@ fn check_key(
             .min()
             .unwrap_or(i64::MAX);
         for &d in &it.deq {
-            if end(h, d) < first_enq {
+            if precedes(h.ops[d].complete, first_enq) {
                 let mut ops = it.enq.clone();
                 ops.push(d);
                 return Ok(Some(("dequeue before its enqueue".into(), ops)));
@@ -163,7 +164,7 @@ fn check_key(
     let mut lost: Vec<(usize, usize)> = Vec::new(); // (a's enqueue, b's dequeue)
     for b in &by_start {
         let bd = b.deq.unwrap_or(usize::MAX);
-        while p < by_end.len() && end(h, by_end[p].enq) < start(h, b.enq) {
+        while p < by_end.len() && precedes(h.ops[by_end[p].enq].complete, start(h, b.enq)) {
             let a = by_end[p];
             match a.deq {
                 Some(ad) => {
@@ -177,7 +178,7 @@ fn check_key(
         }
         if let Some(a) = latest {
             let ad = a.deq.unwrap_or(usize::MAX);
-            if start(h, ad) > end(h, bd) {
+            if precedes(h.ops[bd].complete, start(h, ad)) {
                 return Ok(Some((
                     "reordered dequeue".into(),
                     vec![a.enq, b.enq, bd, ad],
@@ -201,14 +202,18 @@ fn check_key(
         if n % 64 == 63 && Instant::now() >= deadline {
             return Err(OutOfTime);
         }
-        let (ei, ec) = (start(h, e), end(h, e));
+        let (ei, ec) = (start(h, e), h.ops[e].complete);
         let missing: Vec<usize> = unique
             .iter()
-            .filter(|u| end(h, u.enq) < ei)
-            .filter(|u| u.deq.is_none_or(|d| start(h, d) > ec))
+            .filter(|u| precedes(h.ops[u.enq].complete, ei))
+            .filter(|u| u.deq.is_none_or(|d| precedes(ec, start(h, d))))
             .map(|u| u.enq)
             .collect();
-        let could_take = k.lost_deq.iter().filter(|&&d| start(h, d) < ec).count();
+        let could_take = k
+            .lost_deq
+            .iter()
+            .filter(|&&d| !precedes(ec, start(h, d)))
+            .count();
         if missing.len() > could_take {
             return Ok(Some((
                 "lost enqueue (the queue was later read empty)".into(),

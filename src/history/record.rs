@@ -170,6 +170,9 @@ impl Interner {
     }
 }
 
+/// Where a key sorts: `None` (the `null` key) first, then (name, interned id).
+pub type KeyOrder = Option<(String, u32)>;
+
 /// A parsed history: its operations in file order plus the interned strings they point to.
 #[derive(Debug, Default, Clone)]
 pub struct History {
@@ -185,9 +188,18 @@ pub struct History {
 }
 
 impl History {
-    /// A key for people: a string key without quotes, anything else as its JSON text.
+    /// A key for people: a string key without quotes, anything else as its JSON text. A
+    /// string that would read as JSON (`"1"`, `"null"`) keeps its quotes, so two different
+    /// keys never show the same name.
     pub fn key_name(&self, key: Option<u32>) -> Option<String> {
         key.map(|k| display_json_text(self.keys.name(k)))
+    }
+
+    /// Where a key sorts among the history's keys: `null` first, then by name; ties (there
+    /// are none while names are distinct) by interned id. Checkers group by this, so keys are
+    /// typed: `1` and `"1"` are two keys.
+    pub fn key_order(&self, key: Option<u32>) -> KeyOrder {
+        key.map(|k| (display_json_text(self.keys.name(k)), k))
     }
 
     /// A process id for people.
@@ -201,10 +213,11 @@ impl History {
     }
 }
 
-/// JSON text of a string or number → how people write it (`"x"` → `x`).
+/// JSON text of a string or number → how people write it (`"x"` → `x`); a string that is
+/// itself valid JSON (`"1"`, `"true"`) stays quoted, so the name is never ambiguous.
 fn display_json_text(text: &str) -> String {
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::String(s)) => s,
+        Ok(Value::String(s)) if serde_json::from_str::<Value>(&s).is_err() => s,
         _ => text.to_string(),
     }
 }
@@ -233,7 +246,14 @@ pub fn read<R: BufRead>(path: &str, mut reader: R) -> Result<History, HistoryErr
         if n == 0 {
             break;
         }
-        let text = buf.trim();
+        let mut text = buf.trim();
+        if line_no == 1 {
+            // A byte order mark some editors write is not part of the JSON.
+            text = text
+                .strip_prefix(crate::fsx::BOM)
+                .unwrap_or(text)
+                .trim_start();
+        }
         if text.is_empty() {
             continue;
         }
@@ -250,6 +270,12 @@ fn type_name(v: &Value) -> &'static str {
         Value::Bool(_) => "a boolean",
         Value::Number(n) if n.is_i64() => "an integer",
         Value::Number(n) if n.is_u64() => "an integer beyond the signed 64-bit range",
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() >= 9.2e18) =>
+        {
+            "a number too large for a 64-bit integer"
+        }
         Value::Number(_) => "a fractional number",
         Value::String(_) => "a string",
         Value::Array(_) => "an array",
@@ -333,6 +359,16 @@ fn parse_line(h: &mut History, text: &str, line: usize) -> Result<Op, String> {
     let id = match take(raw.op_id, "op_id")? {
         Value::String(s) => s.into_boxed_str(),
         Value::Number(n) if n.is_u64() => n.to_string().into_boxed_str(),
+        Value::Number(n) if n.is_i64() => {
+            return Err(format!(
+                "`op_id` must be a string or a non-negative integer, got {n}, a negative integer; number ops from 0 up, or write the id as a string (\"{n}\")"
+            ))
+        }
+        other @ Value::Number(_) if type_name(&other).contains("too large") => {
+            return Err(format!(
+                "`op_id` {other} is too large for a 64-bit integer (the largest is 18446744073709551615); write such ids as strings"
+            ))
+        }
         other => return Err(wrong("op_id", "a string or a non-negative integer", &other)),
     };
     let process = match take(raw.process_id, "process_id")? {

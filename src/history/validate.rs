@@ -61,6 +61,10 @@ fn one_outstanding_op_per_process(h: &History) -> Result<(), HistoryError> {
         };
         if overlap {
             let why = match a.complete {
+                None if a.error.is_some() => format!(
+                    "op {} (line {}) failed but has no complete_ts, so it stays outstanding forever; record when its error arrived in complete_ts",
+                    a.id, a.line
+                ),
                 None => format!(
                     "op {} (line {}) never completed, so it stays outstanding forever; a process that timed out must continue under a new process_id",
                     a.id, a.line
@@ -95,10 +99,12 @@ fn fmt_end(c: Option<i64>) -> String {
 /// The weak-history warnings the file alone can show.
 pub fn weaknesses(h: &History) -> Vec<String> {
     let mut out = Vec::new();
+    // An op with an error is failed (it did not take effect) whether or not it has a
+    // complete_ts, so only error-free ops without a response are indeterminate here.
     let silent: Vec<&super::record::Op> = h
         .ops
         .iter()
-        .filter(|op| op.complete.is_none() && !op.timeout)
+        .filter(|op| op.complete.is_none() && !op.timeout && op.error.is_none())
         .collect();
     if !silent.is_empty() {
         let shown: Vec<String> = silent
@@ -115,6 +121,19 @@ pub fn weaknesses(h: &History) -> Vec<String> {
             "weak history: {} op(s) have no response (complete_ts null) but are not marked timeout_marker: {}{more}; they are treated as indeterminate (mark them timeout_marker: true, or record the response)",
             silent.len(),
             shown.join(", ")
+        ));
+    }
+    let failed_silent: Vec<&super::record::Op> = h
+        .ops
+        .iter()
+        .filter(|op| op.complete.is_none() && !op.timeout && op.error.is_some())
+        .collect();
+    if let Some(first) = failed_silent.first() {
+        out.push(format!(
+            "weak history: {} op(s) have an error but no complete_ts, first op {} (line {}); they are treated as failed (dropped: the error says they did not take effect); record when the error arrived in complete_ts, or, if the outcome is in fact unknown, set timeout_marker: true",
+            failed_silent.len(),
+            first.id,
+            first.line
         ));
     }
     let read_ids: Vec<u32> = READ_TYPES

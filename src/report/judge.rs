@@ -658,7 +658,7 @@ fn weak_history(j: &Judging, path: &Path, diags: &mut Vec<Diag>) {
     if !need_epoch && !need_node {
         return;
     }
-    let Ok(file) = std::fs::File::open(path) else {
+    let Ok(file) = crate::fsx::open_bounded(path, crate::history::MAX_HISTORY_BYTES) else {
         return;
     };
     use std::io::BufRead;

@@ -21,7 +21,7 @@ pub fn finding_files(dir: &Path) -> Result<Vec<String>, Error> {
     let mut files: Vec<String> = match std::fs::read_dir(&fdir) {
         Ok(rd) => rd
             .filter_map(Result::ok)
-            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
+            .filter(|e| e.file_type().is_ok_and(|t| !t.is_dir()))
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .filter(|n| n.ends_with(".md") && n != "report.md" && !n.starts_with('.'))
             .collect(),

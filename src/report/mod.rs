@@ -168,9 +168,9 @@ pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), Error>
     let md_path = fdir.join("report.md");
     let json_path = fdir.join("report.json");
     if !force {
-        if let Ok(existing) = std::fs::read(&md_path) {
+        if let Ok(existing) = crate::fsx::read_bytes_bounded(&md_path, 64 << 20) {
             let sha = session::sha256_hex(&existing);
-            let recorded = std::fs::read_to_string(&json_path)
+            let recorded = crate::fsx::read_text_bounded(&json_path, 64 << 20)
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .and_then(|v| {

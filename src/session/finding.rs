@@ -125,10 +125,11 @@ pub fn read(path: &Path) -> Result<Finding, FindingError> {
             ),
         });
     }
-    let text = std::fs::read_to_string(path).map_err(|e| FindingError {
-        line: None,
-        message: format!("cannot read the finding: {e}"),
-    })?;
+    let text =
+        crate::fsx::read_text_bounded(path, MAX_FINDING_BYTES).map_err(|e| FindingError {
+            line: e.line(),
+            message: format!("cannot read the finding: {}", e.message()),
+        })?;
     parse(&text)
 }
 

@@ -68,13 +68,7 @@ impl SessionInfo {
 
 /// Read a plan file; exit 2 with the path when it cannot be read.
 pub fn read_plan(path: &Path) -> Result<(String, Plan), Error> {
-    let src = std::fs::read_to_string(path).map_err(|e| {
-        Error::at(
-            path.display().to_string(),
-            None,
-            format!("cannot read the plan: {e}"),
-        )
-    })?;
+    let src = crate::fsx::read_text_bounded(path, 64 << 20)?;
     let plan = crate::plan::parse(&src);
     Ok((src, plan))
 }
