@@ -565,3 +565,43 @@ fn bad_arguments_are_exit_2() {
         Some(2)
     );
 }
+
+/// INSTALL.md's routes name the folders these tests install into, the plugin and marketplace
+/// names the manifests declare, and a client command that verifies each route.
+#[test]
+fn install_md_routes_match_the_paths_and_the_manifests() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = fs::read_to_string(root.join("INSTALL.md")).unwrap();
+    for (agent, dir) in USER_DIRS {
+        let row = format!("`dstplan install --agent {agent}` | `~/{dir}/` |");
+        assert!(doc.contains(&row), "INSTALL.md lacks the row {row}");
+    }
+    let json = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(root.join(p)).unwrap()).unwrap()
+    };
+    let market = json(".claude-plugin/marketplace.json");
+    let plugin = market["plugins"][0]["name"].as_str().unwrap();
+    let id = format!("{plugin}@{}", market["name"].as_str().unwrap());
+    assert_eq!(json(".claude-plugin/plugin.json")["name"], plugin);
+    for cmd in [
+        "claude plugin marketplace add ~/.local/share/dstplan".to_string(),
+        format!("claude plugin install {id}"),
+        "codex plugin marketplace add ~/.local/share/dstplan".to_string(),
+        "copilot plugin marketplace add ~/.local/share/dstplan".to_string(),
+        format!("copilot plugin install {id}"),
+        "gemini extensions link ~/.local/share/dstplan".to_string(),
+        // the clients' own listings
+        "copilot plugin list".to_string(),
+        "gemini extensions list".to_string(),
+        "/skills list".to_string(),
+        "/plugins".to_string(),
+        // the Gemini trust step for project skills
+        "/permissions".to_string(),
+        "trustedFolders.json".to_string(),
+    ] {
+        assert!(doc.contains(&cmd), "INSTALL.md lacks `{cmd}`");
+    }
+    // `gemini extensions link` needs the manifest at the checkout's root, naming the plugin
+    assert_eq!(json("gemini-extension.json")["name"], plugin);
+    assert!(root.join("skills").is_dir());
+}
