@@ -132,6 +132,7 @@ fn check(a: CheckArgs) -> CmdResult {
         .machine(machine));
     }
     let start = Instant::now();
+    let progress = super::progress::Progress::start(format!("checking {}", a.file.display()));
     let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
     let report = history::check_history(
         &h,
@@ -142,6 +143,7 @@ fn check(a: CheckArgs) -> CmdResult {
         start,
     )
     .map_err(|e| input_error(e, machine))?;
+    drop(progress);
     if let Some(out) = &a.html {
         let page = history::html::render(&h, &report);
         fsx::write(out, page.as_bytes(), fsx::Overwrite::Allow)

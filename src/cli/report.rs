@@ -45,9 +45,14 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format == Format::Json;
     let oracle = report::history_oracle();
+    let progress = super::progress::Progress::start(format!(
+        "checking the findings and cited histories of {}",
+        args.session.display()
+    ));
     let mut r =
         report::build(&args.session, &oracle).map_err(|e| CliError::from(e).machine(machine))?;
     let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
+    drop(progress);
     if !args.check {
         report::write(&args.session, &md, &json, args.force)
             .map_err(|e| CliError::from(e).machine(machine))?;
