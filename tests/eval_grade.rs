@@ -263,3 +263,99 @@ fn paths_with_spaces_stay_one_argument() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     assert_eq!(grading(&run)["summary"]["passed"], 2);
 }
+
+/// Grade run 1 with its first assertion's command replaced by `command`, with HOME in the
+/// temporary directory (so a command that escaped could only touch that).
+fn grade_replacing_first(command: &str) -> (tempfile::TempDir, PathBuf, Output) {
+    let (tmp, dir) = skill();
+    let p = dir.join("evals.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let quoted = serde_json::to_string(command).unwrap();
+    let quoted = &quoted[1..quoted.len() - 1];
+    std::fs::write(&p, text.replacen("dstplan lint {out}/plan.md", quoted, 1)).unwrap();
+    let run = dir.join("runs/1-mixed");
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        .args(["eval", "grade", run.to_str().unwrap(), "--timeout", "20"])
+        .env("HOME", &home)
+        .env_remove("XDG_STATE_HOME")
+        .env_remove("DSTPLAN_HOME")
+        .output()
+        .unwrap();
+    (tmp, run, o)
+}
+
+#[test]
+fn commands_that_write_are_refused_and_write_nothing() {
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("clobbered.md");
+    let t = target.to_str().unwrap();
+    for cmd in [
+        format!("dstplan new victim --out '{t}' --force"),
+        format!("dstplan history check {{out}}/plan.md --model register --html '{t}'"),
+        "dstplan report {out} --force --check".to_string(),
+        "dstplan report {out}".to_string(),
+    ] {
+        let (_tmp, run, o) = grade_replacing_first(&cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("evals.json:") && e.contains("may only read"),
+            "{cmd}: {e}"
+        );
+        assert!(!target.exists(), "{cmd} wrote {}", target.display());
+        assert!(!run.join("grading.json").exists());
+    }
+}
+
+#[test]
+fn install_and_recursive_grading_are_refused() {
+    for cmd in ["dstplan install --agent all", "dstplan eval grade {run}"] {
+        let (tmp, run, o) = grade_replacing_first(cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("can write files or run commands"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(
+            !tmp.path().join("home/.claude").exists(),
+            "{cmd} installed skills"
+        );
+        assert!(!run.join("grading.json").exists());
+    }
+}
+
+#[test]
+fn paths_outside_the_run_and_the_fixtures_are_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    let plan = outside.path().join("plan.md");
+    std::fs::copy(fixture().join("runs/all-pass/out/plan.md"), &plan).unwrap();
+    for cmd in [
+        format!("dstplan lint '{}'", plan.display()),
+        "dstplan lint {out}/../../../../evals.json".to_string(),
+    ] {
+        let (_tmp, run, o) = grade_replacing_first(&cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("outside the run directory"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!run.join("grading.json").exists());
+    }
+}
+
+#[test]
+fn a_run_directory_named_like_a_placeholder_keeps_its_path() {
+    let (_tmp, dir) = skill();
+    let run = dir.join("runs/1-{files}");
+    std::fs::rename(dir.join("runs/1-mixed"), &run).unwrap();
+    let o = grade(&run, &[]);
+    assert_eq!(o.status.code(), Some(1), "stderr: {}", stderr(&o));
+    let g = grading(&run);
+    // `dstplan lint {out}/plan.md` found the plan under `1-{files}/out/`
+    assert_eq!(g["assertions"][0]["passed"], true, "{g:#}");
+    assert_eq!(g["assertions"][1]["passed"], false);
+}

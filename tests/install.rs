@@ -104,19 +104,43 @@ fn install_links_every_skill_and_is_idempotent() {
     assert_eq!(s.manifest()["entries"].as_array().unwrap().len(), 3);
 }
 
+/// Where INSTALL.md says each agent's skills go (user scope, one agent at a time).
+const USER_DIRS: [(&str, &str); 5] = [
+    ("claude", ".claude/skills"),
+    ("codex", ".agents/skills"),
+    ("gemini", ".gemini/skills"),
+    ("copilot", ".copilot/skills"),
+    ("cursor", ".cursor/skills"),
+];
+
 #[cfg(unix)]
 #[test]
-fn every_agent_gets_its_own_user_directory() {
+fn each_agent_alone_gets_its_own_user_directory() {
+    for (agent, dir) in USER_DIRS {
+        let s = Sandbox::new();
+        let o = s.install(&["--agent", agent]);
+        assert_eq!(o.status.code(), Some(0), "{agent}: {}", out(&o));
+        for name in SKILLS {
+            assert!(
+                is_link_to(&s.home.join(dir).join(name), &skills_dir().join(name)),
+                "{agent}: {dir}/{name}"
+            );
+        }
+        let made: Vec<_> = ["claude", "agents", "gemini", "copilot", "cursor"]
+            .iter()
+            .filter(|d| s.home.join(format!(".{d}")).exists())
+            .collect();
+        assert_eq!(made.len(), 1, "{agent} wrote only its own folder: {made:?}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn all_agents_share_folders_so_gemini_sees_each_skill_once() {
     let s = Sandbox::new();
     let o = s.install(&["--agent", "all"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    for dir in [
-        ".claude/skills",
-        ".agents/skills",
-        ".gemini/skills",
-        ".copilot/skills",
-        ".cursor/skills",
-    ] {
+    for dir in [".claude/skills", ".agents/skills"] {
         for name in SKILLS {
             assert!(
                 is_link_to(&s.home.join(dir).join(name), &skills_dir().join(name)),
@@ -124,30 +148,284 @@ fn every_agent_gets_its_own_user_directory() {
             );
         }
     }
+    // Gemini reads ~/.gemini/skills and ~/.agents/skills: writing both made it warn
+    // "Skill conflict detected"; Copilot and Cursor read ~/.agents/skills too.
+    for dir in [".gemini", ".copilot", ".cursor"] {
+        assert!(!s.home.join(dir).exists(), "{dir} written");
+    }
+    let m = s.manifest();
+    let shared = m["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().contains("/.agents/skills/"))
+        .unwrap();
+    assert_eq!(
+        shared["agents"],
+        serde_json::json!(["codex", "gemini", "copilot", "cursor"])
+    );
+    // Cursor also reads ~/.claude/skills: the one duplicate no choice avoids is reported
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("note: cursor reads both"), "{err}");
+    assert!(!err.contains("gemini reads both"), "{err}");
+
+    // uninstalling codex alone keeps the folder the others still read
+    let o = s.run(&["uninstall", "--agent", "codex"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(s.home.join(".agents/skills").join(SKILLS[0]).exists());
+    let o = s.run(&["uninstall", "--agent", "all"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.home.join(".agents/skills").join(SKILLS[0])).is_err());
+    assert!(fs::symlink_metadata(s.home.join(".claude/skills").join(SKILLS[0])).is_err());
+}
+
+#[test]
+fn project_scope_copies_the_skills_with_a_marker() {
+    let s = Sandbox::new();
+    let o = s.install(&["--agent", "all", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    for dir in [".claude/skills", ".agents/skills"] {
+        let copy = s.proj.join(dir).join(SKILLS[0]);
+        let meta = fs::symlink_metadata(&copy).unwrap();
+        assert!(
+            meta.is_dir() && !meta.file_type().is_symlink(),
+            "{dir}: a real copy"
+        );
+        assert_eq!(
+            fs::read(copy.join("SKILL.md")).unwrap(),
+            fs::read(skills_dir().join(SKILLS[0]).join("SKILL.md")).unwrap()
+        );
+        let marker = fs::read_to_string(copy.join(".dstplan-install.json")).unwrap();
+        assert!(marker.contains(env!("CARGO_PKG_VERSION")), "{marker}");
+        // nothing machine-specific in what a team commits
+        assert!(!marker.contains(s.home.to_str().unwrap()), "{marker}");
+        for entry in walk(&copy) {
+            assert!(!fs::symlink_metadata(&entry)
+                .unwrap()
+                .file_type()
+                .is_symlink());
+        }
+    }
+    assert!(
+        !s.proj.join(".gemini").exists(),
+        "gemini reads .agents/skills"
+    );
+    assert!(!s.home.join(".claude").exists(), "user scope untouched");
+
+    // a second run is a no-op
+    let o = s.install(&["--agent", "all", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.matches("unchanged ").count(), 6, "{text}");
+
+    let o = s.run(&["uninstall", "--agent", "all", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.proj.join(".agents/skills").join(SKILLS[0])).is_err());
+    assert!(fs::symlink_metadata(s.proj.join(".claude/skills").join(SKILLS[0])).is_err());
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if fs::symlink_metadata(&p).unwrap().is_dir() {
+            out.extend(walk(&p));
+        }
+        out.push(p);
+    }
+    out
+}
+
+/// A private copy of the skills pack (so a test can change a skill).
+fn own_skills(s: &Sandbox) -> PathBuf {
+    let src = s.home.join("pack");
+    for e in walk(&skills_dir()) {
+        let rel = e.strip_prefix(skills_dir()).unwrap();
+        let to = src.join(rel);
+        if e.is_dir() {
+            fs::create_dir_all(&to).unwrap();
+        } else {
+            fs::create_dir_all(to.parent().unwrap()).unwrap();
+            fs::copy(&e, &to).unwrap();
+        }
+    }
+    src
+}
+
+#[test]
+fn project_copies_update_when_the_skill_changes_and_edits_are_never_lost() {
+    let s = Sandbox::new();
+    let pack = own_skills(&s);
+    let args = |extra: &[&'static str]| {
+        let mut v = vec![
+            "install",
+            "--skills-dir",
+            pack.to_str().unwrap(),
+            "--agent",
+            "claude",
+            "--scope",
+            "project",
+        ];
+        v.extend_from_slice(extra);
+        v.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |v: Vec<String>| s.run(&v.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = run(args(&[]));
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let copy = s.proj.join(".claude/skills").join(SKILLS[1]);
+
+    // the skill changes upstream: install updates the copy
+    fs::write(pack.join(SKILLS[1]).join("NEW.md"), "new reference\n").unwrap();
+    let o = run(args(&[]));
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("updated "),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(copy.join("NEW.md")).unwrap(),
+        "new reference\n"
+    );
+
+    // someone edits the copy: install refuses to replace it, uninstall leaves it
+    fs::write(copy.join("SKILL.md"), "my edits\n").unwrap();
+    fs::write(pack.join(SKILLS[1]).join("NEW.md"), "newer\n").unwrap();
+    let o = run(args(&[]));
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("changed since") && err.contains("SKILL.md (edited)"),
+        "{err}"
+    );
+    let o = s.run(&["uninstall", "--agent", "claude", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        fs::read_to_string(copy.join("SKILL.md")).unwrap(),
+        "my edits\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("left "),
+        "{}",
+        out(&o)
+    );
+    // the unchanged copies were removed
+    assert!(!s.proj.join(".claude/skills").join(SKILLS[0]).exists());
+}
+
+#[test]
+fn a_teammate_with_the_committed_copies_sees_them_as_ours() {
+    let s = Sandbox::new();
+    let o = s.install(&["--agent", "codex", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // a fresh clone on another machine: the copies, no manifest
+    fs::remove_dir_all(s.home.join(".local/state")).unwrap();
+    let o = s.install(&["--agent", "codex", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.matches("unchanged ").count(), 3, "{text}");
+    assert!(!text.contains("not created by dstplan"), "{text}");
+    fs::remove_dir_all(s.home.join(".local/state")).unwrap();
+    let o = s.run(&["uninstall", "--agent", "codex", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        !s.proj.join(".agents/skills").join(SKILLS[0]).exists(),
+        "{}",
+        out(&o)
+    );
 }
 
 #[cfg(unix)]
 #[test]
-fn project_scope_links_under_the_current_directory() {
+fn a_project_install_replaces_its_old_symlinks_with_copies() {
     let s = Sandbox::new();
-    let o = s.install(&["--agent", "all", "--scope", "project"]);
+    // what an older dstplan left: a recorded absolute symlink in the project
+    let link = s.proj.join(".claude/skills").join(SKILLS[0]);
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(skills_dir().join(SKILLS[0]), &link).unwrap();
+    let m = serde_json::json!({"version": 1, "entries": [{
+        "agents": ["claude"], "scope": "project", "path": link, "source": skills_dir().join(SKILLS[0]),
+        "kind": "symlink", "skill": SKILLS[0], "dstplan_version": "0.0.1"}]});
+    let mp = s.home.join(".local/state/dstplan/installed.json");
+    fs::create_dir_all(mp.parent().unwrap()).unwrap();
+    fs::write(&mp, m.to_string()).unwrap();
+    let o = s.install(&["--agent", "claude", "--scope", "project"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(s
-        .proj
-        .join(".claude/skills")
-        .join(SKILLS[0])
-        .join("SKILL.md")
-        .is_file());
-    assert!(s
-        .proj
-        .join(".agents/skills")
-        .join(SKILLS[0])
-        .join("SKILL.md")
-        .is_file());
-    assert!(!s.home.join(".claude").exists(), "user scope untouched");
-    let o = s.run(&["uninstall", "--agent", "all", "--scope", "project"]);
+    let meta = fs::symlink_metadata(&link).unwrap();
+    assert!(meta.is_dir() && !meta.file_type().is_symlink());
+    assert!(
+        skills_dir().join(SKILLS[0]).join("SKILL.md").is_file(),
+        "source kept"
+    );
+}
+
+#[test]
+fn a_file_where_a_skills_folder_must_be_is_refused_before_anything_is_made() {
+    let s = Sandbox::new();
+    fs::create_dir_all(s.home.join(".gemini")).unwrap();
+    fs::write(s.home.join(".gemini/skills"), "not a folder").unwrap();
+    let o = s.install(&["--agent", "gemini"]);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("nothing was installed"), "{err}");
+    assert!(
+        err.contains(".gemini/skills") && err.contains("a file where a folder must be"),
+        "{err}"
+    );
+    assert!(!s.home.join(".local/state/dstplan/installed.json").exists());
+    fs::remove_dir_all(s.home.join(".gemini")).unwrap();
+
+    // a file on the way to a shared folder stops the whole install before anything is made
+    // (it used to make the Claude links, then fail)
+    fs::write(s.home.join(".agents"), "a file").unwrap();
+    let o = s.install(&["--agent", "all"]);
+    assert_eq!(o.status.code(), Some(2), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{}/.agents", s.home.display())),
+        "{err}"
+    );
+    assert!(!s.home.join(".claude").exists(), "nothing was made");
+    assert!(!s.home.join(".local/state/dstplan/installed.json").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn an_edited_manifest_cannot_make_uninstall_delete_a_directory() {
+    let s = Sandbox::new();
+    let o = s.install(&["--agent", "claude"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    assert!(fs::symlink_metadata(s.proj.join(".agents/skills").join(SKILLS[0])).is_err());
+    // a precious directory that looks like a skill, outside every skills folder
+    let precious = s.home.join("work/important");
+    fs::create_dir_all(&precious).unwrap();
+    fs::write(precious.join("SKILL.md"), "mine").unwrap();
+    // and the user's own skill inside the folder, without our marker
+    let own = s.home.join(".claude/skills/my-own-skill");
+    fs::create_dir_all(&own).unwrap();
+    fs::write(own.join("SKILL.md"), "mine").unwrap();
+    let mp = s.home.join(".local/state/dstplan/installed.json");
+    let mut m = s.manifest();
+    for p in [&precious, &own] {
+        m["entries"].as_array_mut().unwrap().push(serde_json::json!({
+            "agents": ["claude"], "scope": "user", "path": p, "source": skills_dir().join(SKILLS[0]),
+            "kind": "copy", "skill": SKILLS[0], "dstplan_version": env!("CARGO_PKG_VERSION")}));
+    }
+    fs::write(&mp, m.to_string()).unwrap();
+    let o = s.run(&["uninstall", "--agent", "claude"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        fs::read_to_string(precious.join("SKILL.md")).unwrap(),
+        "mine"
+    );
+    assert_eq!(fs::read_to_string(own.join("SKILL.md")).unwrap(), "mine");
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("not directly inside a skills folder"),
+        "{text}"
+    );
+    assert!(text.contains("not provably ours"), "{text}");
+    // the real links went
+    assert!(fs::symlink_metadata(s.home.join(".claude/skills").join(SKILLS[0])).is_err());
 }
 
 #[test]
@@ -165,7 +443,7 @@ fn dry_run_changes_nothing() {
 #[test]
 fn a_path_it_did_not_create_is_never_replaced() {
     let s = Sandbox::new();
-    let mine = s.home.join(".gemini/skills").join(SKILLS[1]);
+    let mine = s.home.join(".agents/skills").join(SKILLS[1]);
     fs::create_dir_all(&mine).unwrap();
     fs::write(mine.join("notes.txt"), "keep me").unwrap();
     let o = s.install(&["--agent", "all"]);
@@ -181,7 +459,8 @@ fn a_path_it_did_not_create_is_never_replaced() {
     assert!(!s.home.join(".claude/skills").exists(), "all or nothing");
 
     // a foreign symlink is refused too
-    fs::remove_dir_all(&mine).unwrap();
+    let mine = s.home.join(".gemini/skills").join(SKILLS[1]);
+    fs::create_dir_all(mine.parent().unwrap()).unwrap();
     std::os::unix::fs::symlink("/tmp", &mine).unwrap();
     let o = s.install(&["--agent", "gemini"]);
     assert_eq!(o.status.code(), Some(2), "{}", out(&o));
@@ -285,4 +564,44 @@ fn bad_arguments_are_exit_2() {
             .code(),
         Some(2)
     );
+}
+
+/// INSTALL.md's routes name the folders these tests install into, the plugin and marketplace
+/// names the manifests declare, and a client command that verifies each route.
+#[test]
+fn install_md_routes_match_the_paths_and_the_manifests() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = fs::read_to_string(root.join("INSTALL.md")).unwrap();
+    for (agent, dir) in USER_DIRS {
+        let row = format!("`dstplan install --agent {agent}` | `~/{dir}/` |");
+        assert!(doc.contains(&row), "INSTALL.md lacks the row {row}");
+    }
+    let json = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&fs::read_to_string(root.join(p)).unwrap()).unwrap()
+    };
+    let market = json(".claude-plugin/marketplace.json");
+    let plugin = market["plugins"][0]["name"].as_str().unwrap();
+    let id = format!("{plugin}@{}", market["name"].as_str().unwrap());
+    assert_eq!(json(".claude-plugin/plugin.json")["name"], plugin);
+    for cmd in [
+        "claude plugin marketplace add ~/.local/share/dstplan".to_string(),
+        format!("claude plugin install {id}"),
+        "codex plugin marketplace add ~/.local/share/dstplan".to_string(),
+        "copilot plugin marketplace add ~/.local/share/dstplan".to_string(),
+        format!("copilot plugin install {id}"),
+        "gemini extensions link ~/.local/share/dstplan".to_string(),
+        // the clients' own listings
+        "copilot plugin list".to_string(),
+        "gemini extensions list".to_string(),
+        "/skills list".to_string(),
+        "/plugins".to_string(),
+        // the Gemini trust step for project skills
+        "/permissions".to_string(),
+        "trustedFolders.json".to_string(),
+    ] {
+        assert!(doc.contains(&cmd), "INSTALL.md lacks `{cmd}`");
+    }
+    // `gemini extensions link` needs the manifest at the checkout's root, naming the plugin
+    assert_eq!(json("gemini-extension.json")["name"], plugin);
+    assert!(root.join("skills").is_dir());
 }

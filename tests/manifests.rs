@@ -1,5 +1,6 @@
 //! The plugin manifests and every SKILL.md carry the crate's version, so the skills, the
-//! plugin listings and the binary are released together.
+//! plugin listings and the binary are released together; each SKILL.md's `compatibility`
+//! says it needs the dstplan CLI.
 
 use std::path::PathBuf;
 
@@ -87,6 +88,15 @@ fn every_skill_metadata_version_is_the_crate_version() {
             fm["metadata"]["version"].as_str(),
             Some(version.as_str()),
             "{}",
+            skill_md.display()
+        );
+        // the Agent Skills `compatibility` field says what the skill needs to run
+        let compat = fm["compatibility"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{}: no `compatibility`", skill_md.display()));
+        assert!(
+            compat.contains("dstplan CLI") && compat.contains("dstplan --version"),
+            "{}: {compat}",
             skill_md.display()
         );
     }

@@ -134,3 +134,52 @@ fn installed_skills_of_another_version_are_a_warning() {
         "{out}"
     );
 }
+
+/// A skill whose SKILL.md links `target` (relative), with `files` created beside it.
+fn skill_linking(t: &Path, target: &str, files: &[&str]) -> PathBuf {
+    let dir = t.join("pack/linky-skill");
+    std::fs::create_dir_all(dir.join("references")).unwrap();
+    for f in files {
+        std::fs::write(dir.join(f), "x\n").unwrap();
+    }
+    std::fs::write(
+        dir.join("SKILL.md"),
+        format!(
+            "---\nname: linky-skill\ndescription: Links a file. Use when testing links.\nmetadata:\n  version: \"{}\"\n---\n# Linky\n\nSee [the notes]({target}).\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
+    .unwrap();
+    t.join("pack")
+}
+
+#[test]
+fn links_are_percent_decoded_beyond_spaces() {
+    let home = tempfile::tempdir().unwrap();
+    for (target, file) in [
+        ("references/my%20notes.md", "references/my notes.md"),
+        ("references/plan%231.md", "references/plan#1.md"),
+        ("references/caf%C3%A9.md", "references/café.md"),
+        ("references/100%25.md", "references/100%.md"),
+    ] {
+        let t = tempfile::tempdir().unwrap();
+        let pack = skill_linking(t.path(), target, &[file]);
+        let o = dstplan(
+            t.path(),
+            home.path(),
+            &["skills", "check", pack.to_str().unwrap()],
+        );
+        assert_eq!(o.status.code(), Some(0), "{target}: {}", text(&o));
+        // the undecoded name does not exist, so without decoding the link would be broken
+        assert!(!pack.join("linky-skill").join(target).exists());
+    }
+    let t = tempfile::tempdir().unwrap();
+    let pack = skill_linking(t.path(), "references/bad%FF.md", &[]);
+    let o = dstplan(
+        t.path(),
+        home.path(),
+        &["skills", "check", pack.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("not UTF-8"), "{}", text(&o));
+}

@@ -248,6 +248,7 @@ fn check(a: CheckArgs) -> CmdResult {
         html_target_ok(&a.file, out, a.force).map_err(|e| e.machine(machine))?;
     }
     let start = Instant::now();
+    let progress = super::progress::Progress::start(format!("checking {}", a.file.display()));
     let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
     let report = history::check_history(
         &h,
@@ -258,6 +259,7 @@ fn check(a: CheckArgs) -> CmdResult {
         start,
     )
     .map_err(|e| input_error(e, machine))?;
+    drop(progress);
     if let Some(out) = &a.html {
         let page = history::html::render(&h, &report);
         let overwrite = if a.force {

@@ -1,4 +1,4 @@
-//! `dstplan install` and `dstplan uninstall`: link the skills where coding agents find them.
+//! `dstplan install` and `dstplan uninstall`: put the skills where coding agents find them.
 
 use std::path::PathBuf;
 
@@ -48,11 +48,13 @@ impl From<ScopeArg> for Scope {
 
 /// Arguments of `dstplan install`.
 ///
-/// Symlinks each skill directory into the agent's skills folder: user scope
-/// ~/.claude/skills, ~/.agents/skills (codex), ~/.gemini/skills, ~/.copilot/skills,
-/// ~/.cursor/skills; project scope .claude/skills (claude) or .agents/skills (the others).
-/// Skills source: --skills-dir, else $DSTPLAN_HOME/skills, else ~/.local/share/dstplan/skills,
-/// else ./skills. Never replaces anything it did not create (exit 2 and says what is there).
+/// User scope symlinks each skill directory into the agent's skills folder (~/.claude/skills,
+/// ~/.agents/skills for codex, ~/.gemini/skills, ~/.copilot/skills, ~/.cursor/skills); project
+/// scope copies them (with a marker file) into .claude/skills (claude) or .agents/skills. With
+/// several agents, a folder they share is written once (gemini, copilot and cursor also read
+/// .agents/skills). Skills source: --skills-dir, else $DSTPLAN_HOME/skills, else
+/// ~/.local/share/dstplan/skills, else ./skills. Checks every path first and never replaces
+/// anything it did not create (exit 2 and says what is there).
 #[derive(Debug, clap::Args)]
 pub struct InstallArgs {
     /// The agent to install for.
@@ -69,7 +71,8 @@ pub struct InstallArgs {
     skills_dir: Option<PathBuf>,
 }
 
-/// Arguments of `dstplan uninstall`: removes only the links `dstplan install` recorded.
+/// Arguments of `dstplan uninstall`: removes only what `dstplan install` made (recorded links,
+/// copies whose marker matches) inside the agent's skills folders.
 #[derive(Debug, clap::Args)]
 pub struct UninstallArgs {
     /// The agent to uninstall for.
@@ -84,16 +87,22 @@ pub struct UninstallArgs {
 }
 
 pub fn run_install(args: InstallArgs) -> CmdResult {
-    let env = Env::from_process().map_err(CliError::new)?;
-    let source =
-        install::find_skills_source(args.skills_dir.as_deref(), &env).map_err(CliError::new)?;
-    let skills = install::list_skills(&source).map_err(CliError::new)?;
+    let env = Env::from_process()?;
+    let source = install::find_skills_source(args.skills_dir.as_deref(), &env)?;
+    let skills = install::list_skills(&source)?;
     let mpath = Manifest::path(&env);
-    let mut manifest = Manifest::load(&mpath).map_err(CliError::new)?;
+    let mut manifest = Manifest::load(&mpath)?;
     let scope: Scope = args.scope.into();
-    let actions = match install::plan_install(&args.agent.agents(), scope, &skills, &env, &manifest)
-    {
-        Ok(a) => a,
+    let version = env!("CARGO_PKG_VERSION");
+    let plan = match install::plan_install(
+        &args.agent.agents(),
+        scope,
+        &skills,
+        &env,
+        &manifest,
+        version,
+    ) {
+        Ok(p) => p,
         Err(conflicts) => {
             let list: Vec<String> = conflicts.iter().map(|c| format!("  {c}")).collect();
             return Err(CliError::new(format!(
@@ -104,27 +113,45 @@ pub fn run_install(args: InstallArgs) -> CmdResult {
             )));
         }
     };
-    finish(&actions, scope, &mut manifest, &mpath, args.dry_run)?;
-    if !args.dry_run {
+    finish(&plan.actions, scope, &mut manifest, &mpath, args.dry_run)?;
+    for (agent, dirs) in &plan.duplicates {
+        let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         eprintln!(
-            "installed {} skill{} from {}; restart the agent so it rescans its skills",
+            "note: {} reads both {}, so it finds each skill twice (the same files); no choice of folders avoids that while the other agents asked for each need one of them",
+            agent.as_str(),
+            dirs.join(" and ")
+        );
+    }
+    if !args.dry_run {
+        let how = match install::kind_for(scope) {
+            install::Kind::Symlink => "linked",
+            install::Kind::Copy => "copied",
+        };
+        eprintln!(
+            "{how} {} skill{} from {}; restart the agent so it rescans its skills",
             skills.len(),
             if skills.len() == 1 { "" } else { "s" },
             source.display()
         );
+        if scope == Scope::Project {
+            eprintln!(
+                "the copies carry a {} marker; commit them so teammates and CI get the same skills, and run `dstplan install --scope project` again after updating dstplan",
+                install::copy::MARKER
+            );
+        }
     }
     Ok(exit::OK)
 }
 
 pub fn run_uninstall(args: UninstallArgs) -> CmdResult {
-    let env = Env::from_process().map_err(CliError::new)?;
+    let env = Env::from_process()?;
     let mpath = Manifest::path(&env);
-    let mut manifest = Manifest::load(&mpath).map_err(CliError::new)?;
+    let mut manifest = Manifest::load(&mpath)?;
     let scope: Scope = args.scope.into();
-    let actions = install::plan_uninstall(&args.agent.agents(), scope, &manifest);
+    let actions = install::plan_uninstall(&args.agent.agents(), scope, &env, &manifest);
     if actions.is_empty() {
         eprintln!(
-            "nothing to uninstall: {} lists no {} link for that agent",
+            "nothing to uninstall: {} lists no {} link for that agent and no skills folder of it holds a dstplan copy",
             mpath.display(),
             scope.as_str()
         );
@@ -151,16 +178,8 @@ fn finish(
         return Ok(());
     }
     manifest.version = 1;
-    let applied = install::apply(actions, scope, manifest, env!("CARGO_PKG_VERSION"));
-    // Save what was done even when a later step failed, so uninstall can undo it.
-    let saved = manifest.save(mpath);
-    applied.map_err(|e| {
-        CliError::new(format!(
-            "{e}; steps before this one were done and recorded in {}",
-            mpath.display()
-        ))
-    })?;
-    saved?;
+    install::apply(actions, scope, manifest, env!("CARGO_PKG_VERSION"))?;
+    manifest.save(mpath)?;
     print_out(&out);
     Ok(())
 }

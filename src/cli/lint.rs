@@ -7,7 +7,6 @@
 //! leaves no partial output.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use super::{print_out, CliError, CmdResult};
@@ -65,9 +64,7 @@ pub fn run(args: Args) -> CmdResult {
             diagnostics,
         });
     }
-    let color = args.format == Format::Text
-        && std::io::stdout().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none();
+    let color = args.format == Format::Text && super::color_stdout();
     print_out(&diag::render(
         args.format,
         &reports,

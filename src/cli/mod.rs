@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod completions;
 mod eval;
 mod explain;
 mod fault;
@@ -13,6 +14,7 @@ mod inventory;
 mod lint;
 mod net;
 mod new;
+mod progress;
 mod report;
 mod rules;
 mod scenario;
@@ -27,6 +29,10 @@ use crate::exit;
 #[derive(Debug, Parser)]
 #[command(name = "dstplan", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set; CLICOLOR_FORCE forces
+    /// it), always, or never
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: clap::ColorChoice,
     #[command(subcommand)]
     command: Command,
 }
@@ -67,6 +73,8 @@ enum Command {
     Uninstall(install::UninstallArgs),
     /// Grade an eval run's mechanical assertions
     Eval(eval::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions(completions::Args),
 }
 
 /// A library [`Error`] on its way out, plus how to print it: `machine` prints
@@ -126,9 +134,62 @@ fn exit_code(class: Class) -> i32 {
 /// The result every command returns: an exit code, or a failure to do the job.
 pub type CmdResult = Result<i32, CliError>;
 
+/// The `--color` value among raw arguments, before clap parses them, so clap's own help and
+/// errors follow it too. The last one wins, as clap would have it.
+fn color_from_args(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    let mut choice = clap::ColorChoice::Auto;
+    let mut it = args.iter().map(|a| a.to_string_lossy());
+    while let Some(a) = it.next() {
+        if a == "--" {
+            break;
+        }
+        let value = match a.strip_prefix("--color") {
+            Some("") => it.next().map(|v| v.into_owned()),
+            Some(rest) => rest.strip_prefix('=').map(str::to_string),
+            None => None,
+        };
+        choice = match value.as_deref() {
+            Some("always") => clap::ColorChoice::Always,
+            Some("never") => clap::ColorChoice::Never,
+            Some("auto") => clap::ColorChoice::Auto,
+            _ => choice,
+        };
+    }
+    choice
+}
+
+/// Make `--color` the process-wide choice every coloured writer consults.
+fn set_color(choice: clap::ColorChoice) {
+    let c = match choice {
+        clap::ColorChoice::Always => anstream::ColorChoice::Always,
+        clap::ColorChoice::Never => anstream::ColorChoice::Never,
+        clap::ColorChoice::Auto => anstream::ColorChoice::Auto,
+    };
+    c.write_global();
+}
+
+/// Whether to colour what goes to stdout: `--color`, then (for auto) NO_COLOR, CLICOLOR,
+/// CLICOLOR_FORCE and whether stdout is a terminal, as anstream decides.
+pub(crate) fn color_stdout() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
+
+/// The same for stderr.
+pub(crate) fn color_stderr() -> bool {
+    anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never
+}
+
 /// Parse the process arguments, run the command, and return the exit code.
 pub fn main() -> i32 {
-    let cli = match Cli::try_parse() {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let early = color_from_args(&args);
+    set_color(early);
+    let parsed = Cli::command()
+        .color(early)
+        .try_get_matches_from(&args)
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -140,6 +201,7 @@ pub fn main() -> i32 {
             return code;
         }
     };
+    set_color(cli.color);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -168,6 +230,7 @@ fn run(cli: Cli) -> CmdResult {
         Command::Install(a) => install::run_install(a),
         Command::Uninstall(a) => install::run_uninstall(a),
         Command::Eval(a) => eval::run(a),
+        Command::Completions(a) => completions::run(a),
     }
 }
 
@@ -194,6 +257,11 @@ fn report_error(e: &CliError) {
             "error": {"message": e.error.message, "path": e.error.path, "line": e.error.line},
         });
         println!("{v}");
+    } else if color_stderr() {
+        let red = anstyle::Style::new()
+            .bold()
+            .fg_color(Some(anstyle::AnsiColor::Red.into()));
+        eprintln!("{red}error:{red:#} {e}");
     } else {
         eprintln!("error: {e}");
     }

@@ -49,12 +49,17 @@ pub struct Args {
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format == Format::Json;
     let oracle = report::history_oracle();
+    let progress = super::progress::Progress::start(format!(
+        "checking the findings and cited histories of {}",
+        args.session.display()
+    ));
     let opts = report::Options {
         require_verified_landing: args.require_verified_landing,
     };
     let mut r = report::build_with(&args.session, &oracle, &opts)
         .map_err(|e| CliError::from(e).machine(machine))?;
     let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
+    drop(progress);
     if !args.check {
         report::write(&args.session, &md, &json, args.force)
             .map_err(|e| CliError::from(e).machine(machine))?;

@@ -76,8 +76,8 @@ fn check(args: CheckArgs) -> CmdResult {
             Err(e) => issues.push(skills::Issue {
                 severity: Severity::Warning,
                 path: mpath,
-                line: None,
-                message: e,
+                line: e.line,
+                message: e.message,
             }),
         }
     }

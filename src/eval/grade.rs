@@ -5,8 +5,10 @@
 //! `{out}` → the run's `out/` directory (the run directory itself when it has no `out/`),
 //! `{files}` → the skill's fixture directory (`files/` next to `evals.json`),
 //! `{run}` → the run directory. Each command runs with the grading binary, with the output
-//! directory as its working directory, stdin closed, and a timeout; a command that does not
-//! finish in time is killed and its assertion fails. Output tails are kept for the person
+//! directory as its working directory, stdin closed, in its own process group, and a timeout;
+//! a command that does not finish in time is killed with everything it started (the whole
+//! group) and its assertion fails. Before it runs, every path among its arguments must
+//! resolve inside the run directory or the fixtures ([`super::policy::check_paths`]). Output tails are kept for the person
 //! reading `grading.json`, with the substituted paths turned back into their placeholders so
 //! the file does not depend on where the repository was checked out.
 
@@ -100,14 +102,17 @@ struct Ran {
 }
 
 fn run_command(opts: &Options, args: &[String], cwd: &Path) -> Ran {
-    let child = Command::new(&opts.exe)
-        .args(args)
+    let mut cmd = Command::new(&opts.exe);
+    cmd.args(args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env("NO_COLOR", "1")
-        .spawn();
+        .env("NO_COLOR", "1");
+    // Its own process group, so the timeout ends everything it started, not just the child.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    let child = cmd.spawn();
     let mut child = match child {
         Ok(c) => c,
         Err(e) => {
@@ -134,7 +139,7 @@ fn run_command(opts: &Options, args: &[String], cwd: &Path) -> Ran {
         match child.try_wait() {
             Ok(Some(st)) => break Some(st),
             Ok(None) if start.elapsed() >= opts.timeout => {
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
                 note = Some(format!(
                     "killed after {} s without finishing",
@@ -145,7 +150,7 @@ fn run_command(opts: &Options, args: &[String], cwd: &Path) -> Ran {
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
             Err(e) => {
                 note = Some(format!("could not wait for the command: {e}"));
-                let _ = child.kill();
+                kill_group(&mut child);
                 break None;
             }
         }
@@ -162,6 +167,19 @@ fn run_command(opts: &Options, args: &[String], cwd: &Path) -> Ran {
         stderr,
         note,
     }
+}
+
+/// Kill the child's whole process group (it was started as the group's leader), then the
+/// child itself in case the group is already gone.
+fn kill_group(child: &mut std::process::Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) with a negative pid signals the group; no memory is shared.
+        unsafe {
+            libc::kill(-pid, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill();
 }
 
 /// The directories a run's commands see.
@@ -206,22 +224,46 @@ impl Places {
     }
 
     /// Replace the placeholders in one word of an already split command, so a path with
-    /// spaces or quotes stays one argument.
+    /// spaces or quotes stays one argument. One pass over the word: a substituted path that
+    /// itself contains `{files}` (a run directory named `5-{files}`) is never substituted
+    /// again.
     fn substitute(&self, word: &str) -> String {
-        let mut out = word.to_string();
-        for (k, v) in self.pairs() {
-            out = out.replace(k, &v);
+        let pairs = self.pairs();
+        let mut out = String::with_capacity(word.len());
+        let mut rest = word;
+        while let Some((i, k, v)) = pairs
+            .iter()
+            .filter_map(|(k, v)| rest.find(k).map(|i| (i, *k, v)))
+            .min_by_key(|(i, _, _)| *i)
+        {
+            out.push_str(&rest[..i]);
+            out.push_str(v);
+            rest = &rest[i + k.len()..];
         }
+        out.push_str(rest);
         out
     }
 
+    /// Turn substituted paths in output back into placeholders, in one pass (longest path
+    /// first at each position), so a placeholder put back is never read as a path again.
     fn unsubstitute(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        for (k, v) in self.pairs() {
-            if !v.is_empty() {
-                out = out.replace(&v, k);
-            }
+        let pairs: Vec<_> = self
+            .pairs()
+            .into_iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some((i, k, v)) = pairs
+            .iter()
+            .filter_map(|(k, v)| rest.find(v.as_str()).map(|i| (i, *k, v)))
+            .min_by_key(|(i, _, v)| (*i, std::cmp::Reverse(v.len())))
+        {
+            out.push_str(&rest[..i]);
+            out.push_str(k);
+            rest = &rest[i + v.len()..];
         }
+        out.push_str(rest);
         out
     }
 }
@@ -275,6 +317,10 @@ pub fn grade(
                     .iter()
                     .map(|w| places.substitute(w))
                     .collect();
+                super::policy::check_paths(&args, &places.out, &[&places.run, &places.files])
+                    .map_err(|m| {
+                        EvalError::at_path(&evals.path, None, format!("command `{cmd}`: {m}"))
+                    })?;
                 let ran = run_command(opts, &args, &places.out);
                 let ok = ran.exit == Some(expect);
                 if ok {
@@ -337,6 +383,64 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(10));
         assert_eq!(ran.exit, None);
         assert!(ran.note.unwrap().contains("killed"));
+    }
+
+    /// Whether a process is gone (or a zombie waiting to be reaped).
+    #[cfg(target_os = "linux")]
+    fn gone(pid: &str) -> bool {
+        match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+            Err(_) => true,
+            Ok(stat) => stat
+                .rsplit_once(") ")
+                .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_timeout_kills_what_the_command_started_too() {
+        let sh = Path::new("/bin/sh");
+        if !sh.exists() {
+            return;
+        }
+        let t = tempfile::tempdir().unwrap();
+        let pidfile = t.path().join("pid");
+        let opts = Options {
+            exe: sh.to_path_buf(),
+            timeout: Duration::from_millis(500),
+            accepts: |_| Ok(()),
+        };
+        let script = format!("sleep 300 & echo $! > '{}'; wait", pidfile.display());
+        let ran = run_command(&opts, &["-c".to_string(), script], t.path());
+        assert_eq!(ran.exit, None);
+        let pid = std::fs::read_to_string(&pidfile).unwrap();
+        let pid = pid.trim();
+        let start = Instant::now();
+        while !gone(pid) && start.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(gone(pid), "the grandchild {pid} outlived the timeout");
+    }
+
+    #[test]
+    fn placeholders_in_substituted_paths_are_left_alone() {
+        let places = Places {
+            out: PathBuf::from("/r/5-{files}/out"),
+            files: PathBuf::from("/s/files"),
+            run: PathBuf::from("/r/5-{files}"),
+        };
+        assert_eq!(
+            places.substitute("{out}/plan.md"),
+            "/r/5-{files}/out/plan.md"
+        );
+        assert_eq!(
+            places.substitute("x={files}/a:{run}"),
+            "x=/s/files/a:/r/5-{files}"
+        );
+        assert_eq!(
+            places.unsubstitute("read /r/5-{files}/out/plan.md and /s/files/w.md"),
+            "read {out}/plan.md and {files}/w.md"
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //!
 //! An assertion is either a plain string (judged: a person or a grader model decides it) or an
 //! object `{"text", "command", "expect_exit"}` (mechanical: the command is run and its exit code
-//! compared). Commands always start with `dstplan` and are run with the binary doing the
-//! grading, never through a shell.
+//! compared). Commands always start with `dstplan`, are read-only ([`policy`]: no subcommand
+//! or flag that writes, paths only inside the run directory and the fixtures), and are run
+//! with the binary doing the grading, never through a shell.
 //!
 //! - [`load`] reads and validates an `evals.json` (every error carries the file and, where it
 //!   can be found, the line).
@@ -16,7 +17,7 @@
 //!   value.
 
 pub mod grade;
-pub mod shellwords;
+pub mod policy;
 
 use std::path::{Path, PathBuf};
 
@@ -190,10 +191,11 @@ fn command_line(text: &str, command: &str) -> Option<usize> {
 /// engine never imports `cli`.
 pub type Accepts = fn(&[String]) -> Result<(), String>;
 
-/// Check that a mechanical command is `dstplan …`, splits cleanly, and that `dstplan` itself
-/// accepts its subcommand and flags. Returns the argument vector (without `dstplan`).
+/// Check that a mechanical command is `dstplan …`, splits cleanly, that `dstplan` itself
+/// accepts its subcommand and flags, and that it only reads ([`policy::check_read_only`]).
+/// Returns the argument vector (without `dstplan`).
 pub fn check_command(command: &str, accepts: Accepts) -> Result<Vec<String>, String> {
-    let words = shellwords::split(command)?;
+    let words = policy::split(command).map_err(|e| format!("command `{command}`: {e}"))?;
     match words.first().map(String::as_str) {
         Some("dstplan") => {}
         Some(other) => {
@@ -210,7 +212,9 @@ pub fn check_command(command: &str, accepts: Accepts) -> Result<Vec<String>, Str
             "command `{command}` is not a valid dstplan invocation: {first} (see `dstplan help`)"
         ));
     }
-    Ok(words.into_iter().skip(1).collect())
+    let args: Vec<String> = words.into_iter().skip(1).collect();
+    policy::check_read_only(&args).map_err(|e| format!("command `{command}`: {e}"))?;
+    Ok(args)
 }
 
 /// Read and validate an `evals.json`.

@@ -473,7 +473,19 @@ fn check_links(path: &Path, text: &str, body_start: usize, issues: &mut Vec<Issu
             ));
             continue;
         }
-        let decoded = target.replace("%20", " ");
+        // Markdown link targets are URLs: `%20`, `%23` (`#`), `%C3%A9` … all decode. A
+        // sequence that does not decode to UTF-8 is a broken link.
+        let decoded = match percent_encoding::percent_decode_str(target).decode_utf8() {
+            Ok(d) => d.into_owned(),
+            Err(_) => {
+                issues.push(Issue::error(
+                    path,
+                    Some(line),
+                    format!("link `{dest}` percent-decodes to bytes that are not UTF-8; fix its %XX escapes"),
+                ));
+                continue;
+            }
+        };
         if !base.join(&decoded).exists() {
             issues.push(Issue::error(
                 path,
