@@ -22,7 +22,13 @@ fn fixture(name: &str) -> tempfile::TempDir {
             std::fs::copy(e.path(), &to).unwrap();
         }
     }
-    git2::Repository::init(&dir).expect("git init");
+    let st = Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .arg(&dir)
+        .status()
+        .expect("git init");
+    assert!(st.success(), "git init");
     tmp
 }
 
