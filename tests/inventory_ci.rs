@@ -466,3 +466,75 @@ fn bad_base_revision_is_a_clear_error() {
         stderr(&o)
     );
 }
+
+#[test]
+fn a_bun_repository_gets_typescript_skeletons_importing_bun_test() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    write(
+        d,
+        "package.json",
+        r#"{"name": "q", "scripts": {"test": "bun test"}}"#,
+    );
+    write(d, "src/queue.test.ts", API_TEST_TS);
+    write(d, "src/more.test.ts", API_TEST_TS);
+    write(d, "tools/x.rs", "#[test]\nfn one() {}\n");
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "one"]);
+    let o = run_in(d, &["new", "q", "--mode", "project-wide"]);
+    assert_exit(&o, 0);
+    let plan = std::fs::read_to_string(d.join("testing-plans/q.md")).unwrap();
+    // the scaffold's S1 is already in the repository's language and runner
+    assert!(plan.contains("```typescript"), "{plan}");
+    assert!(
+        plan.contains("import { test } from \"bun:test\";"),
+        "{plan}"
+    );
+    let o = run_in(
+        d,
+        &[
+            "scenario",
+            "add",
+            "--plan",
+            "testing-plans/q.md",
+            "--falsifies",
+            "C1",
+            "--name",
+            "acked_items_are_delivered",
+        ],
+    );
+    assert_exit(&o, 0);
+    assert!(
+        stderr(&o).contains("skeleton language: typescript"),
+        "{}",
+        stderr(&o)
+    );
+    let plan = std::fs::read_to_string(d.join("testing-plans/q.md")).unwrap();
+    let s2 = &plan[plan.find("### Scenario S2").expect("S2")..];
+    assert!(
+        s2.contains("**Skeleton language:** typescript") || s2.contains("typescript"),
+        "{s2}"
+    );
+    assert!(s2.contains("import { test } from \"bun:test\";"), "{s2}");
+    assert!(!s2.contains("vitest"), "{s2}");
+    // an explicit --language wins
+    let o = run_in(
+        d,
+        &[
+            "scenario",
+            "add",
+            "--plan",
+            "testing-plans/q.md",
+            "--falsifies",
+            "C1",
+            "--name",
+            "acked_items_survive_restart",
+            "--language",
+            "go",
+        ],
+    );
+    assert_exit(&o, 0);
+    let plan = std::fs::read_to_string(d.join("testing-plans/q.md")).unwrap();
+    assert!(plan[plan.find("### Scenario S3").unwrap()..].contains("```go"));
+}

@@ -199,6 +199,7 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
         scenario: String::new(),
     };
     let entries;
+    let mut inventory_seen: Option<inventory::Inventory> = None;
     let template = match opts.mode {
         Mode::ChangeScoped => {
             match &repo {
@@ -233,6 +234,7 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
                         ctx.section3 = inventory::render_markdown(&head, delta.as_ref())
                             .trim_end()
                             .to_string();
+                        inventory_seen = Some(head);
                     }
                 }
                 None => {
@@ -255,6 +257,10 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
             PLAN_PROJECT_WIDE
         }
     };
+    let detected = match &inventory_seen {
+        Some(inv) => inventory::detect::detect(inv),
+        None => inventory::detect::detect(&inventory::scan(&root, inventory::default_threads())?),
+    };
     ctx.scenario = render_scenario(
         &templates,
         &ScenarioSpec {
@@ -263,7 +269,8 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
             claims: vec![("C1".into(), None)],
             closes: Some("H1".into()),
             closes_hint: Vec::new(),
-            language: Language::Rust,
+            language: detected.language.map_or(Language::Rust, |(l, _)| l),
+            ts_runner: detected.ts_runner,
             plan_path: plan_rel,
         },
     )?;

@@ -64,6 +64,7 @@ use super::Error;
 
 pub mod ci;
 pub mod delta;
+pub mod detect;
 pub mod select;
 pub mod suites;
 
