@@ -22,7 +22,13 @@ fn fixture(name: &str) -> tempfile::TempDir {
             std::fs::copy(e.path(), &to).unwrap();
         }
     }
-    git2::Repository::init(&dir).expect("git init");
+    let st = Command::new("git")
+        .arg("init")
+        .arg("-q")
+        .arg(&dir)
+        .status()
+        .expect("git init");
+    assert!(st.success(), "git init");
     tmp
 }
 
@@ -266,28 +272,24 @@ fn items_carry_subsystem_and_detail() {
     assert_eq!(compose["subsystem"], ".");
 }
 
-#[test]
-fn markdown_is_the_section_3_table() {
+fn inventory_md(args: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
         .arg("inventory")
         .arg(fixture("polyglot").path())
+        .args(args)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let md = String::from_utf8(out.stdout).unwrap();
-    let mut lines = md.lines();
-    assert_eq!(
-        lines.next(),
-        Some("| Test / harness | Subsystem | Invariant pinned | Failure modes it catches |")
-    );
-    assert!(md.contains(
-        "| `src/raft/mod.rs:7` 4 Rust tests: `elects_a_single_leader` (line 7), `survives_minority_partition` (line 11, ignored: not run by default)"
-    ), "{md}");
-    // the table parses as §3 of a plan
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The table at the start of `md` parses as §3 of a plan with the required columns.
+fn assert_section_3_table(md: &str) {
+    let table_lines = md.lines().take_while(|l| l.starts_with('|')).count();
     let plan = format!("# Test Plan: x\n\n## 3. Existing test inventory\n\n{md}");
     let p = dstplan::plan::parse(&plan);
     let t = p.inventory_table.expect("§3 table");
-    assert_eq!(t.rows.len(), md.lines().count() - 2);
+    assert_eq!(t.rows.len(), table_lines - 2);
     for col in [
         "test / harness",
         "subsystem",
@@ -296,6 +298,43 @@ fn markdown_is_the_section_3_table() {
     ] {
         assert!(t.column(col).is_some(), "{col}");
     }
+}
+
+#[test]
+fn per_test_markdown_is_the_section_3_table() {
+    let md = inventory_md(&["--per-test"]);
+    assert_eq!(
+        md.lines().next(),
+        Some("| Test / harness | Subsystem | Invariant pinned | Failure modes it catches |")
+    );
+    assert!(md.contains(
+        "| `src/raft/mod.rs:7` 4 Rust tests: `elects_a_single_leader` (line 7), `survives_minority_partition` (line 11, ignored: not run by default)"
+    ), "{md}");
+    assert_section_3_table(&md);
+}
+
+#[test]
+fn markdown_is_one_row_per_suite_with_one_placeholder_each() {
+    let md = inventory_md(&[]);
+    assert_eq!(
+        md.lines().next(),
+        Some("| Test / harness | Subsystem | Tests | What CI does | Invariant pinned | Failure modes it catches |")
+    );
+    assert!(
+        md.contains("| `src/` Rust unit tests (cargo) | src | 4 (2 ignored/skipped) | runs 0; skips 4 (4: no CI command runs cargo test or cargo nextest where this test lives) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **compose files:** `docker-compose.yml`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- **make targets:** `test`, `bench`, `chaos-test`"),
+        "{md}"
+    );
+    let rows = md.lines().filter(|l| l.starts_with("| `")).count();
+    assert_eq!(md.matches("{{TODO").count(), rows);
+    assert_section_3_table(&md);
 }
 
 #[test]

@@ -84,14 +84,35 @@ fn session_new_creates_the_layout_json_and_log() {
 #[test]
 fn session_new_uses_the_git_root_and_head() {
     let t = workspace();
-    let repo = git2::Repository::init(t.path()).unwrap();
-    let mut idx = repo.index().unwrap();
-    idx.add_path(Path::new("plans/mini-kv.md")).unwrap();
-    let tree = repo.find_tree(idx.write_tree().unwrap()).unwrap();
-    let sig = git2::Signature::now("t", "t@example.com").unwrap();
-    let oid = repo
-        .commit(Some("HEAD"), &sig, &sig, "plan", &tree, &[])
-        .unwrap();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .arg("-C")
+            .arg(t.path())
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8(o.stdout).unwrap()
+    };
+    git(&["init", "-q"]);
+    git(&["add", "plans/mini-kv.md"]);
+    git(&[
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "-c",
+        "commit.gpgsign=false",
+        "commit",
+        "-q",
+        "-m",
+        "plan",
+    ]);
+    let oid = git(&["rev-parse", "HEAD"]).trim().to_string();
     std::fs::create_dir_all(t.path().join("plans/sub")).unwrap();
     // run from a sub-directory: the root is still the repository's
     let o = dstplan(

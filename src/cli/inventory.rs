@@ -23,6 +23,13 @@ pub struct Args {
     /// Output format: the §3 table (markdown) or one JSON object
     #[arg(long, value_enum, default_value = "markdown")]
     format: Format,
+    /// One row per test file instead of one per suite (Markdown)
+    #[arg(long)]
+    per_test: bool,
+    /// Compare with this revision: report tests added, removed, newly ignored, and no longer
+    /// (or newly) run in CI
+    #[arg(long, value_name = "REV")]
+    base: Option<String>,
     /// Walker threads (default: the machine's parallelism, at most 8)
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -32,10 +39,27 @@ pub fn run(args: Args) -> CmdResult {
     let machine = args.format == Format::Json;
     let root = args.repo.unwrap_or_else(|| PathBuf::from("."));
     let threads = args.threads.unwrap_or_else(inventory::default_threads);
-    let inv = inventory::scan(&root, threads).map_err(|e| CliError::from(e).machine(machine))?;
+    let inv =
+        inventory::scan_with_ci(&root, threads).map_err(|e| CliError::from(e).machine(machine))?;
+    let delta = match &args.base {
+        Some(rev) => {
+            let base = inventory::delta::inventory_at(&root, rev, threads)
+                .map_err(|e| CliError::from(e).machine(machine))?;
+            Some(inventory::delta::compare(rev, &base, &inv))
+        }
+        None => None,
+    };
     let out = match args.format {
-        Format::Markdown => inventory::render_markdown(&inv),
-        Format::Json => inventory::render_json(&inv),
+        Format::Markdown if args.per_test => {
+            let mut s = inventory::render_per_test(&inv);
+            if let Some(d) = &delta {
+                s.push('\n');
+                s.push_str(&inventory::suites::render_delta(d));
+            }
+            s
+        }
+        Format::Markdown => inventory::render_markdown(&inv, delta.as_ref()),
+        Format::Json => inventory::render_json(&inv, delta.as_ref()),
     };
     print_out(&out);
     let secs = inv.elapsed.as_secs_f64();

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::{CliError, CmdResult};
 use crate::exit;
 use crate::fsx;
+use crate::scaffold::inventory;
 use crate::scaffold::plan::display_relative;
 use crate::scaffold::skeleton::Language;
 use crate::scaffold::templates::Templates;
@@ -35,9 +36,10 @@ struct AddArgs {
     /// Claim-shaped scenario name: lowercase letters, digits and `_`
     #[arg(long, value_name = "NAME")]
     name: String,
-    /// Skeleton language: rust, go, python, typescript or shell
-    #[arg(long, value_name = "L", default_value = "rust")]
-    language: String,
+    /// Skeleton language: rust, go, python, typescript or shell (default: the language most
+    /// of the repository's tests are in, per `dstplan inventory`; rust when it has none)
+    #[arg(long, value_name = "L")]
+    language: Option<String>,
     /// Directory whose template files replace the built-in ones, file by file
     #[arg(long, value_name = "DIR")]
     templates: Option<PathBuf>,
@@ -51,12 +53,14 @@ pub fn run(args: Args) -> CmdResult {
 
 fn add(a: AddArgs) -> CmdResult {
     let path_s = a.plan.display().to_string();
-    let Some(language) = Language::parse(&a.language) else {
-        return Err(CliError::new(format!(
-            "unknown --language `{}`; use one of {}",
-            a.language,
-            crate::vocab::SKELETON_LANGUAGES.join(", ")
-        )));
+    let language = match &a.language {
+        Some(l) => Some(Language::parse(l).ok_or_else(|| {
+            CliError::new(format!(
+                "unknown --language `{l}`; use one of {}",
+                crate::vocab::SKELETON_LANGUAGES.join(", ")
+            ))
+        })?),
+        None => None,
     };
     let bytes = std::fs::read(&a.plan).map_err(|e| {
         CliError::at(
@@ -87,7 +91,39 @@ fn add(a: AddArgs) -> CmdResult {
         .and_then(git::discover)
         .and_then(|r| git::root(&r));
     let shown = display_relative(&a.plan, root.as_deref());
-    let added = scenario::add(&templates, &src, &shown, &a.falsifies, &a.name, language)?;
+    // the repository's tests pick the default language and the TypeScript runner
+    let repo_dir = root.clone().unwrap_or_else(|| {
+        a.plan
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(
+                || std::path::PathBuf::from("."),
+                std::path::Path::to_path_buf,
+            )
+    });
+    let detected = inventory::scan(&repo_dir, inventory::default_threads())
+        .map(|inv| inventory::detect::detect(&inv))
+        .unwrap_or_default();
+    let language = match (language, detected.language) {
+        (Some(l), _) => l,
+        (None, Some((l, n))) => {
+            eprintln!(
+                "skeleton language: {} (most of the repository's tests, {n}, are in it; pass --language to choose)",
+                l.as_str()
+            );
+            l
+        }
+        (None, None) => Language::Rust,
+    };
+    let added = scenario::add(
+        &templates,
+        &src,
+        &shown,
+        &a.falsifies,
+        &a.name,
+        language,
+        detected.ts_runner,
+    )?;
     // Someone (an editor, another agent) may have saved the plan meanwhile: replacing it
     // would silently drop their edit, so check right before the atomic rename.
     if std::fs::read(&a.plan).ok().as_deref() != Some(src.as_bytes()) {

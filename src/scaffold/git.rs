@@ -1,4 +1,5 @@
-//! The change under test, read from the repository with git2 (no `git` process).
+//! The change under test, read from the repository by running the `git` CLI (argument
+//! vectors, no shell), which dstplan already needs on the user's machine.
 //!
 //! A change-scoped plan names the commit range it covers and lists every file the change
 //! touches. What counts as "the change" is decided here, once:
@@ -12,11 +13,13 @@
 //! - **Tip.** The working tree, not HEAD: a plan is usually written before the change is
 //!   committed, so staged, unstaged *and untracked* files count (untracked files that
 //!   `.gitignore` excludes do not). Renames are detected, including a file moved without
-//!   `git mv`, so a move reads as one rename, not a delete plus an add.
+//!   `git mv`, so a move reads as one rename, not a delete plus an add. Untracked files are
+//!   marked intent-to-add in a *copy* of the index (`GIT_INDEX_FILE`), so the user's index
+//!   and object store are left as they were.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-
-use git2::{Delta, DiffFindOptions, DiffOptions, Oid, Repository, StatusOptions};
+use std::process::{Command, Stdio};
 
 use super::Error;
 
@@ -65,41 +68,140 @@ pub struct ChangeScope {
     pub change: String,
     /// Every file that differs between the base and the working tree, sorted by path.
     pub files: Vec<FileChange>,
+    /// The base commit (None = the empty tree).
+    pub base: Option<String>,
 }
 
-/// The repository containing `start`, if any.
+/// A git repository found by [`discover`].
+#[derive(Debug, Clone)]
+pub struct Repository {
+    /// The directory git runs in (`git -C`).
+    dir: PathBuf,
+    /// The working tree's root; None for a bare repository.
+    workdir: Option<PathBuf>,
+}
+
+/// Run git in `dir` with `args`; Ok(stdout) on exit 0, Err(stderr) otherwise (or when git
+/// cannot be started).
+fn run_in<I, S>(dir: &Path, args: I, env: &[(&str, &OsStr)]) -> Result<Vec<u8>, String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let mut cmd = Command::new("git");
+    cmd.arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd
+        .output()
+        .map_err(|e| format!("cannot run `git` ({e}); install git and put it on PATH"))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+fn text(out: Vec<u8>) -> String {
+    String::from_utf8_lossy(&out).trim().to_string()
+}
+
+impl Repository {
+    fn git<I, S>(&self, args: I) -> Result<Vec<u8>, String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        run_in(&self.dir, args, &[])
+    }
+
+    fn line<I, S>(&self, args: I) -> Option<String>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.git(args).ok().map(text).filter(|s| !s.is_empty())
+    }
+
+    /// The full ID of the commit `rev` names, if it names one.
+    pub fn commit(&self, rev: &str) -> Option<String> {
+        self.line([
+            "rev-parse",
+            "--verify",
+            "-q",
+            "--end-of-options",
+            &format!("{rev}^{{commit}}"),
+        ])
+    }
+
+    /// The commit HEAD points at (None before the first commit).
+    pub fn head(&self) -> Option<String> {
+        self.commit("HEAD")
+    }
+
+    /// The working tree's root, if the repository has one.
+    pub fn workdir(&self) -> Option<&Path> {
+        self.workdir.as_deref()
+    }
+
+    /// Run git with `args` in this repository (stdout on success, stderr as the error).
+    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>, Error> {
+        self.git(args)
+            .map_err(|e| Error::new(format!("git {} failed: {e}", args.join(" "))))
+    }
+}
+
+/// The repository containing `start`, if any (None too when git is not installed).
 pub fn discover(start: &Path) -> Option<Repository> {
-    Repository::discover(start).ok()
+    let bare = text(run_in(start, ["rev-parse", "--is-bare-repository"], &[]).ok()?);
+    if bare == "true" {
+        return Some(Repository {
+            dir: start.to_path_buf(),
+            workdir: None,
+        });
+    }
+    let top = text(run_in(start, ["rev-parse", "--show-toplevel"], &[]).ok()?);
+    if top.is_empty() {
+        return None;
+    }
+    let top = PathBuf::from(top);
+    Some(Repository {
+        dir: top.clone(),
+        workdir: Some(top),
+    })
 }
 
 /// The repository's working directory (its root), if it has one.
 pub fn root(repo: &Repository) -> Option<PathBuf> {
-    repo.workdir().map(Path::to_path_buf)
+    repo.workdir.clone()
 }
 
-fn short(repo: &Repository, oid: Oid) -> String {
-    repo.find_object(oid, None)
-        .ok()
-        .and_then(|o| o.short_id().ok())
-        .and_then(|b| b.as_str().ok().map(str::to_string))
-        .unwrap_or_else(|| oid.to_string()[..7].to_string())
+fn short(repo: &Repository, oid: &str) -> String {
+    repo.line(["rev-parse", "--short", oid])
+        .unwrap_or_else(|| oid.chars().take(7).collect())
 }
 
 /// The default branch: `(display name, branch name without remote, tip)`.
-fn default_branch(repo: &Repository) -> Option<(String, String, Oid)> {
-    if let Ok(r) = repo.find_reference("refs/remotes/origin/HEAD") {
-        if let Ok(res) = r.resolve() {
-            if let (Ok(name), Some(oid)) = (res.shorthand(), res.target()) {
-                let bare = name.strip_prefix("origin/").unwrap_or(name).to_string();
-                return Some((name.to_string(), bare, oid));
-            }
+fn default_branch(repo: &Repository) -> Option<(String, String, String)> {
+    if let Some(full) = repo.line(["symbolic-ref", "-q", "refs/remotes/origin/HEAD"]) {
+        if let (Some(name), Some(oid)) = (
+            full.strip_prefix("refs/remotes/"),
+            repo.commit("refs/remotes/origin/HEAD"),
+        ) {
+            let bare = name.strip_prefix("origin/").unwrap_or(name).to_string();
+            return Some((name.to_string(), bare, oid));
         }
     }
     for b in ["main", "master"] {
-        if let Ok(r) = repo.find_reference(&format!("refs/heads/{b}")) {
-            if let Some(oid) = r.target() {
-                return Some((b.to_string(), b.to_string(), oid));
-            }
+        if let Some(oid) = repo.commit(&format!("refs/heads/{b}")) {
+            return Some((b.to_string(), b.to_string(), oid));
         }
     }
     None
@@ -108,46 +210,38 @@ fn default_branch(repo: &Repository) -> Option<(String, String, Oid)> {
 /// The base commit (None = the empty tree) and a description of how it was chosen.
 fn resolve_base(
     repo: &Repository,
-    head: Option<Oid>,
+    head: Option<&str>,
     base: Option<&str>,
-) -> Result<(Option<Oid>, String), Error> {
-    let where_ = repo
-        .workdir()
-        .map(|p| p.display().to_string())
-        .unwrap_or_default();
+) -> Result<(Option<String>, String), Error> {
+    let where_ = repo.dir.display().to_string();
     if let Some(rev) = base {
-        let obj = repo.revparse_single(rev).map_err(|_| {
-            Error::new(format!(
-                "base revision `{rev}` does not exist in the repository at {where_}; pass a branch, tag or commit it has (e.g. --base main or --base HEAD~3)"
-            ))
-        })?;
-        let commit = obj.peel_to_commit().map_err(|_| {
-            Error::new(format!(
+        if let Some(oid) = repo.commit(rev) {
+            return Ok((Some(oid), format!("--base {rev}")));
+        }
+        if repo
+            .line(["rev-parse", "--verify", "-q", "--end-of-options", rev])
+            .is_some()
+        {
+            return Err(Error::new(format!(
                 "base revision `{rev}` is not a commit; pass a branch, tag or commit"
-            ))
-        })?;
-        return Ok((Some(commit.id()), format!("--base {rev}")));
+            )));
+        }
+        return Err(Error::new(format!(
+            "base revision `{rev}` does not exist in the repository at {where_}; pass a branch, tag or commit it has (e.g. --base main or --base HEAD~3)"
+        )));
     }
     let Some(head) = head else {
         return Ok((None, "no commits yet".into()));
     };
-    let head_branch = repo
-        .head()
-        .ok()
-        .filter(|h| h.is_branch())
-        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    let head_branch = repo.line(["symbolic-ref", "-q", "--short", "HEAD"]);
     if let Some((name, bare, tip)) = default_branch(repo) {
         if head_branch.as_deref() != Some(bare.as_str()) {
-            if let Ok(mb) = repo.merge_base(head, tip) {
+            if let Some(mb) = repo.line(["merge-base", head, &tip]) {
                 return Ok((Some(mb), format!("merge-base with {name}")));
             }
         }
     }
-    let parent = repo
-        .find_commit(head)
-        .ok()
-        .and_then(|c| c.parent_ids().next());
-    match parent {
+    match repo.commit(&format!("{head}^1")) {
         Some(p) => Ok((Some(p), "HEAD~1".into())),
         None => Ok((None, "root commit, compared with the empty tree".into())),
     }
@@ -155,62 +249,112 @@ fn resolve_base(
 
 /// Whether the working tree differs from HEAD (staged, unstaged or untracked).
 fn dirty(repo: &Repository) -> bool {
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(false)
-        .include_ignored(false);
-    repo.statuses(Some(&mut opts))
-        .map(|s| !s.is_empty())
+    repo.git(["status", "--porcelain", "-z", "--untracked-files=normal"])
+        .map(|o| !o.is_empty())
         .unwrap_or(false)
+}
+
+/// A copy of the repository's index in a temporary file, removed on drop.
+struct TempIndex(PathBuf);
+
+impl Drop for TempIndex {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+fn temp_index(repo: &Repository) -> Result<TempIndex, Error> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let tmp = TempIndex(
+        std::env::temp_dir().join(format!("dstplan-index-{}-{nanos}", std::process::id())),
+    );
+    let index = repo
+        .line(["rev-parse", "--path-format=absolute", "--git-path", "index"])
+        .map(PathBuf::from);
+    if let Some(index) = index.filter(|p| p.is_file()) {
+        std::fs::copy(&index, &tmp.0).map_err(|e| {
+            Error::new(format!(
+                "cannot copy the git index to {}: {e}",
+                tmp.0.display()
+            ))
+        })?;
+    }
+    Ok(tmp)
 }
 
 /// The change under test between `base` (see the module doc) and the working tree.
 pub fn change_scope(repo: &Repository, base: Option<&str>) -> Result<ChangeScope, Error> {
-    if repo.is_bare() {
+    if repo.workdir.is_none() {
         return Err(Error::new(
             "the repository is bare (no working tree); run dstplan new inside a checkout",
         ));
     }
-    let head = repo.head().ok().and_then(|h| h.target());
-    let (base_oid, how) = resolve_base(repo, head, base)?;
-    let base_tree = match base_oid {
-        Some(oid) => Some(
-            repo.find_commit(oid)
-                .and_then(|c| c.tree())
-                .map_err(|e| Error::new(format!("cannot read the base commit {oid}: {e}")))?,
-        ),
-        None => None,
+    let head = repo.head();
+    let (base_oid, how) = resolve_base(repo, head.as_deref(), base)?;
+    let base_tree = match &base_oid {
+        Some(oid) => oid.clone(),
+        None => text(repo.run(&["hash-object", "-t", "tree", "/dev/null"])?),
     };
-    let mut opts = DiffOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(true)
-        .show_untracked_content(true)
-        .include_typechange(true);
-    let mut diff = repo
-        .diff_tree_to_workdir_with_index(base_tree.as_ref(), Some(&mut opts))
-        .map_err(|e| Error::new(format!("cannot diff the working tree: {e}")))?;
-    let mut find = DiffFindOptions::new();
-    find.renames(true).for_untracked(true);
-    diff.find_similar(Some(&mut find))
-        .map_err(|e| Error::new(format!("cannot detect renames: {e}")))?;
-
-    let path_of = |f: git2::DiffFile<'_>| {
-        f.path()
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
-            .unwrap_or_default()
-    };
+    // untracked files (minus ignored ones) become intent-to-add entries in a copy of the index
+    let index = temp_index(repo)?;
+    let env: [(&str, &OsStr); 1] = [("GIT_INDEX_FILE", index.0.as_os_str())];
+    let untracked = repo.run(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+    let untracked: Vec<String> = untracked
+        .split(|&b| b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect();
+    if !untracked.is_empty() {
+        let mut args: Vec<&OsStr> = ["add", "--intent-to-add", "--"]
+            .iter()
+            .map(OsStr::new)
+            .collect();
+        args.extend(untracked.iter().map(OsStr::new));
+        run_in(&repo.dir, args, &env)
+            .map_err(|e| Error::new(format!("cannot mark untracked files for the diff: {e}")))?;
+    }
+    let out = run_in(
+        &repo.dir,
+        [
+            "diff",
+            "--name-status",
+            "-z",
+            "--find-renames",
+            "--no-ext-diff",
+            "--ignore-submodules=none",
+            &base_tree,
+            "--",
+        ],
+        &env,
+    )
+    .map_err(|e| Error::new(format!("cannot diff the working tree: {e}")))?;
     let mut files = Vec::new();
-    for d in diff.deltas() {
-        let new = path_of(d.new_file());
-        let old = path_of(d.old_file());
-        let (path, kind) = match d.status() {
-            Delta::Added => (new, ChangeKind::Added),
-            Delta::Untracked => (new, ChangeKind::Untracked),
-            Delta::Modified => (new, ChangeKind::Modified),
-            Delta::Deleted => (old, ChangeKind::Deleted),
-            Delta::Renamed => (new, ChangeKind::Renamed(old)),
-            Delta::Copied => (new, ChangeKind::Copied(old)),
-            Delta::Typechange => (new, ChangeKind::TypeChanged),
+    let mut fields = out
+        .split(|&b| b == 0)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    while let Some(status) = fields.next() {
+        if status.is_empty() {
+            continue;
+        }
+        let Some(first) = fields.next() else { break };
+        let (path, kind) = match status.as_bytes()[0] {
+            b'A' if untracked.contains(&first) => (first, ChangeKind::Untracked),
+            b'A' => (first, ChangeKind::Added),
+            b'M' => (first, ChangeKind::Modified),
+            b'D' => (first, ChangeKind::Deleted),
+            b'T' => (first, ChangeKind::TypeChanged),
+            b'R' | b'C' => {
+                let Some(second) = fields.next() else { break };
+                let kind = if status.starts_with('R') {
+                    ChangeKind::Renamed(first)
+                } else {
+                    ChangeKind::Copied(first)
+                };
+                (second, kind)
+            }
             _ => continue,
         };
         files.push(FileChange { path, kind });
@@ -223,7 +367,7 @@ pub fn change_scope(repo: &Repository, base: Option<&str>) -> Result<ChangeScope
     } else {
         ""
     };
-    let change = match (head, base_oid) {
+    let change = match (&head, &base_oid) {
         (Some(h), Some(b)) => format!(
             "{}..{} (HEAD {h}){uncommitted}; base: {how}",
             short(repo, b),
@@ -232,5 +376,9 @@ pub fn change_scope(repo: &Repository, base: Option<&str>) -> Result<ChangeScope
         (Some(h), None) => format!("{} (HEAD {h}){uncommitted}; base: {how}", short(repo, h)),
         (None, _) => "uncommitted changes in a repository with no commits yet".to_string(),
     };
-    Ok(ChangeScope { change, files })
+    Ok(ChangeScope {
+        change,
+        files,
+        base: base_oid,
+    })
 }

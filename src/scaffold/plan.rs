@@ -11,7 +11,9 @@
 //! - Change-scoped plans get `Change under test` and `Files touched` from git ([`super::git`]).
 //!   Outside a repository both are placeholders.
 //! - Project-wide plans get §3 pre-filled from [`super::inventory`] run on the repository
-//!   root (or the current directory outside a repository), one row per test file or harness.
+//!   root (or the current directory outside a repository): one row per suite, the harnesses,
+//!   and what CI runs. Change-scoped plans get §3 (with the change's test delta against the
+//!   base) and §5 when a file the change touches is a test, a harness or CI configuration.
 //! - Default location: `testing-plans/<slug>.md` at the repository root (the current
 //!   directory outside a repository), or `docs/testing-plans/<slug>.md` when the repository
 //!   already has `docs/testing-plans/`. `--out` names the file directly.
@@ -100,7 +102,7 @@ struct PlanCtx {
     change: String,
     files: Vec<FileRow>,
     files_note: String,
-    inventory: Vec<inventory::Section3Row>,
+    section3: String,
     scenario: String,
 }
 
@@ -193,10 +195,11 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
         change: String::new(),
         files: Vec::new(),
         files_note: String::new(),
-        inventory: Vec::new(),
+        section3: String::new(),
         scenario: String::new(),
     };
     let entries;
+    let mut inventory_seen: Option<inventory::Inventory> = None;
     let template = match opts.mode {
         Mode::ChangeScoped => {
             match &repo {
@@ -214,6 +217,25 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
                         })
                         .collect();
                     ctx.files_note = "no file differs between the base and the working tree; name the files this plan covers".into();
+                    if scope.files.iter().any(|f| {
+                        inventory::touches_tests_or_ci(&root, &f.path)
+                            || matches!(&f.kind, git::ChangeKind::Renamed(p) if inventory::touches_tests_or_ci(&root, p))
+                    }) {
+                        let threads = inventory::default_threads();
+                        let head = inventory::scan_with_ci(&root, threads)?;
+                        let delta = match &scope.base {
+                            Some(b) => {
+                                let base = inventory::delta::inventory_at(&root, b, threads)?;
+                                let label = opts.base.clone().unwrap_or_else(|| b.chars().take(12).collect());
+                                Some(inventory::delta::compare(&label, &base, &head))
+                            }
+                            None => None,
+                        };
+                        ctx.section3 = inventory::render_markdown(&head, delta.as_ref())
+                            .trim_end()
+                            .to_string();
+                        inventory_seen = Some(head);
+                    }
                 }
                 None => {
                     ctx.change =
@@ -227,11 +249,17 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
             PLAN_CHANGE_SCOPED
         }
         Mode::ProjectWide => {
-            let inv = inventory::scan(&root, inventory::default_threads())?;
-            ctx.inventory = inventory::section3_rows(&inv);
-            entries = ctx.inventory.len();
+            let inv = inventory::scan_with_ci(&root, inventory::default_threads())?;
+            entries = inv.items.len();
+            ctx.section3 = inventory::render_markdown(&inv, None)
+                .trim_end()
+                .to_string();
             PLAN_PROJECT_WIDE
         }
+    };
+    let detected = match &inventory_seen {
+        Some(inv) => inventory::detect::detect(inv),
+        None => inventory::detect::detect(&inventory::scan(&root, inventory::default_threads())?),
     };
     ctx.scenario = render_scenario(
         &templates,
@@ -241,7 +269,8 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
             claims: vec![("C1".into(), None)],
             closes: Some("H1".into()),
             closes_hint: Vec::new(),
-            language: Language::Rust,
+            language: detected.language.map_or(Language::Rust, |(l, _)| l),
+            ts_runner: detected.ts_runner,
             plan_path: plan_rel,
         },
     )?;

@@ -44,6 +44,8 @@ pub struct ScenarioSpec {
     /// Hypotheses that cite the claims (a hint inside the `Closes:` placeholder).
     pub closes_hint: Vec<String>,
     pub language: Language,
+    /// The repository's TypeScript test runner, for the skeleton's import (None = unknown).
+    pub ts_runner: Option<&'static str>,
     /// Plan path for the skeleton's provenance header.
     pub plan_path: String,
 }
@@ -169,6 +171,7 @@ pub fn render_scenario(templates: &Templates, spec: &ScenarioSpec) -> Result<Str
             scenario_id: spec.id.clone(),
             name: spec.name.clone(),
             claims: claim_ids.clone(),
+            ts_runner: spec.ts_runner,
         },
         None,
     )?;
@@ -286,6 +289,7 @@ pub fn add(
     falsifies: &str,
     name: &str,
     language: Language,
+    ts_runner: Option<&'static str>,
 ) -> Result<Added, Error> {
     if !valid_name(name) {
         return Err(Error::new(format!(
@@ -341,6 +345,7 @@ pub fn add(
         closes: None,
         closes_hint,
         language,
+        ts_runner,
         plan_path: plan_path.to_string(),
     };
     let mut block = render_scenario(templates, &spec)?;
@@ -398,6 +403,7 @@ mod tests {
                 closes: None,
                 closes_hint: vec![],
                 language: Language::Rust,
+                ts_runner: None,
                 plan_path: "p.md".into(),
             },
         )

@@ -89,6 +89,9 @@ pub struct SkeletonCtx {
     pub name: String,
     /// Claim IDs the scenario falsifies.
     pub claims: Vec<String>,
+    /// The TypeScript test runner the repository uses (`bun:test`, `vitest`, `jest`,
+    /// `node:test`; from `dstplan inventory`), None = unknown.
+    pub ts_runner: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -100,6 +103,8 @@ struct Ctx<'a> {
     py_name: &'a str,
     claims: String,
     sha: Option<&'a str>,
+    /// The module the TypeScript skeleton imports `test` from ("" = unknown).
+    ts_module: &'a str,
 }
 
 /// `wait_confirmed_appends` → `WaitConfirmedAppends` (a placeholder stays as it is).
@@ -145,6 +150,11 @@ pub fn render_skeleton_with(
         py_name,
         claims: ctx.claims.join(", "),
         sha: with_sha,
+        ts_module: match ctx.ts_runner {
+            Some("jest") => "@jest/globals",
+            Some(r @ ("bun:test" | "vitest" | "node:test")) => r,
+            _ => "",
+        },
     };
     templates.render(&lang.template(), c)
 }
@@ -190,7 +200,25 @@ mod tests {
             scenario_id: "S3".into(),
             name: "acked_writes_survive".into(),
             claims: vec!["C1".into(), "C3".into()],
+            ts_runner: None,
         }
+    }
+
+    #[test]
+    fn the_typescript_skeleton_imports_the_detected_runner() {
+        let mut c = ctx();
+        let vitest = render_skeleton(Language::TypeScript, &c, None).unwrap();
+        assert!(vitest.contains("import { test } from \"vitest\"; // {{TODO:"));
+        c.ts_runner = Some("bun:test");
+        let bun = render_skeleton(Language::TypeScript, &c, None).unwrap();
+        assert!(
+            bun.contains("import { test } from \"bun:test\";\n"),
+            "{bun}"
+        );
+        assert!(!bun.contains("vitest"), "{bun}");
+        c.ts_runner = Some("jest");
+        let jest = render_skeleton(Language::TypeScript, &c, None).unwrap();
+        assert!(jest.contains("from \"@jest/globals\";"), "{jest}");
     }
 
     #[test]

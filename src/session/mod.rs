@@ -171,13 +171,10 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, Error> {
         )
     })?;
     let plan_dir = plan_abs.parent().unwrap_or(Path::new("/")).to_path_buf();
-    let repo = git2::Repository::discover(&plan_dir).ok();
+    let repo = crate::scaffold::git::discover(&plan_dir);
     let root = match &req.root {
         Some(r) => r.clone(),
-        None => match repo
-            .as_ref()
-            .and_then(|r| r.workdir().map(Path::to_path_buf))
-        {
+        None => match repo.as_ref().and_then(crate::scaffold::git::root) {
             Some(w) => w,
             None => std::env::current_dir()
                 .map_err(|e| Error::new(format!("cannot read the current directory: {e}")))?,
@@ -219,11 +216,7 @@ pub fn new_session(req: &NewSession) -> Result<PathBuf, Error> {
             ),
         ));
     }
-    let sut_commit = repo
-        .as_ref()
-        .and_then(|r| r.head().ok())
-        .and_then(|h| h.peel_to_commit().ok())
-        .map(|c| c.id().to_string());
+    let sut_commit = repo.as_ref().and_then(|r| r.head());
     let operator = req
         .operator
         .clone()

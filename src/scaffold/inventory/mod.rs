@@ -62,12 +62,20 @@ use serde::Serialize;
 
 use super::Error;
 
+pub mod ci;
+pub mod delta;
+pub mod detect;
+pub mod select;
+pub mod suites;
+
 /// Files larger than this are skipped (generated code, data).
 const MAX_FILE: u64 = 4 * 1024 * 1024;
 
 /// One test or harness.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
+    /// `path::scope::name` (`#2`, `#3` … for a repeated name in one file).
+    pub id: String,
     pub kind: &'static str,
     pub name: String,
     pub path: String,
@@ -75,6 +83,31 @@ pub struct Item {
     pub subsystem: String,
     pub ignored: bool,
     pub detail: Option<String>,
+    /// The test framework (`cargo`, `go`, `pytest`, `bun:test`, `vitest`, `jest`,
+    /// `node:test`, `mocha`, `bats`, `shell`); null for harness items.
+    pub framework: Option<&'static str>,
+    /// Whether CI runs it (tests only; absent for harness items).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ci: Option<select::CiRun>,
+    #[serde(skip)]
+    pub meta: Meta,
+}
+
+/// What selection needs to know about a test beyond its name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Enclosing scopes: Rust inline modules, a pytest class.
+    pub scope: Vec<String>,
+    /// pytest markers on the test, its class and its module.
+    pub markers: Vec<String>,
+    /// Go: the file's `//go:build` constraint; Rust: a `cfg(feature …)` gate.
+    pub gate: Option<String>,
+    /// Go: the test calls `testing.Short()`.
+    pub short: bool,
+    /// A skip that depends on a condition (`skipif`, `cfg_attr(…, ignore)`).
+    pub conditional_skip: Option<String>,
+    /// JS: the file has `describe` blocks (the full name may carry a prefix).
+    pub described: bool,
 }
 
 /// The result of a walk.
@@ -85,6 +118,8 @@ pub struct Inventory {
     pub files_seen: usize,
     pub files_read: usize,
     pub elapsed: Duration,
+    /// What CI runs (empty until [`scan_with_ci`] reads it).
+    pub ci: ci::CiConfig,
 }
 
 /// Worker threads for the walk: the machine's parallelism, at most 8.
@@ -209,7 +244,14 @@ re!(
 );
 re!(
     PY_TEST,
-    r"(?m)^[ \t]*(?:(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\(|class[ \t]+(Test\w*)[ \t]*[:(])"
+    r"(?m)^([ \t]*)(?:(?:async[ \t]+)?def[ \t]+(test\w*)[ \t]*\(|class[ \t]+(Test\w*)[ \t]*[:(])"
+);
+re!(PY_MARK, r"pytest\.mark\.(\w+)");
+re!(PY_MODMARK, r"(?m)^pytestmark[ \t]*=[ \t]*(.+)$");
+re!(GO_BUILD, r"(?m)^//go:build[ \t]+(.+?)[ \t]*$");
+re!(
+    RUST_MOD,
+    r"^(?:pub(?:\([^)]*\))?\s+)?mod\s+([A-Za-z_][A-Za-z0-9_]*)\s*\{"
 );
 re!(
     JS_TEST,
@@ -272,14 +314,52 @@ fn trim_start(b: &[u8]) -> &[u8] {
     &b[i..]
 }
 
-/// Rust: attributes collected above each `fn`; a test attribute makes it a test.
+/// Net `{` minus `}` on a line of Rust, outside `//` comments, strings and char literals.
+fn brace_delta(t: &[u8]) -> i32 {
+    let mut d = 0;
+    let mut i = 0;
+    let mut in_str = false;
+    while i < t.len() {
+        let c = t[i];
+        if in_str {
+            if c == b'\\' {
+                i += 1;
+            } else if c == b'"' {
+                in_str = false;
+            }
+        } else {
+            match c {
+                b'/' if t.get(i + 1) == Some(&b'/') => break,
+                b'"' => in_str = true,
+                b'\'' if t.get(i + 2) == Some(&b'\'') => i += 2,
+                b'{' => d += 1,
+                b'}' => d -= 1,
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    d
+}
+
+/// Rust: attributes collected above each `fn`; a test attribute makes it a test. Inline
+/// `mod x {` blocks are tracked (by brace depth) for the test's path.
 fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
     let mut test_attr: Option<String> = None;
     let mut ignored = false;
+    let mut cond_ignore: Option<String> = None;
+    let mut gate: Option<String> = None;
+    let mut file_gate: Option<String> = None;
     let mut attr = Vec::new();
     let mut depth: i32 = 0;
+    let mut braces: i32 = 0;
+    let mut mods: Vec<(String, i32, Option<String>)> = Vec::new();
     for (i, raw) in buf.split(|&b| b == b'\n').enumerate() {
         let t = trim_start(raw);
+        if t.starts_with(b"#![cfg(") && t.windows(7).any(|w| w == b"feature") {
+            file_gate = Some(s(&t[2..]).trim_end_matches(']').to_string());
+            continue;
+        }
         if depth > 0 || t.starts_with(b"#[") {
             if depth == 0 {
                 attr.clear();
@@ -304,6 +384,12 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
                         .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'_')
                 {
                     ignored = true;
+                } else if inner.starts_with(b"cfg_attr(")
+                    && inner.windows(6).any(|w| w == b"ignore")
+                {
+                    cond_ignore = Some(s(&attr));
+                } else if inner.starts_with(b"cfg(") && inner.windows(7).any(|w| w == b"feature") {
+                    gate = Some(s(inner).trim_end_matches(']').to_string());
                 }
             }
             continue;
@@ -311,7 +397,21 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
         if t.is_empty() || t.starts_with(b"//") {
             continue;
         }
+        if let Some(c) = RUST_MOD.captures(t) {
+            mods.push((s(&c[1]), braces + 1, gate.take()));
+        }
         if let Some(a) = test_attr.take() {
+            let scope: Vec<String> = mods.iter().map(|m| m.0.clone()).collect();
+            let gate = gate
+                .clone()
+                .or_else(|| mods.iter().rev().find_map(|m| m.2.clone()))
+                .or_else(|| file_gate.clone());
+            let meta = Meta {
+                scope,
+                gate,
+                conditional_skip: cond_ignore.clone(),
+                ..Meta::default()
+            };
             if let Some(c) = RUST_FN.captures(t) {
                 out.push(Found {
                     kind: "rust-test",
@@ -319,6 +419,7 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
                     line: i + 1,
                     ignored,
                     detail: Some(a),
+                    meta,
                 });
             } else if let Some(c) = RUST_MACRO_FN.captures(t) {
                 // `#[test] fn $name()` in a macro_rules! body: one test per invocation
@@ -328,15 +429,23 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
                     line: i + 1,
                     ignored,
                     detail: Some(format!("{a} in a macro: one test per invocation")),
+                    meta,
                 });
             }
         }
         ignored = false;
+        cond_ignore = None;
+        gate = None;
+        braces += brace_delta(t);
+        while mods.last().is_some_and(|m| braces < m.1) {
+            mods.pop();
+        }
     }
 }
 
-fn decorated_skip(buf: &[u8], start: usize) -> bool {
-    // walk back over the decorator lines right above the match
+/// The decorator lines right above offset `start`, nearest first.
+fn decorators(buf: &[u8], start: usize) -> Vec<String> {
+    let mut out = Vec::new();
     let mut end = buf[..start].iter().rposition(|&b| b == b'\n');
     while let Some(e) = end {
         let s0 = buf[..e]
@@ -345,17 +454,22 @@ fn decorated_skip(buf: &[u8], start: usize) -> bool {
             .map_or(0, |p| p + 1);
         let line = trim_start(&buf[s0..e]);
         if !line.starts_with(b"@") {
-            return false;
+            break;
         }
-        if line.starts_with(b"@pytest.mark.skip")
-            || line.starts_with(b"@unittest.skip")
-            || line.starts_with(b"@pytest.mark.xfail")
-        {
-            return true;
-        }
+        out.push(s(line));
         end = if s0 == 0 { None } else { Some(s0 - 1) };
     }
-    false
+    out
+}
+
+/// pytest markers named in decorators or a `pytestmark` value.
+fn markers_in(text: &str, out: &mut Vec<String>) {
+    for c in PY_MARK.captures_iter(text.as_bytes()) {
+        let m = s(&c[1]);
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
 }
 
 /// Whether the line holding `off` is a comment line (`//`, `#` not followed by `[` or `!`,
@@ -378,6 +492,7 @@ struct Found {
     line: usize,
     ignored: bool,
     detail: Option<String>,
+    meta: Meta,
 }
 
 fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
@@ -389,6 +504,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
             }
         }
         Class::Go => {
+            let go_build = GO_BUILD.captures(buf).map(|c| s(&c[1]));
             for c in GO_TEST.captures_iter(buf) {
                 let kind = match &c[3] {
                     b"T" => "go-test",
@@ -403,33 +519,111 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
                 if &c[3] != expect {
                     continue;
                 }
+                let at = c.get(1).expect("group").start();
+                let body_end =
+                    memchr::memmem::find(&buf[at..], b"\nfunc ").map_or(buf.len(), |e| at + e);
                 out.push(Found {
                     kind,
                     name: s(&c[1]),
-                    line: lines.at(c.get(1).expect("group").start()),
+                    line: lines.at(at),
                     ignored: false,
                     detail: None,
+                    meta: Meta {
+                        gate: go_build.clone(),
+                        short: memchr::memmem::find(&buf[at..body_end], b"testing.Short()")
+                            .is_some(),
+                        ..Meta::default()
+                    },
                 });
             }
         }
         Class::Python => {
+            let mut module_marks = Vec::new();
+            for c in PY_MODMARK.captures_iter(buf) {
+                markers_in(&s(&c[1]), &mut module_marks);
+            }
+            // classes open at an indentation: (indent, name, markers, skip)
+            let mut classes: Vec<(usize, String, Vec<String>, Option<bool>)> = Vec::new();
             for c in PY_TEST.captures_iter(buf) {
-                let (kind, m) = match (c.get(1), c.get(2)) {
-                    (Some(m), _) => ("python-test", m),
-                    (None, Some(m)) => ("python-test-class", m),
-                    _ => continue,
-                };
+                let indent = c.get(1).map_or(0, |m| m.len());
+                while classes.last().is_some_and(|k| k.0 >= indent) {
+                    classes.pop();
+                }
                 let whole = c.get(0).expect("match");
+                let decos = decorators(buf, whole.start());
+                let mut marks = Vec::new();
+                let mut skip: Option<bool> = None;
+                for d in &decos {
+                    markers_in(d, &mut marks);
+                    if d.starts_with("@pytest.mark.skipif")
+                        || d.starts_with("@unittest.skipIf")
+                        || d.starts_with("@unittest.skipUnless")
+                    {
+                        skip.get_or_insert(false);
+                    } else if d.starts_with("@pytest.mark.skip") || d.starts_with("@unittest.skip")
+                    {
+                        skip = Some(true);
+                    }
+                }
+                if let Some(m) = c.get(3) {
+                    let name = s(m.as_bytes());
+                    out.push(Found {
+                        kind: "python-test-class",
+                        name: name.clone(),
+                        line: lines.at(m.start()),
+                        ignored: skip == Some(true),
+                        detail: None,
+                        meta: Meta {
+                            markers: marks.clone(),
+                            ..Meta::default()
+                        },
+                    });
+                    classes.push((indent, name, marks, skip));
+                    continue;
+                }
+                let Some(m) = c.get(2) else { continue };
+                if indent > 0 && classes.is_empty() {
+                    continue; // a function nested in a function: not collected
+                }
+                let mut all = marks;
+                let mut scope = Vec::new();
+                if let Some(k) = classes.last() {
+                    scope.push(k.1.clone());
+                    for x in &k.2 {
+                        if !all.contains(x) {
+                            all.push(x.clone());
+                        }
+                    }
+                    if skip.is_none() {
+                        skip = k.3;
+                    }
+                }
+                for x in &module_marks {
+                    if !all.contains(x) {
+                        all.push(x.clone());
+                    }
+                }
+                if skip.is_none() && module_marks.iter().any(|m| m == "skip") {
+                    skip = Some(true);
+                }
                 out.push(Found {
-                    kind,
+                    kind: "python-test",
                     name: s(m.as_bytes()),
                     line: lines.at(m.start()),
-                    ignored: decorated_skip(buf, whole.start()),
+                    ignored: skip == Some(true),
                     detail: None,
+                    meta: Meta {
+                        scope,
+                        conditional_skip: (skip == Some(false))
+                            .then(|| "a `skipif` decorator".to_string()),
+                        markers: all,
+                        ..Meta::default()
+                    },
                 });
             }
         }
         Class::Js => {
+            let described = memchr::memmem::find(buf, b"describe").is_some();
             for c in JS_TEST.captures_iter(buf) {
                 let modifier = c.get(3).map(|m| m.as_bytes());
                 if modifier.is_some_and(|m| {
@@ -458,6 +652,10 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
                     line: lines.at(m2.start()),
                     ignored,
                     detail: None,
+                    meta: Meta {
+                        described,
+                        ..Meta::default()
+                    },
                 });
             }
         }
@@ -469,6 +667,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
                     line: lines.at(c.get(0).expect("m").start()),
                     ignored: false,
                     detail: None,
+                    meta: Meta::default(),
                 });
             }
         }
@@ -478,6 +677,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
             line: 1,
             ignored: false,
             detail: None,
+            meta: Meta::default(),
         }),
         Class::Compose => out.push(Found {
             kind: "compose",
@@ -485,6 +685,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
             line: 1,
             ignored: false,
             detail: None,
+            meta: Meta::default(),
         }),
         Class::Ci => out.push(Found {
             kind: "ci-workflow",
@@ -494,6 +695,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
             detail: CI_NAME
                 .captures(buf)
                 .map(|c| s(&c[1]).trim_matches(['"', '\'']).to_string()),
+            meta: Meta::default(),
         }),
         Class::Make | Class::Just => {
             let (re, kind) = if class == Class::Make {
@@ -520,6 +722,7 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
                                 line,
                                 ignored: false,
                                 detail: None,
+                                meta: Meta::default(),
                             });
                         }
                     }
@@ -554,8 +757,88 @@ fn scan_file(class: Class, buf: &[u8], out: &mut Vec<Found>) {
                 line: Lines::new(buf).at(off),
                 ignored: false,
                 detail: Some(mechs.join(", ")),
+                meta: Meta::default(),
             });
         }
+    }
+}
+
+re!(JS_BUN, r#"['"]bun:test['"]"#);
+re!(
+    JS_VITEST,
+    r#"from[ \t]+['"]vitest['"]|require\(['"]vitest['"]\)"#
+);
+re!(
+    JS_JEST,
+    r#"['"]@jest/globals['"]|\bjest\.(?:fn|mock|spyOn)\("#
+);
+re!(JS_NODE, r#"['"]node:test['"]"#);
+
+/// The framework a file's tests belong to; for JS/TS, from its imports (None when it
+/// imports no runner: the package's runner decides, see `select.rs`).
+fn framework(class: Class, buf: &[u8]) -> Option<&'static str> {
+    match class {
+        Class::Rust => Some("cargo"),
+        Class::Go => Some("go"),
+        Class::Python => Some("pytest"),
+        Class::Bats => Some("bats"),
+        Class::ShellTest => Some("shell"),
+        Class::Js => {
+            if JS_BUN.is_match(buf) {
+                Some("bun:test")
+            } else if JS_VITEST.is_match(buf) {
+                Some("vitest")
+            } else if JS_NODE.is_match(buf) {
+                Some("node:test")
+            } else if JS_JEST.is_match(buf) {
+                Some("jest")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Give each item its ID: `path::scope::name`, with `#N` for the N-th repeat in a file.
+fn assign_ids(items: &mut [Item]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for it in items.iter_mut() {
+        let mut id = it.path.clone();
+        for sc in &it.meta.scope {
+            id.push_str("::");
+            id.push_str(sc);
+        }
+        id.push_str("::");
+        id.push_str(if it.name.is_empty() {
+            it.kind
+        } else {
+            &it.name
+        });
+        let n = seen.entry(id.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            id.push_str(&format!("#{n}"));
+        }
+        it.id = id;
+    }
+}
+
+/// Whether a repository-relative path is a test file, a harness or CI configuration (what
+/// makes a change-scoped plan carry §3 and §5).
+/// A Rust source file counts when it holds a test (read from `root`).
+pub fn touches_tests_or_ci(root: &Path, rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    match classify(rel, name) {
+        Some(Class::Rust) => {
+            rel.starts_with("tests/")
+                || rel.contains("/tests/")
+                || std::fs::read(root.join(rel)).is_ok_and(|b| RUST_PRE.is_match(&b))
+        }
+        Some(Class::Script) | None => {
+            name == "package.json" || name == "pytest.ini" || name == "conftest.py"
+        }
+        Some(_) => true,
     }
 }
 
@@ -631,9 +914,19 @@ pub fn scan(root: &Path, threads: usize) -> Result<Inventory, Error> {
                 Some((dir, _)) => dir.to_string(),
                 None => ".".to_string(),
             };
+            let fw = framework(class, &buf);
             let mut v = items.lock().unwrap_or_else(|p| p.into_inner());
             for f in found {
+                let framework = match f.kind {
+                    "fault-injection" | "compose" | "ci-workflow" | "make-target"
+                    | "just-recipe" => None,
+                    _ => fw,
+                };
                 v.push(Item {
+                    id: String::new(),
+                    framework,
+                    ci: None,
+                    meta: f.meta,
                     kind: f.kind,
                     name: f.name,
                     path: rel.clone(),
@@ -655,13 +948,26 @@ pub fn scan(root: &Path, threads: usize) -> Result<Inventory, Error> {
             b.name.as_str(),
         ))
     });
+    assign_ids(&mut items);
     Ok(Inventory {
         root,
         items,
         files_seen: seen.into_inner(),
         files_read: read.into_inner(),
         elapsed: started.elapsed(),
+        ci: ci::CiConfig::default(),
     })
+}
+
+/// [`scan`], then read the CI configuration and give every test its `ci` verdict.
+pub fn scan_with_ci(root: &Path, threads: usize) -> Result<Inventory, Error> {
+    let started = Instant::now();
+    let mut inv = scan(root, threads)?;
+    inv.ci = ci::read(&inv.root);
+    let cfg = inv.ci.clone();
+    select::annotate(&mut inv, &cfg);
+    inv.elapsed = started.elapsed();
+    Ok(inv)
 }
 
 /// One §3 row: the `Test / harness` and `Subsystem` cells (the other two are placeholders).
@@ -755,8 +1061,13 @@ fn plain(text: &str) -> String {
         .replace('`', "'")
 }
 
-/// The inventory as the §3 table, ready to paste into a plan.
-pub fn render_markdown(inv: &Inventory) -> String {
+/// §3 by suite (see [`suites`]), ready to paste into a plan.
+pub fn render_markdown(inv: &Inventory, delta: Option<&delta::Delta>) -> String {
+    suites::render(inv, delta)
+}
+
+/// The per-test §3 table (`--per-test`): one row per file and kind.
+pub fn render_per_test(inv: &Inventory) -> String {
     let mut s = String::from(
         "| Test / harness | Subsystem | Invariant pinned | Failure modes it catches |\n|---|---|---|---|\n",
     );
@@ -773,14 +1084,23 @@ pub fn render_markdown(inv: &Inventory) -> String {
 }
 
 /// The inventory as JSON (schema in the module doc).
-pub fn render_json(inv: &Inventory) -> String {
-    let v = serde_json::json!({
+pub fn render_json(inv: &Inventory, delta: Option<&delta::Delta>) -> String {
+    let mut v = serde_json::json!({
         "version": 1,
         "root": inv.root.display().to_string(),
         "files_seen": inv.files_seen,
         "files_read": inv.files_read,
+        "ci_files": inv.ci.files,
+        "ci_commands": inv.ci.invocations.iter().map(|i| serde_json::json!({
+            "source": i.source, "cwd": i.cwd, "command": i.display,
+            "condition": i.condition, "unresolved": i.unresolved,
+        })).collect::<Vec<_>>(),
+        "ci_not_read": inv.ci.opaque,
         "items": inv.items,
     });
+    if let Some(d) = delta {
+        v["delta"] = serde_json::to_value(d).expect("json");
+    }
     let mut out = serde_json::to_string_pretty(&v).expect("json");
     out.push('\n');
     out
