@@ -77,6 +77,10 @@ struct CheckArgs {
     /// for queue; no-lost-ack for log; exactly-once for ledger)
     #[arg(long)]
     checker: Option<String>,
+    /// The consistency level the serializability checker judges against (default
+    /// serializable); anomalies the level allows are reported as notes
+    #[arg(long, value_name = "LEVEL", value_parser = clap::builder::PossibleValuesParser::new(history::txn::LEVELS))]
+    consistency: Option<String>,
     /// Give up with "unknown" (exit 3) after this many seconds
     #[arg(long, default_value = "10", value_name = "SECONDS")]
     timeout: f64,
@@ -250,11 +254,12 @@ fn check(a: CheckArgs) -> CmdResult {
     let start = Instant::now();
     let progress = super::progress::Progress::start(format!("checking {}", a.file.display()));
     let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
-    let report = history::check_history(
+    let report = history::check_history_at(
         &h,
         warnings,
         &a.model,
         a.checker.as_deref(),
+        a.consistency.as_deref(),
         Duration::from_secs_f64(a.timeout),
         start,
     )
@@ -315,7 +320,7 @@ fn html_target_ok(
 
 /// The `history check --format json` object of `cli-contract.md`.
 fn to_json(r: &CheckReport) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "version": 1,
         "model": r.model,
         "checker": r.checker,
@@ -330,7 +335,26 @@ fn to_json(r: &CheckReport) -> serde_json::Value {
             "partial_linearization": w.partial_linearization,
         })),
         "diagnostics": r.diagnostics,
-    })
+    });
+    // serializability adds the level and the anomalies (forbidden and allowed).
+    if let Some(level) = &r.consistency {
+        v["consistency"] = json!(level);
+        v["anomalies"] = r
+            .anomalies
+            .iter()
+            .map(|a| {
+                json!({
+                    "class": a.class,
+                    "forbidden": a.forbidden,
+                    "count": a.count,
+                    "txns": a.txns,
+                    "steps": a.steps,
+                    "edges": a.edges.iter().map(|(f, t, l)| json!({"from": f, "to": t, "kind": l})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+    }
+    v
 }
 
 /// `3 keys`, `1 key`, `2 processes`, with thousands separators.
@@ -356,7 +380,10 @@ fn to_text(h: &History, r: &CheckReport) -> String {
         count(r.keys, "key")
     ));
     s.push_str(&format!("time: {} ms\n", history::thousands(r.elapsed_ms)));
-    if let Some(w) = &r.witness {
+    if let Some(level) = &r.consistency {
+        s.push_str(&format!("consistency: {level}\n"));
+        anomalies_text(&mut s, r, level);
+    } else if let Some(w) = &r.witness {
         let key = w.key.as_deref().unwrap_or("null");
         let minimal = if r.checker == "linearizability" {
             " (1-minimal: dropping any one of them makes the rest linearizable, or leaves a read of a value none of them writes)"
@@ -409,4 +436,25 @@ fn to_text(h: &History, r: &CheckReport) -> String {
     }
     s.push_str(&format!("evidence: {}\n", r.evidence));
     s
+}
+
+/// The anomalies of a serializability check: class, whether the level forbids it, the
+/// transactions and one sentence per step.
+fn anomalies_text(s: &mut String, r: &CheckReport, level: &str) {
+    for a in &r.anomalies {
+        let status = if a.forbidden { "forbidden" } else { "allowed" };
+        let seen = if a.edges.is_empty() {
+            format!("seen {} time(s)", a.count)
+        } else {
+            format!("cycles in {} component(s)", a.count)
+        };
+        s.push_str(&format!(
+            "anomaly: {} ({status} at {level}; {seen}): transactions {}\n",
+            a.class,
+            a.txns.join(", ")
+        ));
+        for step in &a.steps {
+            s.push_str(&format!("  {step}\n"));
+        }
+    }
 }

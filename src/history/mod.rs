@@ -26,6 +26,7 @@ mod ops;
 mod queue;
 pub mod record;
 pub mod sim;
+pub mod txn;
 pub mod validate;
 mod zones;
 
@@ -84,6 +85,10 @@ pub struct CheckReport {
     pub witness: Option<Witness>,
     /// Weak-history warnings and notes on how the check went.
     pub diagnostics: Vec<String>,
+    /// The consistency level checked (`serializability` only).
+    pub consistency: Option<String>,
+    /// Isolation anomalies found, forbidden and allowed (`serializability` only).
+    pub anomalies: Vec<txn::Anomaly>,
 }
 
 /// A history that cannot be checked: where and why (the library error).
@@ -91,7 +96,15 @@ pub use crate::error::Error as HistoryError;
 
 /// The models `history check` knows, in the spec's order.
 pub const MODELS: &[&str] = &[
-    "register", "map", "queue", "counter", "ledger", "set", "log",
+    "register",
+    "map",
+    "queue",
+    "counter",
+    "ledger",
+    "set",
+    "log",
+    "list-append",
+    "rw-register",
 ];
 
 /// The checker run when `--checker` is omitted.
@@ -101,6 +114,7 @@ pub fn default_checker(model: &str) -> Option<&'static str> {
         "queue" => Some("prefix-order"),
         "log" => Some("no-lost-ack"),
         "ledger" => Some("exactly-once"),
+        "list-append" | "rw-register" => Some("serializability"),
         _ => None,
     }
 }
@@ -153,6 +167,10 @@ pub(crate) struct Finding {
     pub notes: Vec<String>,
     /// A short phrase for the evidence line on a violation (what broke).
     pub what: Option<String>,
+    /// Isolation anomalies (`serializability` only).
+    pub anomalies: Vec<txn::Anomaly>,
+    /// Distinct keys when the checker counts them itself (micro-op keys of transactions).
+    pub keys: Option<usize>,
 }
 
 /// Run a checker on an already loaded history. `start` is when the work began (reading the
@@ -162,6 +180,20 @@ pub fn check_history(
     warnings: Vec<String>,
     model: &str,
     checker: Option<&str>,
+    budget: Duration,
+    start: Instant,
+) -> Result<CheckReport, HistoryError> {
+    check_history_at(h, warnings, model, checker, None, budget, start)
+}
+
+/// [`check_history`] with a consistency level for `serializability` (`None`: serializable;
+/// the other checkers refuse one).
+pub fn check_history_at(
+    h: &History,
+    warnings: Vec<String>,
+    model: &str,
+    checker: Option<&str>,
+    consistency: Option<&str>,
     budget: Duration,
     start: Instant,
 ) -> Result<CheckReport, HistoryError> {
@@ -196,7 +228,35 @@ pub fn check_history(
         },
     };
     let deadline = start + budget;
+    let level = match (checker, consistency) {
+        ("serializability", c) => {
+            let l = c.unwrap_or(txn::DEFAULT_LEVEL);
+            if !txn::LEVELS.contains(&l) {
+                return Err(HistoryError::new(format!(
+                    "unknown consistency level `{l}` (expected one of: {})",
+                    txn::LEVELS.join(", ")
+                )));
+            }
+            Some(l)
+        }
+        (_, Some(_)) => {
+            return Err(HistoryError::new(format!(
+                "--consistency applies to the serializability checker only, not to {checker}"
+            )))
+        }
+        (_, None) => None,
+    };
     let found = match checker {
+        "serializability" => match txn::model_of(model) {
+            Some(m) => txn::check(h, m, level.unwrap_or(txn::DEFAULT_LEVEL), deadline)?,
+            None => {
+                return Err(HistoryError::at(
+                    &h.path,
+                    None,
+                    format!("serializability does not run on model {model}"),
+                ))
+            }
+        },
         "linearizability" => linearizability(h, model, deadline)?,
         "prefix-order" => queue::prefix_order(h, deadline)?,
         "no-lost-ack" => invariants::no_lost_ack(h)?,
@@ -222,7 +282,7 @@ pub fn check_history(
         Outcome::Ok
     };
     let elapsed_ms = start.elapsed().as_millis();
-    let keys = count_keys(h);
+    let keys = found.keys.unwrap_or_else(|| count_keys(h));
     let mut evidence = format!(
         "dstplan history check: {checker} on {model}, {} ops over {} {}, {}",
         thousands(h.ops.len() as u128),
@@ -269,6 +329,8 @@ pub fn check_history(
         evidence,
         witness: found.violation,
         diagnostics,
+        consistency: level.map(str::to_string),
+        anomalies: found.anomalies,
     })
 }
 

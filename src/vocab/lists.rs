@@ -123,6 +123,7 @@ pub const BUILTIN_CHECKERS: &[(&str, &[&str])] = &[
     ("exactly-once", &["ledger"]),
     ("final-state-invariant", &["counter", "ledger"]),
     ("monotonic-read", &["log", "counter"]),
+    ("serializability", &["list-append", "rw-register"]),
 ];
 
 /// Whether `dstplan history check` runs this checker itself.
