@@ -1,7 +1,7 @@
 //! The operation types the models and their fast paths share, so neither imports the other.
 
 /// Register op: `read` (ok only), `write`, `cas`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegOp {
     Read(u32),
     Write(u32),
@@ -10,7 +10,7 @@ pub enum RegOp {
 }
 
 /// Map op on a key that sees appends: the state is the string value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StrOp {
     Get(Box<str>),
     Put(Box<str>),
