@@ -2,15 +2,29 @@
 //!
 //! `cargo run --release --example gen_history -- MODEL OPS PROCESSES KEYS SEED [INDETERMINATE] [cas]`
 //! writes JSONL to stdout (MODEL: register or map; values are unique; `cas` adds cas ops to a
-//! register, which takes it off the zone fast path). Why an example and not a
+//! register, which takes it off the zone fast path).
+//! `gen_history --shape SHAPE OPS SEED` writes one of the named shapes of `sim::Shape`
+//! (register-rw, cas-spread, cas, map, map-crowd, cas-crowd). Why an example and not a
 //! command: generating histories is a tool for measuring `dstplan`, not part of its job.
 
 use std::io::Write;
 
-use dstplan::history::sim::{simulate, to_jsonl, SimConfig, SimModel};
+use dstplan::history::sim::{simulate, to_jsonl, Shape, SimConfig, SimModel};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() == 4 && args[0] == "--shape" {
+        let Some(shape) = Shape::parse(&args[1]) else {
+            eprintln!("unknown shape {} (expected one of: register-rw, cas-spread, cas, map, map-crowd, cas-crowd)", args[1]);
+            std::process::exit(2);
+        };
+        let (Ok(ops), Ok(seed)) = (args[2].parse(), args[3].parse()) else {
+            eprintln!("usage: gen_history --shape SHAPE OPS SEED");
+            std::process::exit(2);
+        };
+        let cfg = shape.config(ops, seed);
+        return write(cfg.model, &simulate(&cfg));
+    }
     if args.len() < 5 {
         eprintln!("usage: gen_history register|map OPS PROCESSES KEYS SEED [INDETERMINATE] [cas]");
         std::process::exit(2);
@@ -38,8 +52,12 @@ fn main() {
         indeterminate: args.get(5).and_then(|s| s.parse().ok()).unwrap_or(0.0),
         failed: 0.0,
         cas: args.get(6).is_some_and(|s| s == "cas"),
+        values: 0,
     };
-    let ops = simulate(&cfg);
+    write(model, &simulate(&cfg));
+}
+
+fn write(model: SimModel, ops: &[dstplan::history::sim::SimOp]) {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut buf = String::new();
     for chunk in ops.chunks(10_000) {

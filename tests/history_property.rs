@@ -27,6 +27,8 @@ fn run(model: SimModel, seeds: std::ops::Range<u64>) {
             failed: [0.0, 0.05][rng.below(2) as usize],
             // Registers with cas take the search; without, the zone fast path.
             cas: rng.chance(0.7),
+            // Reused values take the search for maps and cas-free registers too.
+            values: [0, 0, 3][rng.below(3) as usize],
         };
         let mut ops = simulate(&cfg);
         let path = dir.path().join(format!("{name}-{seed}.jsonl"));

@@ -21,11 +21,30 @@
 //! succeeds as soon as every *determinate* op is linearized, so an indeterminate op that never
 //! took effect is simply left out instead of blocking the search.
 //!
+//! Because such an op stays a candidate forever, every pending one multiplies the
+//! configurations: the same (determinate ops, state) reappears once per subset of pending
+//! indeterminate ops already linearized. Three reductions keep that in check, each sound
+//! because it only drops a child whose every completion is also a completion of a child (or
+//! node) the search does explore, with no more steps to go:
+//!
+//! - an indeterminate op whose step leaves the state unchanged is not tried (the node itself
+//!   offers every completion it would, one step shorter);
+//! - indeterminate ops with equal ops (after [`Model::canonical`], which folds values nobody
+//!   observes into one) are interchangeable once reachable: only the earliest pending one of
+//!   each class is tried (swap their roles in any completion);
+//! - an op that never changes the state ([`Model::observer`]: a read) and that returned is
+//!   linearized as soon as it is reachable and allowed, and the node's other children are not
+//!   tried: moving it to the front of any completion keeps the completion valid (the states
+//!   of the others are unchanged, and every op that must precede it already does);
+//! - the cache is keyed on (determinate ops linearized, state) and remembers which sets of
+//!   indeterminate ops were linearized there; a configuration is pruned when a remembered set
+//!   is a subset of its own (fewer ops used up leaves more completions: indeterminate ops have
+//!   no return, so they never constrain the order of others).
+//!
 //! A violation's witness is made 1-minimal by [`minimize`]: a time prefix is cut first, then
 //! chunks and single ops are deleted while the rest stays non-linearizable, repeated until no
 //! single deletion keeps it so.
 
-use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -34,7 +53,7 @@ use std::time::Instant;
 /// A sequential specification: a state and a partial step function.
 pub trait Model: Sync {
     type State: Clone + Eq + Hash + Send;
-    type Op: Send + Sync;
+    type Op: Send + Sync + Eq + Hash;
     /// The state before any op.
     fn init(&self) -> Self::State;
     /// The state after `op`, or `None` when `op` (with its recorded output) cannot happen in
@@ -51,6 +70,19 @@ pub trait Model: Sync {
     /// linearizable, `Err(core)` with positions of a non-linearizable subset when not.
     fn quick(&self, _entries: &[Entry<Self::Op>]) -> Option<Result<(), Vec<usize>>> {
         None
+    }
+    /// The ops as the search should step them (`None`: as given): any rewriting that keeps
+    /// every op's behaviour from every reachable state, e.g. one value for all values that no
+    /// op ever compares against. Equal canonical ops let the search treat pending
+    /// indeterminate ops as interchangeable.
+    fn canonical(&self, _entries: &[Entry<Self::Op>]) -> Option<Vec<Self::Op>> {
+        None
+    }
+    /// Whether `op` never changes the state: `step(s, op)` is `None` or `Some(s)` for every
+    /// `s` (a read, a failed cas). The search linearizes such an op as soon as it is allowed,
+    /// without trying the alternatives (`false` is always safe).
+    fn observer(&self, _op: &Self::Op) -> bool {
+        false
     }
 }
 
@@ -126,8 +158,6 @@ impl Hasher for FastHasher {
     }
 }
 
-type FastSet<T> = HashSet<T, BuildHasherDefault<FastHasher>>;
-
 /// A hash map with [`FastHasher`] (op ids, interned strings: no adversary to defend against
 /// in a local CLI, and SipHash showed up in profiles).
 pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
@@ -147,9 +177,94 @@ fn zobrist(i: usize) -> u128 {
     ((a as u128) << 64) | b as u128
 }
 
+/// The cache of visited configurations: (determinate ops linearized, state) → the sets of
+/// indeterminate ops linearized there (an antichain: no set contains another), as ids of
+/// interned bitsets. Id 0 is the empty set, the only one when a key has no indeterminate ops.
+struct Cache {
+    /// Value: an interned set id, or `MULTI | index` into `multi` when there are several.
+    map: FastMap<[u64; 3], u32>,
+    multi: Vec<Vec<u32>>,
+    sets: Vec<Box<[u64]>>,
+    set_ids: FastMap<u128, u32>,
+    /// Sets remembered in `map` and `multi`.
+    len: usize,
+}
+
+const MULTI: u32 = 1 << 31;
+/// Most sets remembered per (determinate ops, state); past it a new set is explored but not
+/// remembered (less pruning, never a wrong answer).
+const MAX_SETS: usize = 64;
+
+impl Cache {
+    fn new(words: usize) -> Cache {
+        let mut set_ids = FastMap::default();
+        set_ids.insert(0, 0);
+        Cache {
+            map: FastMap::default(),
+            multi: Vec::new(),
+            sets: vec![vec![0; words].into_boxed_slice()],
+            set_ids,
+            len: 0,
+        }
+    }
+
+    /// Whether interned set `a` is a subset of `bits`.
+    fn subset_of(&self, a: u32, bits: &[u64]) -> bool {
+        a == 0
+            || self.sets[a as usize]
+                .iter()
+                .zip(bits)
+                .all(|(x, y)| x & !y == 0)
+    }
+
+    /// The id of the set `bits` (Zobrist hash `h`), interning it if new.
+    fn intern(&mut self, h: u128, bits: &[u64]) -> u32 {
+        let n = self.sets.len() as u32;
+        let id = *self.set_ids.entry(h).or_insert(n);
+        if id == n {
+            self.sets.push(bits.into());
+        }
+        id
+    }
+
+    /// Record configuration (`key`, `bits`) unless a remembered set at `key` is a subset of
+    /// `bits` (then it is dominated: false). `id` interns `bits` when it must be stored.
+    fn visit(&mut self, key: [u64; 3], bits: &[u64], id: impl FnOnce(&mut Cache) -> u32) -> bool {
+        let Some(&v) = self.map.get(&key) else {
+            let id = id(self);
+            self.map.insert(key, id);
+            self.len += 1;
+            return true;
+        };
+        if v & MULTI == 0 {
+            if self.subset_of(v, bits) {
+                return false;
+            }
+            let id = id(self);
+            let m = self.multi.len() as u32;
+            self.multi.push(vec![v, id]);
+            self.map.insert(key, MULTI | m);
+            self.len += 1;
+            return true;
+        }
+        let m = (v & !MULTI) as usize;
+        if self.multi[m].iter().any(|&a| self.subset_of(a, bits)) {
+            return false;
+        }
+        let id = id(self);
+        if self.multi[m].len() < MAX_SETS {
+            self.multi[m].push(id);
+            self.len += 1;
+        }
+        true
+    }
+}
+
 /// Decide whether `entries` (one key's ops) are linearizable with respect to `model`.
 pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>) -> Answer {
     let n = entries.len();
+    let canon = model.canonical(entries);
+    let op = |i: usize| canon.as_ref().map_or(&entries[i].op, |c| &c[i]);
     // Events: 2i = call of op i, 2i+1 = return of op i (absent for indeterminate ops).
     let mut events: Vec<(i64, u8, u32)> = Vec::with_capacity(2 * n);
     for (i, e) in entries.iter().enumerate() {
@@ -179,20 +294,57 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     next[head] = if len > 0 { 0 } else { tail };
     prev[tail] = if len > 0 { len - 1 } else { head };
 
+    // Indeterminate ops: a bit each, and classes of equal (canonical) ops, each class's
+    // members in call order (the order of the event list).
+    let mut bit = vec![u32::MAX; n];
+    let mut class = vec![u32::MAX; n];
+    let mut members: Vec<Vec<u32>> = Vec::new();
+    {
+        let mut classes: FastMap<&M::Op, u32> = FastMap::default();
+        let mut k = 0u32;
+        for &(_, kind, i) in &events {
+            let i = i as usize;
+            if kind == 0 && entries[i].ret.is_none() {
+                bit[i] = k;
+                k += 1;
+                let c = *classes.entry(op(i)).or_insert(members.len() as u32);
+                if c as usize == members.len() {
+                    members.push(Vec::new());
+                }
+                members[c as usize].push(i as u32);
+                class[i] = c;
+            }
+        }
+    }
+    let words = members.iter().map(Vec::len).sum::<usize>().div_ceil(64);
+    let mut bits = vec![0u64; words];
+    let has = |bits: &[u64], i: usize| bits[bit[i] as usize / 64] >> (bit[i] % 64) & 1 == 1;
+    let flip = |bits: &mut [u64], i: usize| bits[bit[i] as usize / 64] ^= 1 << (bit[i] % 64);
+
     let mut remaining = entries.iter().filter(|e| e.ret.is_some()).count();
     let mut state = model.init();
+    // Zobrist hashes of the determinate and the indeterminate ops linearized.
     let mut hash: u128 = 0;
-    let mut stack: Vec<(usize, M::State)> = Vec::new();
+    let mut ihash: u128 = 0;
+    let mut set_id = 0u32;
+    // (op, state before it, set id before it, whether it was its parent's only child)
+    let mut stack: Vec<(usize, M::State, u32, bool)> = Vec::new();
     let mut best: Vec<usize> = Vec::new();
-    // The cache holds hashes only (128 bits for the set of linearized ops, 64 for the state),
-    // so its memory does not grow with the size of the model's states.
-    let mut cache: FastSet<(u128, u64)> = FastSet::default();
+    // The cache holds hashes only (128 bits for the set of determinate ops linearized, 64 for
+    // the state), so its memory does not grow with the size of the model's states.
+    let mut cache = Cache::new(words);
     let state_hash = |s: &M::State| {
         let mut hs = FastHasher::default();
         s.hash(&mut hs);
         splitmix64(hs.finish())
     };
+    let key = |h: u128, s: u64| [h as u64, (h >> 64) as u64, s];
     let mut cur = next[head];
+    // A node just entered: look for a forced observer first.
+    let mut entered = true;
+    let observer: Vec<bool> = (0..n)
+        .map(|i| entries[i].ret.is_some() && model.observer(op(i)))
+        .collect();
     let mut steps: u64 = 0;
     // Children of a node are tried in two passes over the calls before the first pending
     // return: ops that returned first, then indeterminate ones. A passing history is then
@@ -222,11 +374,45 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             if Instant::now() >= budget.deadline {
                 return Answer::Unknown("time budget exhausted".into());
             }
-            if cache.len() > budget.max_states {
+            if cache.len > budget.max_states {
                 return Answer::Unknown(format!(
                     "state budget exhausted ({} configurations)",
-                    cache.len()
+                    cache.len
                 ));
+            }
+        }
+        if entered {
+            entered = false;
+            // A reachable observer allowed in this state is the node's only child.
+            let mut e = next[head];
+            let mut forced = None;
+            while e != tail && events[e].1 == 0 {
+                let i = events[e].2 as usize;
+                if observer[i] && model.step(&state, op(i)).is_some() {
+                    forced = Some(i);
+                    break;
+                }
+                e = next[e];
+            }
+            if let Some(i) = forced {
+                let nh = hash ^ zobrist(i);
+                if cache.visit(key(nh, state_hash(&state)), &bits, |_| set_id) {
+                    let old = state.clone();
+                    hash = nh;
+                    // Unlinked call first, relinked in reverse order (dancing links).
+                    unlink(&mut next, &mut prev, call_ev[i]);
+                    unlink(&mut next, &mut prev, ret_ev[i]);
+                    remaining -= 1;
+                    stack.push((i, old, set_id, true));
+                    cur = next[head];
+                    indet_phase = false;
+                    entered = true;
+                    continue;
+                }
+                // Its only child was seen: this node fails.
+                cur = tail;
+                indet_phase = true;
+                continue;
             }
         }
         let at_return = cur == tail || events[cur].1 == 1;
@@ -238,22 +424,53 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
         if !at_return {
             let i = events[cur].2 as usize;
-            // Phase 1 tries ops that returned, phase 2 ops that may never take effect.
-            let wanted = (ret_ev[i] == usize::MAX) == indet_phase;
+            let indet = ret_ev[i] == usize::MAX;
+            // Phase 1 tries ops that returned, phase 2 ops that may never take effect (only
+            // the earliest pending one of its class).
+            let wanted = indet == indet_phase
+                && (!indet || {
+                    let first = members[class[i] as usize]
+                        .iter()
+                        .map(|&m| m as usize)
+                        .find(|&m| !has(&bits, m));
+                    first == Some(i)
+                });
             if wanted {
-                if let Some(ns) = model.step(&state, &entries[i].op) {
-                    let nh = hash ^ zobrist(i);
-                    if cache.insert((nh, state_hash(&ns))) {
+                if let Some(ns) = model.step(&state, op(i)) {
+                    let taken = if indet {
+                        if ns == state {
+                            false
+                        } else {
+                            flip(&mut bits, i);
+                            let ih = ihash ^ zobrist(i);
+                            let k = key(hash, state_hash(&ns));
+                            let fresh = cache.visit(k, &bits, |c| c.intern(ih, &bits));
+                            if fresh {
+                                ihash = ih;
+                            } else {
+                                flip(&mut bits, i);
+                            }
+                            fresh
+                        }
+                    } else {
+                        let nh = hash ^ zobrist(i);
+                        cache.visit(key(nh, state_hash(&ns)), &bits, |_| set_id)
+                    };
+                    if taken {
                         let old = std::mem::replace(&mut state, ns);
-                        stack.push((i, old));
-                        hash = nh;
+                        let old_id = set_id;
                         unlink(&mut next, &mut prev, call_ev[i]);
-                        if ret_ev[i] != usize::MAX {
+                        if indet {
+                            set_id = cache.set_ids[&ihash];
+                        } else {
+                            hash ^= zobrist(i);
                             unlink(&mut next, &mut prev, ret_ev[i]);
                             remaining -= 1;
                         }
+                        stack.push((i, old, old_id, false));
                         cur = next[head];
                         indet_phase = false;
+                        entered = true;
                         continue;
                     }
                 }
@@ -262,23 +479,32 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         } else {
             // A return (or the end): every op that returns here must already be linearized.
             if stack.len() > best.len() {
-                best = stack.iter().map(|(i, _)| *i).collect();
+                best = stack.iter().map(|e| e.0).collect();
             }
-            let Some((i, old)) = stack.pop() else {
+            let Some((i, old, old_id, forced)) = stack.pop() else {
                 return Answer::Violation {
                     partial: best,
                     core: (0..n).collect(),
                 };
             };
             state = old;
-            hash ^= zobrist(i);
+            set_id = old_id;
             indet_phase = ret_ev[i] == usize::MAX;
-            if !indet_phase {
+            if indet_phase {
+                flip(&mut bits, i);
+                ihash ^= zobrist(i);
+            } else {
+                hash ^= zobrist(i);
                 relink(&mut next, &mut prev, ret_ev[i]);
                 remaining += 1;
             }
             relink(&mut next, &mut prev, call_ev[i]);
             cur = next[call_ev[i]];
+            if forced {
+                // A forced child failed: so does its parent.
+                cur = tail;
+                indet_phase = true;
+            }
         }
     }
 }
@@ -451,11 +677,12 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::history::ops::RegOp;
     use std::time::Duration;
 
     /// A register of small integers: read(v) / write(v).
     struct Reg;
-    #[derive(Clone, Debug)]
+    #[derive(Clone, Debug, PartialEq, Eq, Hash)]
     enum R {
         Read(u32),
         Write(u32),
@@ -471,6 +698,9 @@ mod tests {
                 R::Read(v) => (v == *s).then_some(*s),
                 R::Write(v) => Some(v),
             }
+        }
+        fn observer(&self, op: &R) -> bool {
+            matches!(op, R::Read(_))
         }
         fn closed(&self, ops: &[&R]) -> bool {
             ops.iter().all(|op| match op {
@@ -530,6 +760,65 @@ mod tests {
             search(&Reg, &early, budget()),
             Answer::Violation { .. }
         ));
+    }
+
+    /// The definition, by brute force: some op that no pending op precedes in real time
+    /// steps next; done when every op that returned is linearized.
+    fn brute(es: &[Entry<RegOp>], done: u32, s: u32) -> bool {
+        let m = crate::history::models::Register;
+        let pending = |j: usize| done & (1 << j) == 0;
+        if (0..es.len()).all(|j| !pending(j) || es[j].ret.is_none()) {
+            return true;
+        }
+        (0..es.len()).any(|i| {
+            pending(i)
+                && (0..es.len()).all(|j| !pending(j) || es[j].ret.is_none_or(|r| r >= es[i].call))
+                && m.step(&s, &es[i].op)
+                    .is_some_and(|t| brute(es, done | 1 << i, t))
+        })
+    }
+
+    #[test]
+    fn the_search_agrees_with_brute_force_on_cas_registers_with_timeouts() {
+        use crate::history::models::Register;
+        use crate::history::sim::Rng;
+        let (mut ok, mut bad) = (0, 0);
+        for seed in 0..3000u64 {
+            let mut rng = Rng::new(seed);
+            let n = 2 + rng.below(9) as usize;
+            let mut t = 0i64;
+            let es: Vec<Entry<RegOp>> = (0..n)
+                .map(|_| {
+                    t += rng.below(3) as i64;
+                    let call = t;
+                    let ret = (!rng.chance(0.25)).then(|| call + rng.below(8) as i64);
+                    let v = |rng: &mut Rng| rng.below(4) as u32;
+                    let op = match rng.below(4) {
+                        0 if ret.is_some() => RegOp::Read(v(&mut rng)),
+                        0 | 1 => RegOp::Write(v(&mut rng)),
+                        _ => {
+                            let (e, x) = (v(&mut rng), v(&mut rng));
+                            RegOp::Cas(e, x, ret.map(|_| rng.chance(0.5)))
+                        }
+                    };
+                    Entry {
+                        op,
+                        call,
+                        ret,
+                        index: 0,
+                    }
+                })
+                .collect();
+            let want = brute(&es, 0, 0);
+            let got = search(&Register, &es, budget());
+            assert_eq!(got == Answer::Ok, want, "seed {seed}: {got:?} for {es:?}");
+            if want {
+                ok += 1;
+            } else {
+                bad += 1;
+            }
+        }
+        assert!(ok > 500 && bad > 500, "ok {ok}, bad {bad}");
     }
 
     #[test]

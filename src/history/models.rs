@@ -47,6 +47,9 @@ impl Values {
 /// A single register per key; its state is the interned value (0 = never written).
 pub struct Register;
 
+/// The value the search uses for every written value that no op observes.
+const UNSEEN: u32 = u32::MAX;
+
 impl Model for Register {
     type State = u32;
     type Op = RegOp;
@@ -68,6 +71,34 @@ impl Model for Register {
             super::zones::Zones::Violation(core) => Some(Err(core)),
             super::zones::Zones::NotApplicable => None,
         }
+    }
+    fn observer(&self, op: &RegOp) -> bool {
+        match *op {
+            RegOp::Read(_) | RegOp::Cas(_, _, Some(false)) => true,
+            RegOp::Cas(e, n, Some(true)) => e == n,
+            RegOp::Write(_) | RegOp::Cas(_, _, None) => false,
+        }
+    }
+    /// Values no read returns and no cas expects are never compared against, so they are
+    /// all one value to the search (`UNSEEN`): their states behave alike from there on.
+    fn canonical(&self, entries: &[Entry<RegOp>]) -> Option<Vec<RegOp>> {
+        let seen: std::collections::HashSet<u32> = entries
+            .iter()
+            .filter_map(|e| match e.op {
+                RegOp::Read(v) | RegOp::Cas(v, _, _) => Some(v),
+                RegOp::Write(_) => None,
+            })
+            .collect();
+        let fold = |v: u32| if seen.contains(&v) { v } else { UNSEEN };
+        let ops: Vec<RegOp> = entries
+            .iter()
+            .map(|e| match e.op {
+                RegOp::Write(v) => RegOp::Write(fold(v)),
+                RegOp::Cas(x, v, o) => RegOp::Cas(x, fold(v), o),
+                ref read => read.clone(),
+            })
+            .collect();
+        Some(ops)
     }
     fn closed(&self, ops: &[&RegOp]) -> bool {
         let mut written = std::collections::HashSet::new();
@@ -108,6 +139,9 @@ impl Model for StrRegister {
             }
         }
     }
+    fn observer(&self, op: &StrOp) -> bool {
+        matches!(op, StrOp::Get(_))
+    }
     fn quick(&self, entries: &[Entry<StrOp>]) -> Option<Result<(), Vec<usize>>> {
         match super::chain::check(entries) {
             super::chain::Chain::Ok => Some(Ok(())),
@@ -136,7 +170,7 @@ impl Model for StrRegister {
 }
 
 /// Counter op: `inc` by a delta, `read` (ok only).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum CtrOp {
     Inc(i64),
     Read(i64),
@@ -157,6 +191,9 @@ impl Model for Counter {
             CtrOp::Read(v) => (v == *s).then_some(*s),
         }
     }
+    fn observer(&self, op: &CtrOp) -> bool {
+        matches!(op, CtrOp::Read(_) | CtrOp::Inc(0))
+    }
     fn closed(&self, ops: &[&CtrOp]) -> bool {
         let incs = ops.iter().any(|op| matches!(op, CtrOp::Inc(_)));
         incs || ops.iter().all(|op| matches!(op, CtrOp::Read(0)))
@@ -164,7 +201,7 @@ impl Model for Counter {
 }
 
 /// Set op: `add` a value, `read` the whole set (ok only; sorted, deduplicated ids).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SetOp {
     Add(u32),
     Read(Vec<u32>),
@@ -191,6 +228,9 @@ impl Model for GSet {
             },
             SetOp::Read(r) => (r == s).then(|| s.clone()),
         }
+    }
+    fn observer(&self, op: &SetOp) -> bool {
+        matches!(op, SetOp::Read(_))
     }
     fn closed(&self, ops: &[&SetOp]) -> bool {
         let added: std::collections::HashSet<u32> = ops

@@ -11,7 +11,7 @@ pub fn precedes(complete: Option<i64>, invoke: i64) -> bool {
 }
 
 /// Register op: `read` (ok only), `write`, `cas`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum RegOp {
     Read(u32),
     Write(u32),
@@ -20,7 +20,7 @@ pub enum RegOp {
 }
 
 /// Map op on a key that sees appends: the state is the string value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum StrOp {
     Get(Box<str>),
     Put(Box<str>),

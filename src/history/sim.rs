@@ -63,6 +63,111 @@ pub struct SimConfig {
     /// Whether the register issues `cas` (a fifth of its ops); without it, a register with
     /// unique values takes the zone fast path.
     pub cas: bool,
+    /// Written values: 0 for unique values, else drawn from `1..=values` (reused values take
+    /// the search instead of the zone fast path).
+    pub values: u64,
+}
+
+/// The shapes of history the benchmark and the property tests generate: each one stresses
+/// the search in its own way (see `benches/history-results.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Register read/write, 64 processes on one key, unique values (the zone fast path).
+    RegisterRw,
+    /// Register with cas, 8 processes, one key per 1,000 ops.
+    CasSpread,
+    /// Register with cas on one key, 8 processes, 0.2% indeterminate.
+    Cas,
+    /// Map put/get on 4 keys, 8 processes, values from a domain of 16, 0.2% indeterminate.
+    Map,
+    /// Map put/get on one key, 32 processes, values from a domain of 8, 3% indeterminate.
+    MapCrowd,
+    /// Register with cas on one key, 24 processes, 0.1% indeterminate.
+    CasCrowd,
+}
+
+impl Shape {
+    /// Every shape, in benchmark order.
+    pub const ALL: [Shape; 6] = [
+        Shape::RegisterRw,
+        Shape::CasSpread,
+        Shape::Cas,
+        Shape::Map,
+        Shape::MapCrowd,
+        Shape::CasCrowd,
+    ];
+
+    /// The shape's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Shape::RegisterRw => "register-rw",
+            Shape::CasSpread => "cas-spread",
+            Shape::Cas => "cas",
+            Shape::Map => "map",
+            Shape::MapCrowd => "map-crowd",
+            Shape::CasCrowd => "cas-crowd",
+        }
+    }
+
+    /// The shape named `name`.
+    pub fn parse(name: &str) -> Option<Shape> {
+        Shape::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The configuration of this shape with `ops` ops.
+    pub fn config(self, ops: usize, seed: u64) -> SimConfig {
+        let base = SimConfig {
+            model: SimModel::Register,
+            ops,
+            processes: 8,
+            keys: 1,
+            seed,
+            indeterminate: 0.002,
+            failed: 0.0,
+            cas: true,
+            values: 0,
+        };
+        match self {
+            Shape::RegisterRw => SimConfig {
+                processes: 64,
+                cas: false,
+                ..base
+            },
+            Shape::CasSpread => SimConfig {
+                keys: (ops / 1000).max(1),
+                ..base
+            },
+            Shape::Cas => base,
+            Shape::Map => SimConfig {
+                model: SimModel::Map,
+                keys: 4,
+                values: 16,
+                cas: false,
+                ..base
+            },
+            Shape::MapCrowd => SimConfig {
+                model: SimModel::Map,
+                processes: 32,
+                values: 8,
+                indeterminate: 0.03,
+                cas: false,
+                ..base
+            },
+            Shape::CasCrowd => SimConfig {
+                processes: 24,
+                indeterminate: 0.001,
+                ..base
+            },
+        }
+    }
+
+    /// The model `history check` uses for this shape.
+    pub fn model_name(self) -> &'static str {
+        match self.config(1, 0).model {
+            SimModel::Register => "register",
+            SimModel::Map => "map",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,16 +227,23 @@ pub fn simulate(cfg: &SimConfig) -> Vec<SimOp> {
                     (SimModel::Register, 8..=9) if cfg.cas => Kind::Cas,
                     _ => Kind::Write,
                 };
+                let fresh = if cfg.values == 0 {
+                    next_value
+                } else {
+                    1 + rng.below(cfg.values)
+                };
                 let (value, expected) = match kind {
                     Kind::Read => (0, 0),
-                    Kind::Write => (next_value, 0),
+                    Kind::Write => (fresh, 0),
                     Kind::Cas => {
                         let e = if rng.chance(0.6) {
                             state[key]
-                        } else {
+                        } else if cfg.values == 0 {
                             rng.below(next_value)
+                        } else {
+                            rng.below(cfg.values + 1)
                         };
-                        (next_value, e)
+                        (fresh, e)
                     }
                 };
                 if kind != Kind::Read {
@@ -209,13 +321,20 @@ fn ok(op: &SimOp) -> bool {
 }
 
 /// Make the history non-linearizable for certain, if it has a suitable pair of ops; returns
-/// what was done. Two ways, chosen at random:
+/// what was done. The write involved first gets a value no other op writes (so the anomaly is
+/// certain with reused values too). Two ways, chosen at random:
 ///
 /// - **read from the future**: an ok read that completed before an ok write of its key was
 ///   invoked now returns that write's value (only that write produces it);
 /// - **stale read**: an ok read that began after a write `w2` completed, which itself began
 ///   after the write `w1` of value `v` completed, now returns `v` (overwritten for good).
 pub fn inject_anomaly(ops: &mut [SimOp], rng: &mut Rng) -> Option<String> {
+    let fresh = ops
+        .iter()
+        .map(|o| o.value.max(o.expected).max(o.output))
+        .max()
+        .unwrap_or(0)
+        + 1;
     let writes: Vec<usize> = (0..ops.len())
         .filter(|&i| ok(&ops[i]) && ops[i].kind == Kind::Write)
         .collect();
@@ -234,7 +353,8 @@ pub fn inject_anomaly(ops: &mut [SimOp], rng: &mut Rng) -> Option<String> {
         }
         if rng.chance(0.5) {
             if end(r) < ops[w].invoke {
-                ops[r].output = ops[w].value;
+                ops[w].value = fresh;
+                ops[r].output = fresh;
                 return Some(format!(
                     "read {} returns the later write {}",
                     ops[r].id, ops[w].id
@@ -246,7 +366,8 @@ pub fn inject_anomaly(ops: &mut [SimOp], rng: &mut Rng) -> Option<String> {
                 ops[x].key == ops[w].key && end(w) < ops[x].invoke && end(x) < ops[r].invoke
             });
             if let Some(w2) = w2 {
-                ops[r].output = ops[w].value;
+                ops[w].value = fresh;
+                ops[r].output = fresh;
                 return Some(format!(
                     "read {} returns write {} overwritten by write {}",
                     ops[r].id, ops[w].id, ops[w2].id
@@ -329,6 +450,7 @@ mod tests {
             indeterminate: 0.05,
             failed: 0.05,
             cas: true,
+            values: 0,
         };
         let ops = simulate(&cfg);
         assert_eq!(ops.len(), 500);

@@ -213,6 +213,7 @@ mod tests {
                 indeterminate: 0.1,
                 failed: 0.0,
                 cas: false,
+                values: 0,
             };
             let mut ops = simulate(&cfg);
             match rng.below(3) {
