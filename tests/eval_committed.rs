@@ -4,14 +4,12 @@
 //! skill has at least one recorded run; and every recorded run, re-graded now, passes all its
 //! mechanical assertions. A rule change that breaks a published eval fails here.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use clap::CommandFactory;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::{copy_dir, root};
 
 fn skills() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("evals"))
@@ -21,19 +19,6 @@ fn skills() -> Vec<PathBuf> {
         .collect();
     v.sort();
     v
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 #[test]
@@ -139,7 +124,7 @@ fn every_committed_run_regrades_with_all_mechanical_assertions_passing() {
         let tmp = tempfile::tempdir().unwrap();
         let copy = tmp.path().join(run.file_name().unwrap());
         copy_dir(&run, &copy);
-        let o = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        let o = common::bin()
             .args(["eval", "grade"])
             .arg(&copy)
             .arg("--evals")

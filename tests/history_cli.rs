@@ -4,7 +4,9 @@
 //! JSON contract, the budget, and the HTML page.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
 
 use serde_json::{json, Value};
 
@@ -104,7 +106,7 @@ impl Env {
 }
 
 fn dstplan(args: &[&str], file: &PathBuf) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    common::bin()
         .arg("history")
         .arg(args[0])
         .arg(file)
@@ -725,7 +727,7 @@ fn html_is_one_offline_file_with_the_witness_and_fault_bands() {
     let env = Env::new();
     let f = env.history(&h);
     let out_path = env.dir.path().join("out/view.html");
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .args(["history", "check"])
         .arg(&f)
         .args(["--model", "register", "--html"])

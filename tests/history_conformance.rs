@@ -6,7 +6,8 @@
 //! through the binary for one file per verdict so the exit codes are covered too.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
 use std::time::Duration;
 
 use dstplan::history::{check_file, Outcome};
@@ -91,7 +92,7 @@ fn the_binary_exits_by_verdict_on_corpus_files() {
             .iter()
             .find(|c| c.expected == expected)
             .expect("a case per verdict");
-        let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        let out = common::bin()
             .args(["history", "check"])
             .arg(dir.join(&c.file))
             .args(["--model", &c.model, "--format", "json"])

@@ -1,55 +1,15 @@
 //! `dstplan lint`, `rules` and `explain` through the binary: output formats (golden files),
 //! exit codes, plan discovery, configuration, and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
-fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dstplan"));
-    c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env_remove("NO_COLOR");
-    c
-}
+mod common;
+use common::*;
 
-fn run(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run dstplan")
-}
-
-fn run_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run dstplan")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Compare with a golden file; `UPDATE_EXPECT=1` rewrites it.
-fn golden(name: &str, actual: &str) {
-    let p = root()
-        .join("tests/fixtures/plans/formats/expected")
-        .join(name);
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&p, actual).unwrap();
-        return;
-    }
-    let want = std::fs::read_to_string(&p)
-        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_EXPECT=1", p.display()));
-    assert_eq!(
-        actual, want,
-        "{name} differs from its golden file (UPDATE_EXPECT=1 rewrites it)"
-    );
+/// Compare with a golden file of `tests/fixtures/plans/formats/expected`.
+fn golden_format(name: &str, actual: &str) {
+    golden(&fixture("plans/formats/expected").join(name), actual);
 }
 
 const MIXED: &str = "tests/fixtures/plans/formats/mixed.md";
@@ -66,7 +26,7 @@ fn every_format_matches_its_golden_file() {
         let o = run(&["lint", "--format", fmt, MIXED]);
         assert_eq!(o.status.code(), Some(1), "{fmt}: {}", stderr(&o));
         let out = stdout(&o).replace(env!("CARGO_PKG_VERSION"), "<version>");
-        golden(file, &out);
+        golden_format(file, &out);
     }
 }
 

@@ -7,7 +7,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::root;
 
 const OPEN: &str = "<!-- dstplan:vocab ";
 const CLOSE: &str = "<!-- /dstplan:vocab -->";
@@ -90,12 +92,8 @@ fn parse_blocks(text: &str) -> Result<Vec<Block>, String> {
     Ok(out)
 }
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn vocab() -> BTreeMap<String, Vec<String>> {
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .args(["vocab", "--format", "json"])
         .output()
         .expect("run dstplan vocab");
