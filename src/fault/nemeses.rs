@@ -275,11 +275,26 @@ fn side(targets: &[(String, Target)]) -> Result<Side, Error> {
     Ok(s)
 }
 
-/// The members of the subnets the side is on (other namespaces with an address in them), used
-/// to check minority sizes.
-fn cluster_size(subnets: &[String]) -> Result<usize, Error> {
+/// How many members the cluster has, to check minority sizes: the members of the `dstplan net`
+/// the targets belong to (`NAME-n<i>`), else every namespace with an address on the side's
+/// subnets.
+fn cluster_size(side: &Side, subnets: &[String]) -> Result<usize, Error> {
+    let all = crate::net::namespaces()?;
+    let nets: Vec<Option<String>> = side
+        .nets
+        .iter()
+        .map(|(_, n)| match n {
+            NetHandle::Netns(ns) => crate::net::net_of(ns),
+            NetHandle::Pid(_) => None,
+        })
+        .collect();
+    if let Some(Some(first)) = nets.first() {
+        if nets.iter().all(|n| n.as_deref() == Some(first.as_str())) {
+            return Ok(crate::net::members(first, &all).len());
+        }
+    }
     let mut n = 0;
-    for ns in crate::net::namespaces()? {
+    for ns in all {
         let h = NetHandle::Netns(ns);
         if let Ok(a) = targets::addresses(&h) {
             if a.iter()
@@ -321,7 +336,7 @@ fn drop_plan(
             )))
         }
         "partition-minority" => {
-            let total = cluster_size(&subnets)?;
+            let total = cluster_size(&s, &subnets)?;
             if s.nets.len() * 2 >= total {
                 return Err(Error::new(format!(
                     "partition-minority: the {} target(s) are not a minority of the {total} \

@@ -95,8 +95,15 @@ pub fn namespaces() -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// The net a namespace named `NAME-n<digits>` belongs to.
+pub fn net_of(netns: &str) -> Option<String> {
+    let (name, num) = netns.rsplit_once("-n")?;
+    (check_name(name).is_ok() && !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| name.to_string())
+}
+
 /// The namespaces that belong to net `name`: `NAME-n<digits>`.
-fn members(name: &str, all: &[String]) -> Vec<String> {
+pub fn members(name: &str, all: &[String]) -> Vec<String> {
     let prefix = format!("{name}-n");
     let mut v: Vec<String> = all
         .iter()
@@ -392,5 +399,8 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(members("e", &all), ["e-n1", "e-n2", "e-n10"]);
+        assert_eq!(net_of("etcd-n12").as_deref(), Some("etcd"));
+        assert_eq!(net_of("a-nb-n3").as_deref(), Some("a-nb"));
+        assert!(net_of("etcd-n").is_none() && net_of("plain").is_none());
     }
 }
