@@ -759,3 +759,49 @@ fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
     assert_exit(&o, 0);
     assert_eq!(stdout(&o), "F2\n");
 }
+
+#[test]
+fn sigterm_during_for_heals_before_exiting() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let child = bin()
+        .args([
+            "fault",
+            "start",
+            "process-pause",
+            "--session",
+            s,
+            "--scenario",
+            "S2",
+            "--target",
+            &format!("pid:{pid}"),
+            "--for",
+            "60s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while log_lines(t.path(), "S2").is_empty() {
+        assert!(Instant::now() < deadline, "the fault never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(state(pid).starts_with('T'));
+    // SAFETY: kill(2) on the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("interrupted: healing F1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!state(pid).starts_with('T'));
+    assert_eq!(log_lines(t.path(), "S2")[1]["event"], "stop");
+}
