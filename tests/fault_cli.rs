@@ -805,3 +805,130 @@ fn sigterm_during_for_heals_before_exiting() {
     assert!(!state(pid).starts_with('T'));
     assert_eq!(log_lines(t.path(), "S2")[1]["event"], "stop");
 }
+
+/// A stand-in `docker` CLI (the daemon is not needed to test what dstplan asks of the CLI):
+/// `inspect -f FORMAT NAME`, `restart NAME`, `start NAME`, `compose ps -q SERVICE`, with state
+/// in files under `dir`.
+fn fake_docker(dir: &Path) -> String {
+    let script = format!(
+        r#"#!/bin/sh
+D={d}
+echo "$*" >> $D/calls
+case "$1" in
+  inspect)
+    name="$4"
+    [ -f "$D/$name.pid" ] || {{ echo "Error: No such object: $name" >&2; exit 1; }}
+    case "$3" in
+      *StartedAt*) echo "2026-12-06T00:00:0$(cat $D/$name.started)Z pid=$(cat $D/$name.pid)" ;;
+      *) cat "$D/$name.pid" ;;
+    esac ;;
+  restart) n=$(cat "$D/$2.started"); echo $((n+1)) > "$D/$2.started"; echo "$2" ;;
+  start) echo "$2" ;;
+  compose) if [ "$4" = web ]; then echo web1; fi ;;
+  *) exit 2 ;;
+esac
+"#,
+        d = dir.display()
+    );
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let docker = bin_dir.join("docker");
+    std::fs::write(&docker, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn container_and_compose_targets_go_through_the_docker_cli() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("web1.pid"), p.0.id().to_string()).unwrap();
+    std::fs::write(d.path().join("web1.started"), "1").unwrap();
+    let path = fake_docker(d.path());
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let run_docker = |args: &[&str]| bin().env("PATH", &path).args(args).output().unwrap();
+
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "container-restart",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "container:web1",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["landed"], true, "{v}");
+    assert_eq!(
+        v["event"], "stop",
+        "a restart heals itself: start and stop are logged at once"
+    );
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[1]["commands"][0],
+        serde_json::json!(["docker", "restart", "web1"])
+    );
+    let before = lines[1]["probes"]["before"]["container:web1 started"]
+        .as_str()
+        .unwrap();
+    let during = lines[1]["probes"]["during"]["container:web1 started"]
+        .as_str()
+        .unwrap();
+    assert!(
+        before.contains("00:00:01Z") && during.contains("00:00:02Z"),
+        "{before} / {during}"
+    );
+
+    // compose:SERVICE resolves through `docker compose ps -q` to the container's process.
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "compose:web",
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!(lines[3]["landed"], true, "{}", lines[3]);
+    let calls = std::fs::read_to_string(d.path().join("calls")).unwrap();
+    assert!(calls.contains("compose ps -q web"), "{calls}");
+
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "container-restart",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "compose:db",
+    ]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("compose service db has no running container"),
+        "{}",
+        stderr(&o)
+    );
+}
