@@ -129,7 +129,12 @@ pub fn start(req: &StartRequest) -> Result<FaultRecord, Error> {
     knobs.restart_log =
         log::path(&req.session, &req.scenario).with_file_name(format!("restart-{}.log", st.id));
     knobs.state_dir = req.session.join(state::DIR);
-    st.plan = match nemeses::plan(nemesis, &st.id, &targets, &knobs) {
+    let planned = match nemesis {
+        "clock-skew" => host::clock_plan(&st.id, &targets, &knobs, &knobs.state_dir),
+        "disk-full" => host::disk_plan(&st.id, &targets, &knobs),
+        _ => nemeses::plan(nemesis, &st.id, &targets, &knobs),
+    };
+    st.plan = match planned {
         Ok(p) => p,
         Err(e) => {
             let _ = std::fs::remove_file(state::path(&req.session, &st.id));

@@ -140,8 +140,9 @@ pub fn canonical(name: &str) -> Result<&'static str, Error> {
     Ok(id)
 }
 
-/// Build the plan for `nemesis` on `targets` (given text, parsed). Resolves every target and
-/// checks every tool first, so a refusal changes nothing.
+/// Build the plan for a process or network `nemesis` on `targets` (given text, parsed; the
+/// host nemeses are in `host`). Resolves every target and checks every tool first, so a
+/// refusal changes nothing.
 pub fn plan(
     nemesis: &str,
     id: &str,
@@ -223,8 +224,6 @@ pub fn plan(
         | "leader-isolation"
         | "packet-loss" => drop_plan(nemesis, id, targets, k),
         "latency" => netem_plan(targets, k),
-        "clock-skew" => super::host::clock_plan(id, targets, k, &k.state_dir),
-        "disk-full" => super::host::disk_plan(id, targets, k),
         other => Err(Error::internal(format!(
             "internal: no plan for implemented nemesis {other}"
         ))),
