@@ -424,7 +424,7 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     assert_eq!(stdout(&o).trim(), "F2");
     let rules = chains_left(&n1);
     assert!(
-        rules.contains("-N DSTPLAN-F2-IN") && !rules.contains("DSTPLAN-F2-OUT"),
+        rules.contains("-F2-IN") && !rules.contains("-F2-OUT"),
         "{rules}"
     );
     assert!(
@@ -468,4 +468,79 @@ fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('r');
+    let _g = NetGuard(n.clone());
+    up(&n, 3);
+    let (n1, n2) = (format!("{n}-n1"), format!("{n}-n2"));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    // A first fault in this session names its chains; heal it, then plant a chain of the name
+    // the next fault (F2) will use in n2, as a leaked fault of the same session would.
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    let log = std::fs::read_to_string(t.path().join("artifacts/S1/faults.jsonl")).unwrap();
+    let chain = log
+        .split('"')
+        .find(|w| w.starts_with("DSTPLAN-") && w.ends_with("-F1-IN"))
+        .unwrap()
+        .replace("-F1-", "-F2-");
+    let ipt = |ns: &str, args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", ns, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&n2, &["-N", &chain]));
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("netns:{n2}"),
+    ]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("Chain already exists") && e.contains("nothing is left applied"),
+        "{e}"
+    );
+    assert_eq!(chains_left(&n1), "", "n1's chains were rolled back");
+    assert_eq!(
+        chains_left(&n2),
+        format!("-N {chain}"),
+        "the planted chain is untouched"
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        2,
+        "nothing logged for the refused fault"
+    );
+    assert!(!t.path().join("fault-state/F2.json").exists());
 }

@@ -218,6 +218,7 @@ fn start(a: StartArgs) -> CmdResult {
             skew_secs,
             data_dir: a.data_dir,
             state_dir: PathBuf::new(),
+            tag: String::new(),
         },
     };
     if duration.is_some() {

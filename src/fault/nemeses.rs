@@ -118,6 +118,8 @@ pub struct Knobs {
     pub data_dir: Option<PathBuf>,
     /// The session's fault-state directory (clock-skew keeps its timestamp files there).
     pub state_dir: PathBuf,
+    /// A short tag of the session, part of firewall chain names.
+    pub tag: String,
 }
 
 /// The canonical ID for a nemesis name (aliases accepted), refusing unknown and unimplemented
@@ -372,7 +374,7 @@ fn drop_plan(
     let mut chains = Vec::new();
     for (given, net) in &s.nets {
         for (builtin, dir, flag) in directions {
-            let chain = format!("DSTPLAN-{id}-{dir}");
+            let chain = format!("DSTPLAN-{}-{id}-{dir}", k.tag);
             steps.push(Step {
                 apply: ipt(net, &["-N", &chain]),
                 undo: vec![
