@@ -40,7 +40,8 @@ enum Cmd {
 struct StartArgs {
     /// A canonical nemesis ID from `dstplan vocab` (process-pause, process-stop, process-kill,
     /// container-restart, partition-full, partition-asymmetric, partition-minority,
-    /// leader-isolation, packet-loss, latency, disk-full, clock-skew)
+    /// leader-isolation, packet-loss, latency, disk-full, clock-skew; aliases such as kill-9 are
+    /// accepted and logged as the canonical ID)
     nemesis: String,
     /// The session directory (the log goes to DIR/artifacts/<scenario>/faults.jsonl)
     #[arg(long, value_name = "DIR")]
@@ -58,7 +59,8 @@ struct StartArgs {
     /// A command whose output is recorded before, during and after the fault (repeatable)
     #[arg(long = "probe", value_name = "NAME=CMD")]
     probes: Vec<String>,
-    /// process-kill: the shell command that restarts the member when the fault is healed
+    /// process-kill, process-stop: the shell command (run with `sh -c`, detached) that restarts
+    /// the member when the fault is healed; its output goes to artifacts/<S>/restart-<ID>.log
     #[arg(long, value_name = "CMD")]
     restart: Option<String>,
     /// packet-loss: the share of packets to drop, in percent
