@@ -24,11 +24,16 @@ impl Drop for NetGuard {
     }
 }
 
+/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
+/// since dstplan runs the program).
 fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 /// A net name unique to this test process and test (at most 8 characters).
