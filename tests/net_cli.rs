@@ -549,3 +549,46 @@ fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
     );
     assert!(!t.path().join("fault-state/F2.json").exists());
 }
+
+#[test]
+fn one_namespace_named_twice_is_cut_once() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('t');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    // A member process inside n1 names the same namespace as netns:n1.
+    let mut member = Command::new("ip")
+        .args(["netns", "exec", &n1, "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("pid:{}", member.id()),
+    ]);
+    let _ = member.kill();
+    let _ = member.wait();
+    assert_exit(&o, 0);
+    assert_eq!(
+        chains_left(&n1).matches("-N ").count(),
+        2,
+        "{}",
+        chains_left(&n1)
+    );
+    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+    assert_eq!(chains_left(&n1), "");
+}

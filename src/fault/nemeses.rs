@@ -262,6 +262,13 @@ fn side(targets: &[(String, Target)]) -> Result<Side, Error> {
     };
     for (given, t) in targets {
         for n in t.nets(given)? {
+            let id = n.identity();
+            if s.nets
+                .iter()
+                .any(|(_, m)| *m == n || (id.is_some() && m.identity() == id))
+            {
+                continue; // the same namespace named twice (or two processes sharing it)
+            }
             let a = targets::addresses(&n)?;
             if a.is_empty() {
                 return Err(Error::new(format!(
