@@ -367,7 +367,11 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
             }
         }
     }
-    let user_during_at_start = st.user_during.clone();
+    if st.status == Status::Active && !st.user_probe_cmds.is_empty() {
+        // The stop line's `during` user readings are the last ones before the heal (the start
+        // line keeps those taken right after applying): what the fault did by its end.
+        st.user_during = user_probes(&st.user_probe_cmds);
+    }
     let (_, restarted) = run_undo(&mut st);
     let end = log::now_ns();
     let mut after = probes::measure(&st.plan.probe);
@@ -384,7 +388,6 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
     let (ok, why) = probes::healed(&st.plan.probe, &after);
     after.insert("healed".into(), serde_json::json!(ok));
     let user_after = user_probes(&st.user_probe_cmds);
-    st.user_during = user_during_at_start;
     let rec = record(&st, Event::Stop, Some(end), after, user_after);
     let mut rec = rec;
     if !ok {
