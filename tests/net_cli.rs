@@ -310,6 +310,11 @@ fn net_down_is_idempotent_and_bad_input_is_exit_2() {
     let o = run(&["net", "down", &n]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("nothing to remove"));
+    // Down then straight up again with the same name: nothing of the old net is in the way.
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
     let o = run(&["net", "up", "Bad_Name", "--nodes", "2"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not 1-8 characters"));
@@ -591,4 +596,52 @@ fn one_namespace_named_twice_is_cut_once() {
     );
     assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
     assert_eq!(chains_left(&n1), "");
+}
+
+#[test]
+fn net_up_failing_part_way_removes_what_it_created() {
+    if !ready(&["ip"]) {
+        return;
+    }
+    let n = name('w');
+    let _g = NetGuard(n.clone());
+    // An interface already holding the host-side name of node 2's link makes step "node 2"
+    // fail after node 1 and the bridge exist.
+    let clash = format!("dst-{n}-2");
+    assert!(Command::new("ip")
+        .args(["link", "add", "name", &clash, "type", "bridge"])
+        .status()
+        .unwrap()
+        .success());
+    struct LinkGuard(String);
+    impl Drop for LinkGuard {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["link", "del", &self.0]).output();
+        }
+    }
+    let _l = LinkGuard(clash.clone());
+    let o = run(&["net", "up", &n, "--nodes", "3"]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains(&clash)
+            && e.contains("removed what was created (2 namespace(s) and the bridge)"),
+        "{e}"
+    );
+    let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(!list.contains(&format!("{n}-n")), "{list}");
+    let br = Command::new("ip")
+        .args(["link", "show", &format!("dstbr-{n}")])
+        .output()
+        .unwrap();
+    assert!(!br.status.success(), "the bridge is gone");
+    let h1 = Command::new("ip")
+        .args(["link", "show", &format!("dst-{n}-1")])
+        .output()
+        .unwrap();
+    assert!(
+        !h1.status.success(),
+        "node 1's host link went with its namespace"
+    );
 }
