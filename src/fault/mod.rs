@@ -374,7 +374,7 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
     }
     let (_, restarted) = run_undo(&mut st);
     let end = log::now_ns();
-    let mut after = probes::measure(&st.plan.probe);
+    let mut after = probes::measure_after(&st.plan.probe);
     if let Probe::ProcGone { restart: true, .. } = st.plan.probe {
         std::thread::sleep(Duration::from_millis(300));
         for p in restarted {
