@@ -645,3 +645,64 @@ fn net_up_failing_part_way_removes_what_it_created() {
         "node 1's host link went with its namespace"
     );
 }
+
+#[test]
+fn a_heal_that_does_not_take_keeps_the_fault_open_until_a_retry_heals_it() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('u');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+    ]);
+    assert_exit(&o, 0);
+    // Someone else jumps to the fault's chain, so deleting the chain fails.
+    let chain = chains_left(&n1)
+        .lines()
+        .find_map(|l| l.strip_prefix("-N ").filter(|c| c.ends_with("-IN")))
+        .unwrap()
+        .to_string();
+    let ipt = |args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &n1, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&["-A", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "stop", "F1", "--session", s]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("the heal did not take"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        1,
+        "no stop line while the cut may stand"
+    );
+    let o = run(&["fault", "list", "--session", s]);
+    assert!(stdout(&o).contains("F1\tactive"), "{}", stdout(&o));
+
+    assert!(ipt(&["-D", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert_eq!(chains_left(&n1), "");
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!((lines.len(), lines[1]["event"].as_str()), (2, Some("stop")));
+}

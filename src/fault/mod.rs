@@ -386,23 +386,23 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
         }
     }
     let (ok, why) = probes::healed(&st.plan.probe, &after);
-    after.insert("healed".into(), serde_json::json!(ok));
-    let user_after = user_probes(&st.user_probe_cmds);
-    let rec = record(&st, Event::Stop, Some(end), after, user_after);
-    let mut rec = rec;
     if !ok {
-        rec.landed_why = format!("{}; heal incomplete: {why}", rec.landed_why);
-    }
-    log::append(session, &rec)?;
-    st.status = Status::Stopped;
-    state::save(session, &st)?;
-    if !ok {
+        // Still (partly) in effect: no stop line, the state stays open, and a retry runs the
+        // (tolerant) undo again.
+        state::save(session, &st)?;
         return Err(Error::environment(format!(
             "fault {id}: the heal did not take ({why}); inspect the target and retry `dstplan \
-             fault stop {id} --session {}`",
+             fault stop {id} --session {}` or `dstplan fault undo --all --session {}`",
+            session.display(),
             session.display()
         )));
     }
+    after.insert("healed".into(), serde_json::json!(true));
+    let user_after = user_probes(&st.user_probe_cmds);
+    let rec = record(&st, Event::Stop, Some(end), after, user_after);
+    log::append(session, &rec)?;
+    st.status = Status::Stopped;
+    state::save(session, &st)?;
     Ok(rec)
 }
 
