@@ -3,92 +3,13 @@
 //! (exit 2, nothing half-applied). Needs root and procps' `kill`.
 
 mod common;
+mod fault_support;
 use common::*;
+use fault_support::*;
 
 use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-/// Kills (and reaps) a process when dropped, even when the test fails.
-struct ProcGuard(Child);
-
-impl Drop for ProcGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-s", "CONT", &self.0.id().to_string()])
-            .output();
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Kills a pid (not our child) when dropped.
-struct PidGuard(u32);
-
-impl Drop for PidGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-s", "KILL", &self.0.to_string()])
-            .output();
-    }
-}
-
-/// Removes a net when dropped.
-struct NetGuard(String);
-
-impl Drop for NetGuard {
-    fn drop(&mut self) {
-        let _ = run(&["net", "down", &self.0]);
-    }
-}
-
-fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn ready(tools: &[&str]) -> bool {
-    require(is_root(), "root (signals to other processes, namespaces)")
-        && tools
-            .iter()
-            .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
-}
-
-fn sleeper() -> ProcGuard {
-    ProcGuard(
-        Command::new("sleep")
-            .arg("60")
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-fn state(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("State:").map(|v| v.trim().to_string()))
-        })
-        .unwrap_or_else(|| "gone".into())
-}
-
-fn log_lines(session: &Path, scenario: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(
-        session
-            .join("artifacts")
-            .join(scenario)
-            .join("faults.jsonl"),
-    )
-    .unwrap_or_default()
-    .lines()
-    .map(|l| serde_json::from_str(l).unwrap())
-    .collect()
-}
 
 #[test]
 fn pause_then_resume_a_sleep_records_state_before_during_after() {
@@ -145,18 +66,12 @@ fn pause_then_resume_a_sleep_records_state_before_during_after() {
     let stop = &lines[1];
     assert_eq!(stop["event"], "stop");
     assert_eq!(stop["landed"], true);
-    assert!(stop["probes"]["before"][&key]
-        .as_str()
-        .unwrap()
-        .starts_with('S'));
+    assert!(awake(stop["probes"]["before"][&key].as_str().unwrap()));
     assert!(stop["probes"]["during"][&key]
         .as_str()
         .unwrap()
         .starts_with('T'));
-    assert!(stop["probes"]["after"][&key]
-        .as_str()
-        .unwrap()
-        .starts_with('S'));
+    assert!(awake(stop["probes"]["after"][&key].as_str().unwrap()));
     assert!(stop["user_probes"]["during"]["st"]["output"]
         .as_str()
         .unwrap()
@@ -247,10 +162,7 @@ fn kill_a_sleep_and_restart_it_on_stop() {
         .expect("the new pid is recorded") as u32;
     let _g = PidGuard(new_pid);
     assert_ne!(new_pid, pid);
-    assert!(
-        after["restarted state"].as_str().unwrap().starts_with('S'),
-        "{after}"
-    );
+    assert!(awake(after["restarted state"].as_str().unwrap()), "{after}");
     let cmdline = std::fs::read_to_string(format!("/proc/{new_pid}/cmdline")).unwrap();
     assert!(cmdline.contains("61"), "{cmdline:?}");
     assert_eq!(
@@ -414,7 +326,7 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
         assert_exit(o, 2);
         assert!(stderr(o).contains(want), "want {want:?} in {}", stderr(o));
     }
-    assert!(state(pid).starts_with('S'), "the target was not touched");
+    assert!(awake(&state(pid)), "the target was not touched");
     assert!(log_lines(t.path(), "S9").is_empty());
     let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| {
         d.filter(|e| {
@@ -533,161 +445,6 @@ fn process_stop_is_a_graceful_sigterm() {
         .contains("shutting down"));
 }
 
-const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
-
-#[test]
-fn clock_skew_moves_a_faketime_members_clock_and_back() {
-    if !ready(&["kill", "nsenter", "date"])
-        || !require(
-            Path::new(LIBFAKETIME).exists(),
-            "libfaketime (package faketime)",
-        )
-    {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let clock = dir.path().join("clock");
-    std::fs::write(&clock, "+0\n").unwrap();
-    let p = ProcGuard(
-        Command::new("sleep")
-            .arg("60")
-            .env("LD_PRELOAD", LIBFAKETIME)
-            .env("FAKETIME_TIMESTAMP_FILE", &clock)
-            .env("FAKETIME_NO_CACHE", "1")
-            .stdin(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let pid = p.0.id();
-    let t = tempfile::tempdir().unwrap();
-    let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
-        "time-skew",
-        "--session",
-        s,
-        "--scenario",
-        "S8",
-        "--target",
-        &format!("pid:{pid}"),
-        "--skew",
-        "-1h",
-    ]);
-    assert_exit(&o, 0);
-    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "-3600");
-    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
-    assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "+0");
-    let lines = log_lines(t.path(), "S8");
-    let stop = &lines[1];
-    assert_eq!(
-        (stop["nemesis"].as_str(), stop["landed"].as_bool()),
-        (Some("clock-skew"), Some(true)),
-        "{stop}"
-    );
-    let key = format!("pid:{pid} clock_skew_ms");
-    let during = stop["probes"]["during"][&key].as_i64().unwrap();
-    assert!((during + 3_600_000).abs() < 2000, "{during}");
-    assert!(stop["probes"]["before"][&key].as_i64().unwrap().abs() < 2000);
-    assert!(stop["probes"]["after"][&key].as_i64().unwrap().abs() < 2000);
-
-    // A process not started under libfaketime cannot be skewed: refused, nothing written.
-    let plain = sleeper();
-    let o = run(&[
-        "fault",
-        "start",
-        "clock-skew",
-        "--session",
-        s,
-        "--scenario",
-        "S8",
-        "--target",
-        &format!("pid:{}", plain.0.id()),
-    ]);
-    assert_exit(&o, 2);
-    assert!(
-        stderr(&o).contains("not started under libfaketime"),
-        "{}",
-        stderr(&o)
-    );
-    assert_eq!(log_lines(t.path(), "S8").len(), 2);
-}
-
-/// Unmounts a directory when dropped.
-struct MountGuard(std::path::PathBuf);
-
-impl Drop for MountGuard {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg(&self.0).output();
-    }
-}
-
-#[test]
-fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
-    if !ready(&["mount", "umount", "fallocate"]) {
-        return;
-    }
-    let p = sleeper();
-    let data = tempfile::tempdir().unwrap();
-    assert!(Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
-        .arg(data.path())
-        .status()
-        .unwrap()
-        .success());
-    let _m = MountGuard(data.path().to_path_buf());
-    let t = tempfile::tempdir().unwrap();
-    let s = t.path().to_str().unwrap();
-    let target = format!("pid:{}", p.0.id());
-    let d = data.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
-        "disk-full",
-        "--session",
-        s,
-        "--scenario",
-        "S9",
-        "--target",
-        &target,
-        "--data-dir",
-        d,
-        "--format",
-        "json",
-    ]);
-    assert_exit(&o, 0);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["landed"], true, "{v}");
-    let err = std::fs::write(data.path().join("x"), vec![0u8; 65536]).unwrap_err();
-    assert_eq!(
-        err.raw_os_error(),
-        Some(28),
-        "ENOSPC while the fault is active"
-    );
-    assert_exit(&run(&["fault", "stop", "F1", "--session", s]), 0);
-    std::fs::write(data.path().join("x"), vec![0u8; 65536]).expect("space is back");
-    let lines = log_lines(t.path(), "S9");
-    assert_eq!(lines[1]["probes"]["during"]["write_64k"], "ENOSPC");
-    assert_eq!(lines[1]["probes"]["after"]["write_64k"], "ok");
-
-    // A data dir on the root file system would fill the host: refused.
-    let o = run(&[
-        "fault",
-        "start",
-        "disk-full",
-        "--session",
-        s,
-        "--scenario",
-        "S9",
-        "--target",
-        &target,
-        "--data-dir",
-        "/",
-    ]);
-    assert_exit(&o, 2);
-    assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
-}
-
 #[test]
 fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
     if !ready(&["kill"]) {
@@ -758,4 +515,50 @@ fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
     ]);
     assert_exit(&o, 0);
     assert_eq!(stdout(&o), "F2\n");
+}
+
+#[test]
+fn sigterm_during_for_heals_before_exiting() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let child = bin()
+        .args([
+            "fault",
+            "start",
+            "process-pause",
+            "--session",
+            s,
+            "--scenario",
+            "S2",
+            "--target",
+            &format!("pid:{pid}"),
+            "--for",
+            "60s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while log_lines(t.path(), "S2").is_empty() {
+        assert!(Instant::now() < deadline, "the fault never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(state(pid).starts_with('T'));
+    // SAFETY: kill(2) on the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("interrupted: healing F1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!state(pid).starts_with('T'));
+    assert_eq!(log_lines(t.path(), "S2")[1]["event"], "stop");
 }

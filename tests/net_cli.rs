@@ -24,11 +24,16 @@ impl Drop for NetGuard {
     }
 }
 
+/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
+/// since dstplan runs the program).
 fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 /// A net name unique to this test process and test (at most 8 characters).
@@ -305,6 +310,11 @@ fn net_down_is_idempotent_and_bad_input_is_exit_2() {
     let o = run(&["net", "down", &n]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("nothing to remove"));
+    // Down then straight up again with the same name: nothing of the old net is in the way.
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
     let o = run(&["net", "up", "Bad_Name", "--nodes", "2"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not 1-8 characters"));
@@ -424,7 +434,7 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     assert_eq!(stdout(&o).trim(), "F2");
     let rules = chains_left(&n1);
     assert!(
-        rules.contains("-N DSTPLAN-F2-IN") && !rules.contains("DSTPLAN-F2-OUT"),
+        rules.contains("-F2-IN") && !rules.contains("-F2-OUT"),
         "{rules}"
     );
     assert!(
@@ -468,4 +478,231 @@ fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('r');
+    let _g = NetGuard(n.clone());
+    up(&n, 3);
+    let (n1, n2) = (format!("{n}-n1"), format!("{n}-n2"));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    // A first fault in this session names its chains; heal it, then plant a chain of the name
+    // the next fault (F2) will use in n2, as a leaked fault of the same session would.
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    let log = std::fs::read_to_string(t.path().join("artifacts/S1/faults.jsonl")).unwrap();
+    let chain = log
+        .split('"')
+        .find(|w| w.starts_with("DSTPLAN-") && w.ends_with("-F1-IN"))
+        .unwrap()
+        .replace("-F1-", "-F2-");
+    let ipt = |ns: &str, args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", ns, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&n2, &["-N", &chain]));
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("netns:{n2}"),
+    ]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("Chain already exists") && e.contains("nothing is left applied"),
+        "{e}"
+    );
+    assert_eq!(chains_left(&n1), "", "n1's chains were rolled back");
+    assert_eq!(
+        chains_left(&n2),
+        format!("-N {chain}"),
+        "the planted chain is untouched"
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        2,
+        "nothing logged for the refused fault"
+    );
+    assert!(!t.path().join("fault-state/F2.json").exists());
+}
+
+#[test]
+fn one_namespace_named_twice_is_cut_once() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('t');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    // A member process inside n1 names the same namespace as netns:n1.
+    let mut member = Command::new("ip")
+        .args(["netns", "exec", &n1, "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("pid:{}", member.id()),
+    ]);
+    let _ = member.kill();
+    let _ = member.wait();
+    assert_exit(&o, 0);
+    assert_eq!(
+        chains_left(&n1).matches("-N ").count(),
+        2,
+        "{}",
+        chains_left(&n1)
+    );
+    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+    assert_eq!(chains_left(&n1), "");
+}
+
+#[test]
+fn net_up_failing_part_way_removes_what_it_created() {
+    if !ready(&["ip"]) {
+        return;
+    }
+    let n = name('w');
+    let _g = NetGuard(n.clone());
+    // An interface already holding the host-side name of node 2's link makes step "node 2"
+    // fail after node 1 and the bridge exist.
+    let clash = format!("dst-{n}-2");
+    assert!(Command::new("ip")
+        .args(["link", "add", "name", &clash, "type", "bridge"])
+        .status()
+        .unwrap()
+        .success());
+    struct LinkGuard(String);
+    impl Drop for LinkGuard {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["link", "del", &self.0]).output();
+        }
+    }
+    let _l = LinkGuard(clash.clone());
+    let o = run(&["net", "up", &n, "--nodes", "3"]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains(&clash)
+            && e.contains("removed what was created (2 namespace(s) and the bridge)"),
+        "{e}"
+    );
+    let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(!list.contains(&format!("{n}-n")), "{list}");
+    let br = Command::new("ip")
+        .args(["link", "show", &format!("dstbr-{n}")])
+        .output()
+        .unwrap();
+    assert!(!br.status.success(), "the bridge is gone");
+    let h1 = Command::new("ip")
+        .args(["link", "show", &format!("dst-{n}-1")])
+        .output()
+        .unwrap();
+    assert!(
+        !h1.status.success(),
+        "node 1's host link went with its namespace"
+    );
+}
+
+#[test]
+fn a_heal_that_does_not_take_keeps_the_fault_open_until_a_retry_heals_it() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('u');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+    ]);
+    assert_exit(&o, 0);
+    // Someone else jumps to the fault's chain, so deleting the chain fails.
+    let chain = chains_left(&n1)
+        .lines()
+        .find_map(|l| l.strip_prefix("-N ").filter(|c| c.ends_with("-IN")))
+        .unwrap()
+        .to_string();
+    let ipt = |args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &n1, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&["-A", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "stop", "F1", "--session", s]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("the heal did not take"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        1,
+        "no stop line while the cut may stand"
+    );
+    let o = run(&["fault", "list", "--session", s]);
+    assert!(stdout(&o).contains("F1\tactive"), "{}", stdout(&o));
+
+    assert!(ipt(&["-D", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert_eq!(chains_left(&n1), "");
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!((lines.len(), lines[1]["event"].as_str()), (2, Some("stop")));
 }

@@ -26,6 +26,17 @@ pub enum NetHandle {
 }
 
 impl NetHandle {
+    /// The namespace's identity (device and inode of its nsfs file): equal for two handles on
+    /// the same namespace.
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let p = match self {
+            NetHandle::Netns(n) => format!("/run/netns/{n}"),
+            NetHandle::Pid(p) => format!("/proc/{p}/ns/net"),
+        };
+        std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+    }
+
     /// `words` run inside this network namespace.
     pub fn exec(&self, words: &[String]) -> Vec<String> {
         let mut v = match self {
