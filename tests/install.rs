@@ -218,10 +218,15 @@ fn project_scope_copies_the_skills_with_a_marker() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(text.matches("unchanged ").count(), 6, "{text}");
 
+    // uninstalling claude alone removes the folder only claude needed
+    let o = s.run(&["uninstall", "--agent", "claude", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.proj.join(".claude/skills").join(SKILLS[0])).is_err());
+    assert!(s.proj.join(".agents/skills").join(SKILLS[0]).is_dir());
+
     let o = s.run(&["uninstall", "--agent", "all", "--scope", "project"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(fs::symlink_metadata(s.proj.join(".agents/skills").join(SKILLS[0])).is_err());
-    assert!(fs::symlink_metadata(s.proj.join(".claude/skills").join(SKILLS[0])).is_err());
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
