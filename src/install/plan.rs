@@ -350,7 +350,8 @@ pub fn plan_uninstall(
         let mut found: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
         found.sort();
         for p in found {
-            if !cands.iter().any(|(c, _)| *c == p) && p.join(copy::MARKER).is_file() {
+            let real_dir = fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
+            if real_dir && !cands.iter().any(|(c, _)| *c == p) && p.join(copy::MARKER).is_file() {
                 cands.push((p, None));
             }
         }
