@@ -754,3 +754,58 @@ fn install_md_step_2_clones_builds_updates_and_stops_on_local_changes() {
     );
     assert_eq!(fs::read_to_string(&log).unwrap(), want.repeat(2));
 }
+
+#[cfg(unix)]
+#[test]
+fn agents_can_be_listed_and_an_earlier_separate_install_is_pointed_out() {
+    let s = Sandbox::new();
+    // gemini alone gets ~/.gemini/skills
+    let o = s.install(&["--agent", "gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // codex later writes ~/.agents/skills, which gemini reads too: say so
+    let o = s.install(&["--agent", "codex"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: gemini already has the skills in")
+            && err.contains(".gemini/skills")
+            && err.contains("dstplan uninstall --agent gemini"),
+        "{err}"
+    );
+    // following the advice leaves one folder serving both
+    let o = s.run(&["uninstall", "--agent", "gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.home.join(".gemini/skills").join(SKILLS[0])).is_err());
+    let o = s.install(&["--agent", "codex,gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "{}",
+        out(&o)
+    );
+    let m = s.manifest();
+    let entries = m["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    for e in entries {
+        assert!(e["path"].as_str().unwrap().contains("/.agents/skills/"));
+        assert_eq!(e["agents"], serde_json::json!(["codex", "gemini"]));
+    }
+    // repeated flags work too
+    let o = s.run(&[
+        "install",
+        "--skills-dir",
+        skills_dir().to_str().unwrap(),
+        "--agent",
+        "codex",
+        "--agent",
+        "gemini",
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .matches("unchanged ")
+            .count(),
+        3
+    );
+}
