@@ -218,10 +218,15 @@ fn project_scope_copies_the_skills_with_a_marker() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(text.matches("unchanged ").count(), 6, "{text}");
 
+    // uninstalling claude alone removes the folder only claude needed
+    let o = s.run(&["uninstall", "--agent", "claude", "--scope", "project"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.proj.join(".claude/skills").join(SKILLS[0])).is_err());
+    assert!(s.proj.join(".agents/skills").join(SKILLS[0]).is_dir());
+
     let o = s.run(&["uninstall", "--agent", "all", "--scope", "project"]);
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(fs::symlink_metadata(s.proj.join(".agents/skills").join(SKILLS[0])).is_err());
-    assert!(fs::symlink_metadata(s.proj.join(".claude/skills").join(SKILLS[0])).is_err());
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -604,4 +609,203 @@ fn install_md_routes_match_the_paths_and_the_manifests() {
     // `gemini extensions link` needs the manifest at the checkout's root, naming the plugin
     assert_eq!(json("gemini-extension.json")["name"], plugin);
     assert!(root.join("skills").is_dir());
+}
+
+/// Every `sh` block of INSTALL.md is valid shell (an agent runs them literally).
+#[test]
+fn install_md_shell_blocks_parse() {
+    if !std::path::Path::new("/bin/bash").exists() {
+        assert!(std::env::var_os("CI").is_none(), "this test needs bash");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let doc = fs::read_to_string(root.join("INSTALL.md")).unwrap();
+    let mut blocks = 0;
+    for (i, part) in doc.split("```sh\n").enumerate().skip(1) {
+        let block = part.split("```").next().unwrap();
+        let o = Command::new("bash")
+            .arg("-n")
+            .arg("-c")
+            .arg(block)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "INSTALL.md sh block {i} does not parse: {}\n{block}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        blocks += 1;
+    }
+    assert!(blocks >= 3, "found {blocks} sh blocks");
+}
+
+/// The first `sh` block of INSTALL.md after `heading`.
+fn install_md_block(heading: &str) -> String {
+    let doc =
+        fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("INSTALL.md")).unwrap();
+    let after = &doc[doc.find(heading).expect("heading")..];
+    let start = after.find("```sh\n").unwrap() + "```sh\n".len();
+    after[start..].split("```").next().unwrap().to_string()
+}
+
+/// Step 2's block, run literally in a fresh HOME against a local repository, with a `cargo`
+/// stub that records its arguments (the real build is measured separately): it clones,
+/// builds, updates on a second run, stops on local changes, and skips the build after a
+/// prebuilt install.
+#[cfg(unix)]
+#[test]
+fn install_md_step_2_clones_builds_updates_and_stops_on_local_changes() {
+    if Command::new("git").arg("--version").output().is_err() {
+        assert!(std::env::var_os("CI").is_none(), "this test needs git");
+        eprintln!("skipped: this test needs git");
+        return;
+    }
+    let s = Sandbox::new();
+    let block = install_md_block("**b. Build from the `main` branch.**");
+    let root = s.home.parent().unwrap().to_path_buf();
+    let upstream = root.join("upstream");
+    fs::create_dir_all(&upstream).unwrap();
+    let git = |dir: &Path, args: &[&str]| {
+        let o = Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .env("HOME", &s.home)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "git {args:?}: {}", out(&o));
+    };
+    git(&upstream, &["init", "-q", "-b", "main"]);
+    fs::write(upstream.join("README.md"), "one\n").unwrap();
+    git(&upstream, &["add", "."]);
+    git(&upstream, &["commit", "-q", "-m", "one"]);
+    // a cargo that only records what it was asked
+    let bin = root.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let log = root.join("cargo.log");
+    fs::write(
+        bin.join("cargo"),
+        format!("#!/bin/sh\necho \"$*\" >> '{}'\n", log.display()),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(bin.join("cargo"), fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |extra: &[(&str, &str)]| {
+        let mut c = Command::new("bash");
+        c.arg("-c")
+            .arg(&block)
+            .current_dir(&s.proj)
+            .env("HOME", &s.home)
+            .env("PATH", &path)
+            .env("DSTPLAN_REPO", &upstream)
+            .env_remove("DSTPLAN_BINSTALLED");
+        for (k, v) in extra {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let checkout = s.home.join(".local/share/dstplan");
+
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        fs::read_to_string(checkout.join("README.md")).unwrap(),
+        "one\n"
+    );
+    let want = format!("install --path {} --locked\n", checkout.display());
+    assert_eq!(fs::read_to_string(&log).unwrap(), want);
+
+    // upstream moves on: a second run fast-forwards and builds again
+    fs::write(upstream.join("README.md"), "two\n").unwrap();
+    git(&upstream, &["commit", "-q", "-am", "two"]);
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        fs::read_to_string(checkout.join("README.md")).unwrap(),
+        "two\n"
+    );
+    assert_eq!(fs::read_to_string(&log).unwrap(), want.repeat(2));
+
+    // after a prebuilt install it only updates the checkout
+    let o = run(&[("DSTPLAN_BINSTALLED", "1")]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(fs::read_to_string(&log).unwrap(), want.repeat(2));
+
+    // local changes: STOP, exit 3, nothing built
+    fs::write(checkout.join("README.md"), "mine\n").unwrap();
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(3), "{}", out(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("STOP: "),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        fs::read_to_string(checkout.join("README.md")).unwrap(),
+        "mine\n"
+    );
+    assert_eq!(fs::read_to_string(&log).unwrap(), want.repeat(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn agents_can_be_listed_and_an_earlier_separate_install_is_pointed_out() {
+    let s = Sandbox::new();
+    // gemini alone gets ~/.gemini/skills
+    let o = s.install(&["--agent", "gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    // codex later writes ~/.agents/skills, which gemini reads too: say so
+    let o = s.install(&["--agent", "codex"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("note: gemini already has the skills in")
+            && err.contains(".gemini/skills")
+            && err.contains("dstplan uninstall --agent gemini"),
+        "{err}"
+    );
+    // following the advice leaves one folder serving both
+    let o = s.run(&["uninstall", "--agent", "gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(fs::symlink_metadata(s.home.join(".gemini/skills").join(SKILLS[0])).is_err());
+    let o = s.install(&["--agent", "codex,gemini"]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert!(
+        !String::from_utf8_lossy(&o.stderr).contains("note:"),
+        "{}",
+        out(&o)
+    );
+    let m = s.manifest();
+    let entries = m["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    for e in entries {
+        assert!(e["path"].as_str().unwrap().contains("/.agents/skills/"));
+        assert_eq!(e["agents"], serde_json::json!(["codex", "gemini"]));
+    }
+    // repeated flags work too
+    let o = s.run(&[
+        "install",
+        "--skills-dir",
+        skills_dir().to_str().unwrap(),
+        "--agent",
+        "codex",
+        "--agent",
+        "gemini",
+        "--dry-run",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout)
+            .matches("unchanged ")
+            .count(),
+        3
+    );
 }

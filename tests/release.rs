@@ -148,3 +148,33 @@ fn docs_pin_nothing_that_does_not_exist() {
         );
     }
 }
+
+#[test]
+fn the_ci_example_installs_from_a_ref_that_exists() {
+    let p = root().join("examples/ci/dstplan.yml");
+    let w: Value = serde_saphyr::from_str(&std::fs::read_to_string(&p).unwrap())
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    // main until the first tag; the install step picks --tag for v* refs and --branch otherwise
+    assert_eq!(w["env"]["DSTPLAN_REF"], "main");
+    for job in ["plans", "sessions"] {
+        let run = runs(&w["jobs"][job]);
+        assert!(run.contains("v*) kind=--tag"), "{job}: {run}");
+        assert!(run.contains("*) kind=--branch"), "{job}: {run}");
+        assert!(run.contains(
+            "cargo install --git \"$DSTPLAN_REPO\" \"$kind\" \"$DSTPLAN_REF\" --locked dstplan"
+        ));
+        // the cache is keyed by the resolved commit, so a moving branch rebuilds
+        let cache = steps(&w["jobs"][job])
+            .into_iter()
+            .find(|s| {
+                s["uses"]
+                    .as_str()
+                    .is_some_and(|u| u.starts_with("actions/cache"))
+            })
+            .expect("a cache step");
+        assert_eq!(
+            cache["with"]["key"],
+            "dstplan-${{ runner.os }}-${{ steps.ref.outputs.sha }}"
+        );
+    }
+}

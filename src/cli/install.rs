@@ -17,6 +17,14 @@ pub enum AgentArg {
     All,
 }
 
+/// The agents a list of `--agent` values names, each once, in a fixed order.
+fn agents(args: &[AgentArg]) -> Vec<Agent> {
+    let mut v: Vec<Agent> = args.iter().flat_map(|a| a.agents()).collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
 impl AgentArg {
     fn agents(self) -> Vec<Agent> {
         match self {
@@ -57,9 +65,9 @@ impl From<ScopeArg> for Scope {
 /// anything it did not create (exit 2 and says what is there).
 #[derive(Debug, clap::Args)]
 pub struct InstallArgs {
-    /// The agent to install for.
-    #[arg(long, value_enum)]
-    agent: AgentArg,
+    /// The agents to install for (comma-separated or repeated; `all` for every one).
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    agent: Vec<AgentArg>,
     /// User-wide (home directory) or this project only (current directory).
     #[arg(long, value_enum, default_value = "user")]
     scope: ScopeArg,
@@ -75,9 +83,9 @@ pub struct InstallArgs {
 /// copies whose marker matches) inside the agent's skills folders.
 #[derive(Debug, clap::Args)]
 pub struct UninstallArgs {
-    /// The agent to uninstall for.
-    #[arg(long, value_enum)]
-    agent: AgentArg,
+    /// The agents to uninstall for (comma-separated or repeated; `all` for every one).
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    agent: Vec<AgentArg>,
     /// User-wide (home directory) or this project only (current directory).
     #[arg(long, value_enum, default_value = "user")]
     scope: ScopeArg,
@@ -95,7 +103,7 @@ pub fn run_install(args: InstallArgs) -> CmdResult {
     let scope: Scope = args.scope.into();
     let version = env!("CARGO_PKG_VERSION");
     let plan = match install::plan_install(
-        &args.agent.agents(),
+        &agents(&args.agent),
         scope,
         &skills,
         &env,
@@ -114,6 +122,16 @@ pub fn run_install(args: InstallArgs) -> CmdResult {
         }
     };
     finish(&plan.actions, scope, &mut manifest, &mpath, args.dry_run)?;
+    for (agent, earlier, now) in &plan.earlier {
+        eprintln!(
+            "note: {} already has the skills in {} from an earlier install and also reads {}, so it finds each skill twice; install the agents together (`--agent {},…` or `--agent all`) after `dstplan uninstall --agent {}`",
+            agent.as_str(),
+            earlier.display(),
+            now.display(),
+            agent.as_str(),
+            agent.as_str()
+        );
+    }
     for (agent, dirs) in &plan.duplicates {
         let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         eprintln!(
@@ -148,7 +166,7 @@ pub fn run_uninstall(args: UninstallArgs) -> CmdResult {
     let mpath = Manifest::path(&env);
     let mut manifest = Manifest::load(&mpath)?;
     let scope: Scope = args.scope.into();
-    let actions = install::plan_uninstall(&args.agent.agents(), scope, &env, &manifest);
+    let actions = install::plan_uninstall(&agents(&args.agent), scope, &env, &manifest);
     if actions.is_empty() {
         eprintln!(
             "nothing to uninstall: {} lists no {} link for that agent and no skills folder of it holds a dstplan copy",

@@ -80,16 +80,16 @@ struct Driver<'a> {
 struct ReportingDescriptor<'a> {
     id: &'a str,
     name: &'a str,
-    short_description: Text<'a>,
-    full_description: Text<'a>,
+    short_description: Text,
+    full_description: Text,
     help: Help,
     help_uri: String,
     default_configuration: Configuration,
 }
 
 #[derive(Serialize)]
-struct Text<'a> {
-    text: &'a str,
+struct Text {
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -345,8 +345,12 @@ pub(super) fn render(files: &[FileReport], rules: &[RuleInfo]) -> String {
         .map(|r| ReportingDescriptor {
             id: r.code,
             name: r.name,
-            short_description: Text { text: r.summary },
-            full_description: Text { text: r.doc },
+            short_description: Text {
+                text: r.summary.to_string(),
+            },
+            full_description: Text {
+                text: doc_markdown(r.doc),
+            },
             help: Help {
                 text: format!(
                     "{}\n\n{}\n`dstplan explain {}` prints this text.",

@@ -64,11 +64,17 @@ pub fn check_read_only(args: &[String]) -> Result<(), String> {
     let how = "eval commands may only read (lint, rules, explain, vocab, inventory, skills \
                check, history check/validate, report --check), so grading never changes \
                files; see evals/README.md";
-    let positional: Vec<&str> = args
-        .iter()
-        .map(String::as_str)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
+    // The words that name the command: not flags, and not the value of the global `--color`
+    // (the only flag that can come before the subcommand).
+    let mut positional: Vec<&str> = Vec::new();
+    let mut words = args.iter().map(String::as_str);
+    while let Some(a) = words.next() {
+        if a == "--color" {
+            words.next();
+        } else if !a.starts_with('-') {
+            positional.push(a);
+        }
+    }
     let Some(&sub) = positional.first() else {
         // `dstplan --version`, `dstplan --help`
         return Ok(());
@@ -222,6 +228,7 @@ mod tests {
             "dstplan history validate h.jsonl",
             "dstplan skills check skills",
             "dstplan explain DST020",
+            "dstplan --color never lint {out}",
             "dstplan --version",
         ] {
             assert_eq!(check_read_only(&words(ok)), Ok(()), "{ok}");
@@ -239,6 +246,7 @@ mod tests {
             "dstplan session new",
             "dstplan finding new x",
             "dstplan scenario add p.md",
+            "dstplan --color never new x",
         ] {
             assert!(check_read_only(&words(bad)).is_err(), "{bad}");
         }

@@ -19,11 +19,12 @@ pub mod targets;
 pub use apply::apply;
 pub use plan::{kind_for, plan_install, plan_uninstall, Action, Conflict, InstallPlan};
 
-use crate::error::Error;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
 
 /// A coding agent that discovers skills in a directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

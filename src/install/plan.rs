@@ -240,6 +240,9 @@ pub fn kind_for(scope: Scope) -> Kind {
 pub struct InstallPlan {
     pub actions: Vec<Action>,
     pub duplicates: Vec<(Agent, Vec<PathBuf>)>,
+    /// Agents not asked for this time whose earlier install sits in another folder while they
+    /// also read one written now: `(agent, the earlier folder, the folder written now)`.
+    pub earlier: Vec<(Agent, PathBuf, PathBuf)>,
 }
 
 /// Compute the install actions. Refuses (returns every conflict) when any target path, or a
@@ -260,6 +263,7 @@ pub fn plan_install(
     let kind = kind_for(scope);
     let mut actions = Vec::new();
     let mut conflicts = Vec::new();
+    let targets_written: Vec<PathBuf> = targets.iter().map(|t| t.dir.clone()).collect();
     for t in targets {
         if let Some(c) = blocker(&t.dir, base) {
             conflicts.push(c);
@@ -319,10 +323,33 @@ pub fn plan_install(
             }
         }
     }
+    let mut earlier = Vec::new();
+    for a in Agent::ALL.iter().filter(|a| !agents.contains(a)) {
+        let reads: Vec<PathBuf> = targets::reads(*a, scope)
+            .iter()
+            .map(|d| base.join(d))
+            .collect();
+        for e in manifest
+            .entries
+            .iter()
+            .filter(|e| e.scope == scope && e.agents.contains(a))
+        {
+            let Some(old) = e.path.parent() else { continue };
+            for t in &targets_written {
+                if *t != old && reads.contains(t) && fs::symlink_metadata(&e.path).is_ok() {
+                    let note = (*a, old.to_path_buf(), t.clone());
+                    if !earlier.contains(&note) {
+                        earlier.push(note);
+                    }
+                }
+            }
+        }
+    }
     if conflicts.is_empty() {
         Ok(InstallPlan {
             actions,
             duplicates,
+            earlier,
         })
     } else {
         Err(conflicts)
@@ -350,7 +377,8 @@ pub fn plan_uninstall(
         let mut found: Vec<PathBuf> = rd.flatten().map(|e| e.path()).collect();
         found.sort();
         for p in found {
-            if !cands.iter().any(|(c, _)| *c == p) && p.join(copy::MARKER).is_file() {
+            let real_dir = fs::symlink_metadata(&p).is_ok_and(|m| m.is_dir());
+            if real_dir && !cands.iter().any(|(c, _)| *c == p) && p.join(copy::MARKER).is_file() {
                 cands.push((p, None));
             }
         }

@@ -28,7 +28,8 @@ pub fn reads(agent: Agent, scope: Scope) -> &'static [&'static str] {
     }
 }
 
-/// One folder an install writes, and the requested agents that will find the skills there.
+/// One folder an install writes, and the requested agents it is written for (an agent that
+/// reads several chosen folders is counted at the first it reads).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     pub dir: PathBuf,
@@ -101,6 +102,9 @@ pub fn choose(agents: &[Agent], scope: Scope, base: &Path) -> Choice {
         .filter(|(i, _)| mask >> i & 1 == 1)
         .map(|(_, d)| *d)
         .collect();
+    // Each agent is recorded against the first chosen folder it reads, so uninstalling one
+    // agent removes the folder it depends on and keeps what others still need.
+    let serving = |a: Agent| reads(a, scope).iter().find(|d| chosen.contains(d)).copied();
     let targets = chosen
         .iter()
         .map(|d| Target {
@@ -108,7 +112,7 @@ pub fn choose(agents: &[Agent], scope: Scope, base: &Path) -> Choice {
             agents: agents
                 .iter()
                 .copied()
-                .filter(|a| reads(*a, scope).contains(d))
+                .filter(|a| serving(*a) == Some(*d))
                 .collect(),
         })
         .collect();
@@ -175,10 +179,16 @@ mod tests {
     fn all_agents_write_two_folders_and_report_the_unavoidable_duplicate() {
         let c = choose(&Agent::ALL, Scope::User, Path::new("~"));
         assert_eq!(dirs(&c), vec!["~/.claude/skills", "~/.agents/skills"]);
-        // every agent finds the skills; only Cursor (which reads both) sees them twice
+        // every agent is served by exactly one folder; only Cursor (which reads both) sees
+        // the skills twice
         for a in Agent::ALL {
-            assert!(c.targets.iter().any(|t| t.agents.contains(&a)), "{a:?}");
+            assert_eq!(
+                c.targets.iter().filter(|t| t.agents.contains(&a)).count(),
+                1,
+                "{a:?}"
+            );
         }
+        assert_eq!(c.targets[0].agents, vec![Agent::Claude]);
         assert_eq!(c.duplicates.len(), 1);
         assert_eq!(c.duplicates[0].0, Agent::Cursor);
         let p = choose(&Agent::ALL, Scope::Project, Path::new("."));
