@@ -6,23 +6,13 @@
 //! unknown flags, shell syntax) leaving no grading.json behind.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{copy_dir, run, stderr};
 
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/evals/sample-skill")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 /// A copy of the fixture skill at `<tmp>/evals/sample-skill`; returns (tmp, skill dir).
@@ -33,26 +23,15 @@ fn skill() -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn dstplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
 fn grade(run: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["eval", "grade", run.to_str().unwrap()];
     args.extend_from_slice(extra);
-    dstplan(&args)
+    common::run(&args)
 }
 
 fn grading(run: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(run.join("grading.json")).unwrap();
     serde_json::from_str(&text).unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -248,7 +227,7 @@ fn duplicate_ids_are_exit_2() {
 
 #[test]
 fn run_dir_that_does_not_exist_is_exit_2() {
-    let o = dstplan(&["eval", "grade", "/no/such/run"]);
+    let o = run(&["eval", "grade", "/no/such/run"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a directory"));
 }
@@ -276,7 +255,7 @@ fn grade_replacing_first(command: &str) -> (tempfile::TempDir, PathBuf, Output) 
     let run = dir.join("runs/1-mixed");
     let home = tmp.path().join("home");
     std::fs::create_dir_all(&home).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let o = common::bin()
         .args(["eval", "grade", run.to_str().unwrap(), "--timeout", "20"])
         .env("HOME", &home)
         .env_remove("XDG_STATE_HOME")

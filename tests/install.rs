@@ -4,6 +4,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 const SKILLS: [&str; 3] = [
     "designing-distributed-system-tests",
     "executing-distributed-system-tests",
@@ -35,7 +37,7 @@ impl Sandbox {
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        common::bin()
             .args(args)
             .current_dir(&self.proj)
             .env("HOME", &self.home)
@@ -531,7 +533,7 @@ fn skills_source_falls_back_to_dstplan_home_then_the_share_dir() {
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains(&skills_dir().display().to_string()));
 
-    let o = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let o = common::bin()
         .args(["install", "--agent", "claude", "--dry-run"])
         .current_dir(&s.proj)
         .env("HOME", &s.home)

@@ -2,11 +2,8 @@
 //! plugin listings and the binary are released together; each SKILL.md's `compatibility`
 //! says it needs the dstplan CLI.
 
-use std::path::PathBuf;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::root;
 
 fn cargo_version() -> String {
     let text = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();

@@ -2,13 +2,10 @@
 //! workflow that attaches Linux and macOS binaries to a tag (it cannot run here, so its YAML
 //! is checked for the fields the route depends on).
 
-use std::path::PathBuf;
+mod common;
+use common::root;
 
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 fn cargo_toml() -> toml::Value {
     let text = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();

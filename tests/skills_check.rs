@@ -2,15 +2,14 @@
 //! exit code (0 clean, 1 errors found, 2 cannot read).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+mod common;
+use common::root;
 
 /// Run `dstplan` in `cwd` with a private HOME (no installed skills leak in).
 fn dstplan(cwd: &Path, home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    common::bin()
         .args(args)
         .current_dir(cwd)
         .env("HOME", home)
