@@ -273,10 +273,8 @@ fn stdin_events_without_times_are_stamped_on_the_monotonic_clock() {
     assert_eq!(lines[0]["output"], 1);
     assert_exit(&run(&["history", "validate", h.to_str().unwrap()]), 0);
     // The output exists now: refused without --force, replaced with it.
-    let again = run_with_stdin(
-        &["history", "record", "--out", h.to_str().unwrap()],
-        ev.as_bytes(),
-    );
+    // (stdin is not read: the refusal comes first)
+    let again = run(&["history", "record", "--out", h.to_str().unwrap()]);
     assert_exit(&again, 2);
     assert!(
         stderr(&again).contains("pass --force"),
@@ -475,4 +473,68 @@ fn the_execute_skills_event_helpers_print_streams_record_accepts() {
             "{asset}: the demo's late write is read back"
         );
     }
+}
+
+/// A fault started while the recorder is already reading a live stream still gives the ops
+/// invoked inside its window their fault_epoch (the fault log is read when the stream ends).
+#[test]
+fn a_fault_started_during_a_live_recording_marks_its_ops() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let session = t.path().join("session");
+    std::fs::create_dir_all(&session).unwrap();
+    let h = t.path().join("h.jsonl");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        .args(["history", "record", "--model", "register", "--faults"])
+        .arg(&session)
+        .arg("--out")
+        .arg(&h)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let op = |stdin: &mut std::process::ChildStdin, p: u32| {
+        let inv = json!({"type":"invoke","process":p,"f":"write","key":"x","value":p,"time":log::now_ns()});
+        let ok = json!({"type":"ok","process":p,"time":log::now_ns()});
+        writeln!(stdin, "{inv}\n{ok}").unwrap();
+        stdin.flush().unwrap();
+    };
+    op(&mut stdin, 1);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let start = log::now_ns();
+    log::append(
+        &session,
+        &FaultRecord {
+            version: log::VERSION,
+            event: Event::Start,
+            id: "F7".into(),
+            nemesis: "leader-isolation".into(),
+            scenario: "S5".into(),
+            targets: vec!["netns:n1".into()],
+            start_ts: start,
+            end_ts: None,
+            fault_epoch: "F7".into(),
+            commands: vec![],
+            probes: BTreeMap::new(),
+            user_probes: BTreeMap::new(),
+            landed: Landed::Known(true),
+            landed_why: String::new(),
+        },
+    )
+    .unwrap();
+    op(&mut stdin, 2);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    let lines = read_history(&h);
+    assert_eq!(
+        lines[0]["fault_epoch"],
+        Value::Null,
+        "invoked before the fault"
+    );
+    assert_eq!(
+        lines[1]["fault_epoch"], "F7",
+        "invoked inside the active fault"
+    );
 }
