@@ -43,11 +43,16 @@ impl Drop for NetGuard {
     }
 }
 
+/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
+/// since dstplan runs the program).
 fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 fn ready(tools: &[&str]) -> bool {
@@ -385,14 +390,44 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
             "/nonexistent/s: is not a session directory",
         ),
         (run(&["fault", "stop", "F7", "--session", s]), "no fault F7"),
+        (
+            start("leader-isolation", "container:no-such-container"),
+            "target container:no-such-container: ",
+        ),
+        (
+            start("partition-full", &format!("netns:{}", "no-such-ns")),
+            "no network namespace no-such-ns",
+        ),
     ];
+    // A member in a network namespace of its own but without an address: nothing to cut.
+    let isolated = ProcGuard(
+        Command::new("unshare")
+            .args(["-n", "sleep", "60"])
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let cases: Vec<_> = cases
+        .into_iter()
+        .chain([(
+            start("partition-full", &format!("pid:{}", isolated.0.id())),
+            "has no IPv4 address besides loopback",
+        )])
+        .collect();
     for (o, want) in &cases {
         assert_exit(o, 2);
         assert!(stderr(o).contains(want), "want {want:?} in {}", stderr(o));
     }
     assert!(state(pid).starts_with('S'), "the target was not touched");
     assert!(log_lines(t.path(), "S9").is_empty());
-    let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| d.count());
+    let left = std::fs::read_dir(t.path().join("fault-state")).map_or(0, |d| {
+        d.filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+        .count()
+    });
     assert_eq!(left, 0, "no state file left by a refusal");
     // JSON errors go to stdout as an object.
     let o = run(&[
@@ -656,4 +691,249 @@ fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
     ]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    // Simulate the crash window: step 1 of 2 had its undo saved and ran (A is stopped), the
+    // process died before step 2 and before the start line reached the log.
+    let (a, b) = (sleeper(), sleeper());
+    let (pa, pb) = (a.0.id(), b.0.id());
+    Command::new("kill")
+        .args(["-s", "STOP", &pa.to_string()])
+        .status()
+        .unwrap();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let step = |p: u32| {
+        serde_json::json!({
+            "apply": ["kill", "-s", "STOP", p.to_string()],
+            "undo": [{"run": ["kill", "-s", "CONT", p.to_string()]}],
+        })
+    };
+    let st = serde_json::json!({
+        "id": "F1", "nemesis": "process-pause", "scenario": "S2",
+        "targets": [format!("pid:{pa}"), format!("pid:{pb}")],
+        "status": "applying", "created_ts": 1, "start_ts": null,
+        "plan": {"steps": [step(pa), step(pb)], "probe": {"proc_state": {"pids": [pa, pb]}}},
+        "begun": 1,
+    });
+    std::fs::create_dir_all(t.path().join("fault-state")).unwrap();
+    std::fs::write(t.path().join("fault-state/F1.json"), st.to_string()).unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(state(pa).starts_with('T'));
+
+    let o = run(&["fault", "list", "--session", s]);
+    assert!(
+        stdout(&o).starts_with("F1\tapplying\tprocess-pause"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert!(!state(pa).starts_with('T'), "A resumed: {}", state(pa));
+    let lines = log_lines(t.path(), "S2");
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["event"], "stop");
+    assert_eq!(
+        lines[0]["landed"], "unknown",
+        "never measured, so never true"
+    );
+    assert_eq!(
+        lines[0]["commands"],
+        serde_json::json!([["kill", "-s", "CONT", pa.to_string()]]),
+        "only the begun step is undone"
+    );
+    // The next fault gets a fresh id.
+    let o = run(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S2",
+        "--target",
+        &format!("pid:{pb}"),
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    assert_eq!(stdout(&o), "F2\n");
+}
+
+#[test]
+fn sigterm_during_for_heals_before_exiting() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let pid = p.0.id();
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let child = bin()
+        .args([
+            "fault",
+            "start",
+            "process-pause",
+            "--session",
+            s,
+            "--scenario",
+            "S2",
+            "--target",
+            &format!("pid:{pid}"),
+            "--for",
+            "60s",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while log_lines(t.path(), "S2").is_empty() {
+        assert!(Instant::now() < deadline, "the fault never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(state(pid).starts_with('T'));
+    // SAFETY: kill(2) on the child we spawned.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("interrupted: healing F1"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!state(pid).starts_with('T'));
+    assert_eq!(log_lines(t.path(), "S2")[1]["event"], "stop");
+}
+
+/// A stand-in `docker` CLI (the daemon is not needed to test what dstplan asks of the CLI):
+/// `inspect -f FORMAT NAME`, `restart NAME`, `start NAME`, `compose ps -q SERVICE`, with state
+/// in files under `dir`.
+fn fake_docker(dir: &Path) -> String {
+    let script = format!(
+        r#"#!/bin/sh
+D={d}
+echo "$*" >> $D/calls
+case "$1" in
+  inspect)
+    name="$4"
+    [ -f "$D/$name.pid" ] || {{ echo "Error: No such object: $name" >&2; exit 1; }}
+    case "$3" in
+      *StartedAt*) echo "2026-12-06T00:00:0$(cat $D/$name.started)Z pid=$(cat $D/$name.pid)" ;;
+      *) cat "$D/$name.pid" ;;
+    esac ;;
+  restart) n=$(cat "$D/$2.started"); echo $((n+1)) > "$D/$2.started"; echo "$2" ;;
+  start) echo "$2" ;;
+  compose) if [ "$4" = web ]; then echo web1; fi ;;
+  *) exit 2 ;;
+esac
+"#,
+        d = dir.display()
+    );
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    let docker = bin_dir.join("docker");
+    std::fs::write(&docker, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&docker, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn container_and_compose_targets_go_through_the_docker_cli() {
+    if !ready(&["kill"]) {
+        return;
+    }
+    let p = sleeper();
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("web1.pid"), p.0.id().to_string()).unwrap();
+    std::fs::write(d.path().join("web1.started"), "1").unwrap();
+    let path = fake_docker(d.path());
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let run_docker = |args: &[&str]| bin().env("PATH", &path).args(args).output().unwrap();
+
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "container-restart",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "container:web1",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["landed"], true, "{v}");
+    assert_eq!(
+        v["event"], "stop",
+        "a restart heals itself: start and stop are logged at once"
+    );
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[1]["commands"][0],
+        serde_json::json!(["docker", "restart", "web1"])
+    );
+    let before = lines[1]["probes"]["before"]["container:web1 started"]
+        .as_str()
+        .unwrap();
+    let during = lines[1]["probes"]["during"]["container:web1 started"]
+        .as_str()
+        .unwrap();
+    assert!(
+        before.contains("00:00:01Z") && during.contains("00:00:02Z"),
+        "{before} / {during}"
+    );
+
+    // compose:SERVICE resolves through `docker compose ps -q` to the container's process.
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "process-pause",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "compose:web",
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!(lines[3]["landed"], true, "{}", lines[3]);
+    let calls = std::fs::read_to_string(d.path().join("calls")).unwrap();
+    assert!(calls.contains("compose ps -q web"), "{calls}");
+
+    let o = run_docker(&[
+        "fault",
+        "start",
+        "container-restart",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        "compose:db",
+    ]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("compose service db has no running container"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -24,11 +24,16 @@ impl Drop for NetGuard {
     }
 }
 
+/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
+/// since dstplan runs the program).
 fn has(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
 }
 
 /// A net name unique to this test process and test (at most 8 characters).
@@ -424,7 +429,7 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     assert_eq!(stdout(&o).trim(), "F2");
     let rules = chains_left(&n1);
     assert!(
-        rules.contains("-N DSTPLAN-F2-IN") && !rules.contains("DSTPLAN-F2-OUT"),
+        rules.contains("-F2-IN") && !rules.contains("-F2-OUT"),
         "{rules}"
     );
     assert!(
@@ -433,4 +438,157 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     );
     assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
     assert!(flows(&n1, &addr(&net, 1)));
+}
+
+#[test]
+fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
+    if !ready(&["ip", "iptables", "ping", "unshare"]) {
+        return;
+    }
+    let n = name('f');
+    let _g = NetGuard(n.clone());
+    let bin = env!("CARGO_BIN_EXE_dstplan");
+    // A host like one running Docker (FORWARD policy DROP, bridged packets seen by iptables),
+    // made inside a network namespace of its own so the real host is untouched.
+    let script = format!(
+        "iptables -P FORWARD DROP || exit 9\n\
+         {bin} net up {n} --nodes 2 || exit 8\n\
+         ok=1; for i in 1 2 3; do ip netns exec {n}-n1 ping -c1 -W1 10.213.0.2 >/dev/null && {{ ok=0; break; }}; done\n\
+         echo \"ping=$ok\"; iptables -S FORWARD; echo ---\n\
+         {bin} net down {n}; iptables -S FORWARD"
+    );
+    let o = Command::new("unshare")
+        .args(["-n", "sh", "-c", &script])
+        .output()
+        .unwrap();
+    assert_exit(&o, 0);
+    let out = stdout(&o);
+    let (during, after) = out.split_once("---").unwrap();
+    assert!(during.contains("ping=0"), "{out}");
+    let rule = format!("-A FORWARD -i dstbr-{n} -o dstbr-{n} -j ACCEPT");
+    assert!(during.contains(&rule), "{out}");
+    assert!(!after.contains(&rule), "{out}");
+    assert!(
+        stderr(&o).contains("FORWARD policy drops bridged packets"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('r');
+    let _g = NetGuard(n.clone());
+    up(&n, 3);
+    let (n1, n2) = (format!("{n}-n1"), format!("{n}-n2"));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    // A first fault in this session names its chains; heal it, then plant a chain of the name
+    // the next fault (F2) will use in n2, as a leaked fault of the same session would.
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--for",
+        "100ms",
+    ]);
+    assert_exit(&o, 0);
+    let log = std::fs::read_to_string(t.path().join("artifacts/S1/faults.jsonl")).unwrap();
+    let chain = log
+        .split('"')
+        .find(|w| w.starts_with("DSTPLAN-") && w.ends_with("-F1-IN"))
+        .unwrap()
+        .replace("-F1-", "-F2-");
+    let ipt = |ns: &str, args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", ns, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&n2, &["-N", &chain]));
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("netns:{n2}"),
+    ]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains("Chain already exists") && e.contains("nothing is left applied"),
+        "{e}"
+    );
+    assert_eq!(chains_left(&n1), "", "n1's chains were rolled back");
+    assert_eq!(
+        chains_left(&n2),
+        format!("-N {chain}"),
+        "the planted chain is untouched"
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        2,
+        "nothing logged for the refused fault"
+    );
+    assert!(!t.path().join("fault-state/F2.json").exists());
+}
+
+#[test]
+fn one_namespace_named_twice_is_cut_once() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('t');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    // A member process inside n1 names the same namespace as netns:n1.
+    let mut member = Command::new("ip")
+        .args(["netns", "exec", &n1, "sleep", "30"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+        "--target",
+        &format!("pid:{}", member.id()),
+    ]);
+    let _ = member.kill();
+    let _ = member.wait();
+    assert_exit(&o, 0);
+    assert_eq!(
+        chains_left(&n1).matches("-N ").count(),
+        2,
+        "{}",
+        chains_left(&n1)
+    );
+    assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
+    assert_eq!(chains_left(&n1), "");
 }

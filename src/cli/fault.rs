@@ -40,7 +40,8 @@ enum Cmd {
 struct StartArgs {
     /// A canonical nemesis ID from `dstplan vocab` (process-pause, process-stop, process-kill,
     /// container-restart, partition-full, partition-asymmetric, partition-minority,
-    /// leader-isolation, packet-loss, latency, disk-full, clock-skew)
+    /// leader-isolation, packet-loss, latency, disk-full, clock-skew; aliases such as kill-9 are
+    /// accepted and logged as the canonical ID)
     nemesis: String,
     /// The session directory (the log goes to DIR/artifacts/<scenario>/faults.jsonl)
     #[arg(long, value_name = "DIR")]
@@ -58,7 +59,8 @@ struct StartArgs {
     /// A command whose output is recorded before, during and after the fault (repeatable)
     #[arg(long = "probe", value_name = "NAME=CMD")]
     probes: Vec<String>,
-    /// process-kill: the shell command that restarts the member when the fault is healed
+    /// process-kill, process-stop: the shell command (run with `sh -c`, detached) that restarts
+    /// the member when the fault is healed; its output goes to artifacts/<S>/restart-<ID>.log
     #[arg(long, value_name = "CMD")]
     restart: Option<String>,
     /// packet-loss: the share of packets to drop, in percent
@@ -218,15 +220,21 @@ fn start(a: StartArgs) -> CmdResult {
             skew_secs,
             data_dir: a.data_dir,
             state_dir: PathBuf::new(),
+            tag: String::new(),
         },
     };
+    if duration.is_some() {
+        catch_interrupts();
+    }
     let mut rec = fault::start(&req).map_err(err)?;
     if !machine {
         print_out(&format!("{}\n", rec.id));
         eprintln!("{}", describe(&rec));
     }
     if let (Some(d), None) = (duration, rec.end_ts) {
-        std::thread::sleep(d);
+        if !wait_unless_interrupted(d) && !machine {
+            eprintln!("interrupted: healing {} now", rec.id);
+        }
         rec = fault::stop(&a.session, &rec.id).map_err(err)?;
         if !machine {
             eprintln!("{}", describe(&rec));
@@ -238,6 +246,35 @@ fn start(a: StartArgs) -> CmdResult {
         print_out(&format!("{v}\n"));
     }
     Ok(exit::OK)
+}
+
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Note SIGINT and SIGTERM instead of dying, so Ctrl-C on `fault start --for` heals the fault
+/// instead of leaving it for `undo --all`. Installed before the fault is applied.
+fn catch_interrupts() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe { libc::signal(sig, on_signal as *const () as libc::sighandler_t) };
+    }
+}
+
+/// Sleep for `d`, cut short by a caught SIGINT or SIGTERM. Returns false when interrupted.
+fn wait_unless_interrupted(d: std::time::Duration) -> bool {
+    use std::sync::atomic::Ordering;
+    let end = std::time::Instant::now() + d;
+    while !INTERRUPTED.load(Ordering::SeqCst) {
+        let now = std::time::Instant::now();
+        if now >= end {
+            return true;
+        }
+        std::thread::sleep((end - now).min(std::time::Duration::from_millis(50)));
+    }
+    false
 }
 
 fn stop(a: StopArgs) -> CmdResult {

@@ -72,6 +72,9 @@ fn up(a: UpArgs) -> CmdResult {
             s.push_str(&format!("{}\t{}\n", node.netns, node.address));
         }
         print_out(&s);
+        for note in &n.notes {
+            eprintln!("note: {note}");
+        }
     }
     Ok(exit::OK)
 }

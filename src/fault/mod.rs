@@ -72,6 +72,17 @@ fn check_session(dir: &Path) -> Result<(), Error> {
     }
 }
 
+/// Six hex digits naming the session in firewall chain names, so faults of two sessions on one
+/// namespace never share a chain (FNV-1a of the session's canonical path).
+fn session_tag(session: &Path) -> String {
+    let p = std::fs::canonicalize(session).unwrap_or_else(|_| session.to_path_buf());
+    let mut h: u32 = 0x811c_9dc5;
+    for b in p.as_os_str().as_encoded_bytes() {
+        h = (h ^ u32::from(*b)).wrapping_mul(0x0100_0193);
+    }
+    format!("{:06x}", h & 0x00ff_ffff)
+}
+
 /// Split `NAME=CMD`.
 pub fn parse_probe(s: &str) -> Result<(String, String), Error> {
     match s.split_once('=') {
@@ -129,7 +140,13 @@ pub fn start(req: &StartRequest) -> Result<FaultRecord, Error> {
     knobs.restart_log =
         log::path(&req.session, &req.scenario).with_file_name(format!("restart-{}.log", st.id));
     knobs.state_dir = req.session.join(state::DIR);
-    st.plan = match nemeses::plan(nemesis, &st.id, &targets, &knobs) {
+    knobs.tag = session_tag(&req.session);
+    let planned = match nemesis {
+        "clock-skew" => host::clock_plan(&st.id, &targets, &knobs, &knobs.state_dir),
+        "disk-full" => host::disk_plan(&st.id, &targets, &knobs),
+        _ => nemeses::plan(nemesis, &st.id, &targets, &knobs),
+    };
+    st.plan = match planned {
         Ok(p) => p,
         Err(e) => {
             let _ = std::fs::remove_file(state::path(&req.session, &st.id));
@@ -153,14 +170,34 @@ pub fn start(req: &StartRequest) -> Result<FaultRecord, Error> {
             ),
             Err(e) => Some(e),
         };
-        if let Some(e) = failed {
+        if let Some(mut e) = failed {
+            // A command that failed changed nothing: undo only the steps before it (its own
+            // undo could remove what someone else made, such as a chain of the same name).
+            st.begun = i;
             let (undone, _) = run_undo(&mut st);
-            let _ = std::fs::remove_file(state::path(&req.session, &st.id));
-            let mut e = e;
-            e.message = format!(
-                "{}; nothing is left applied (undid {} step(s))",
-                e.message, undone
-            );
+            let rolled = begun_probe(&st.plan, st.begun);
+            let (healed, why) = probes::healed(&rolled, &probes::measure(&rolled));
+            if healed {
+                let _ = std::fs::remove_file(state::path(&req.session, &st.id));
+                e.message = format!(
+                    "{}; rolled back the {undone} step(s) already applied{}",
+                    e.message,
+                    if matches!(st.plan.probe, Probe::ProcGone { .. }) && undone > 1 {
+                        " (processes already killed stay down unless --restart was given)"
+                    } else {
+                        ", nothing is left applied"
+                    }
+                );
+            } else {
+                // Keep the state file: `undo --all` retries the undo.
+                let _ = state::save(&req.session, &st);
+                e.message = format!(
+                    "{}; the rollback did not take ({why}); run `dstplan fault undo --all \
+                     --session {}`",
+                    e.message,
+                    req.session.display()
+                );
+            }
             return Err(e);
         }
     }
@@ -174,6 +211,27 @@ pub fn start(req: &StartRequest) -> Result<FaultRecord, Error> {
         return stop(&req.session, &st.id);
     }
     Ok(rec)
+}
+
+/// The probe restricted to what the first `begun` steps made: the DROP chains they created
+/// (a chain of the same name that a failed `-N` met belongs to someone else).
+fn begun_probe(plan: &Plan, begun: usize) -> Probe {
+    match &plan.probe {
+        Probe::DropCounters { chains } => Probe::DropCounters {
+            chains: chains
+                .iter()
+                .filter(|(net, _, chain)| {
+                    let prefix = net.exec(&[]);
+                    plan.steps[..begun].iter().any(|s| {
+                        s.apply.starts_with(&prefix)
+                            && s.apply.ends_with(&["-N".to_string(), chain.clone()])
+                    })
+                })
+                .cloned()
+                .collect(),
+        },
+        p => p.clone(),
+    }
 }
 
 fn user_probes(cmds: &[(String, String)]) -> probes::Values {
@@ -285,19 +343,28 @@ fn already_stopped(session: &Path, st: &State) -> Result<FaultRecord, Error> {
 /// stop. Stopping a healed fault changes nothing and returns its last record.
 pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
     check_session(session)?;
+    // One healer at a time (a `--for` timer and an `undo --all` may race): the second one finds
+    // the fault stopped and changes nothing.
+    state::load(session, id)?;
+    let _lock = state::lock(session)?;
     let mut st = state::load(session, id)?;
     if st.status == Status::Stopped {
         return already_stopped(session, &st);
     }
     cmd::require_root(&format!("`dstplan fault stop {id}`"))?;
-    if st.status == Status::Active {
-        // Counters keep counting until the heal: the last reading before it is the one to judge.
-        let last = probes::measure(&st.plan.probe);
-        if !matches!(
+    if st.status == Status::Active
+        && matches!(
             st.plan.probe,
-            Probe::ProcGone { .. } | Probe::Container { .. }
-        ) {
-            st.during = last;
+            Probe::DropCounters { .. } | Probe::Netem { .. }
+        )
+    {
+        // Counters keep counting until the heal: the last reading before it is the one to
+        // judge. A reading that vanished since the start (a chain someone removed) keeps its
+        // start value; the other probes were judged when the fault was applied.
+        for (k, v) in probes::measure(&st.plan.probe) {
+            if !v.is_null() || !st.during.contains_key(&k) {
+                st.during.insert(k, v);
+            }
         }
     }
     let user_during_at_start = st.user_during.clone();

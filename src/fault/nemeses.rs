@@ -118,6 +118,8 @@ pub struct Knobs {
     pub data_dir: Option<PathBuf>,
     /// The session's fault-state directory (clock-skew keeps its timestamp files there).
     pub state_dir: PathBuf,
+    /// A short tag of the session, part of firewall chain names.
+    pub tag: String,
 }
 
 /// The canonical ID for a nemesis name (aliases accepted), refusing unknown and unimplemented
@@ -140,8 +142,9 @@ pub fn canonical(name: &str) -> Result<&'static str, Error> {
     Ok(id)
 }
 
-/// Build the plan for `nemesis` on `targets` (given text, parsed). Resolves every target and
-/// checks every tool first, so a refusal changes nothing.
+/// Build the plan for a process or network `nemesis` on `targets` (given text, parsed; the
+/// host nemeses are in `host`). Resolves every target and checks every tool first, so a
+/// refusal changes nothing.
 pub fn plan(
     nemesis: &str,
     id: &str,
@@ -223,8 +226,6 @@ pub fn plan(
         | "leader-isolation"
         | "packet-loss" => drop_plan(nemesis, id, targets, k),
         "latency" => netem_plan(targets, k),
-        "clock-skew" => super::host::clock_plan(id, targets, k, &k.state_dir),
-        "disk-full" => super::host::disk_plan(id, targets, k),
         other => Err(Error::internal(format!(
             "internal: no plan for implemented nemesis {other}"
         ))),
@@ -261,6 +262,13 @@ fn side(targets: &[(String, Target)]) -> Result<Side, Error> {
     };
     for (given, t) in targets {
         for n in t.nets(given)? {
+            let id = n.identity();
+            if s.nets
+                .iter()
+                .any(|(_, m)| *m == n || (id.is_some() && m.identity() == id))
+            {
+                continue; // the same namespace named twice (or two processes sharing it)
+            }
             let a = targets::addresses(&n)?;
             if a.is_empty() {
                 return Err(Error::new(format!(
@@ -275,11 +283,26 @@ fn side(targets: &[(String, Target)]) -> Result<Side, Error> {
     Ok(s)
 }
 
-/// The members of the subnets the side is on (other namespaces with an address in them), used
-/// to check minority sizes.
-fn cluster_size(subnets: &[String]) -> Result<usize, Error> {
+/// How many members the cluster has, to check minority sizes: the members of the `dstplan net`
+/// the targets belong to (`NAME-n<i>`), else every namespace with an address on the side's
+/// subnets.
+fn cluster_size(side: &Side, subnets: &[String]) -> Result<usize, Error> {
+    let all = crate::net::namespaces()?;
+    let nets: Vec<Option<String>> = side
+        .nets
+        .iter()
+        .map(|(_, n)| match n {
+            NetHandle::Netns(ns) => crate::net::net_of(ns),
+            NetHandle::Pid(_) => None,
+        })
+        .collect();
+    if let Some(Some(first)) = nets.first() {
+        if nets.iter().all(|n| n.as_deref() == Some(first.as_str())) {
+            return Ok(crate::net::members(first, &all).len());
+        }
+    }
     let mut n = 0;
-    for ns in crate::net::namespaces()? {
+    for ns in all {
         let h = NetHandle::Netns(ns);
         if let Ok(a) = targets::addresses(&h) {
             if a.iter()
@@ -321,7 +344,7 @@ fn drop_plan(
             )))
         }
         "partition-minority" => {
-            let total = cluster_size(&subnets)?;
+            let total = cluster_size(&s, &subnets)?;
             if s.nets.len() * 2 >= total {
                 return Err(Error::new(format!(
                     "partition-minority: the {} target(s) are not a minority of the {total} \
@@ -358,7 +381,7 @@ fn drop_plan(
     let mut chains = Vec::new();
     for (given, net) in &s.nets {
         for (builtin, dir, flag) in directions {
-            let chain = format!("DSTPLAN-{id}-{dir}");
+            let chain = format!("DSTPLAN-{}-{id}-{dir}", k.tag);
             steps.push(Step {
                 apply: ipt(net, &["-N", &chain]),
                 undo: vec![

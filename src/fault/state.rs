@@ -136,3 +136,33 @@ pub fn create(session: &Path, mut st: State) -> Result<State, Error> {
         }
     }
 }
+
+/// An exclusive lock on the session's fault state (`fault-state/.lock`), released on drop.
+pub struct Lock {
+    _file: std::fs::File,
+}
+
+/// Take the session's fault-state lock, waiting for another holder.
+pub fn lock(session: &Path) -> Result<Lock, Error> {
+    use std::os::fd::AsRawFd;
+    let dir = session.join(DIR);
+    let p = dir.join(".lock");
+    let f = std::fs::create_dir_all(&dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&p)
+        })
+        .map_err(|e| Error::at_path(&p, None, format!("cannot open the lock file: {e}")))?;
+    // SAFETY: flock on a descriptor we own; the lock goes with the descriptor.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } != 0 {
+        return Err(Error::at_path(
+            &p,
+            None,
+            format!("cannot lock: {}", std::io::Error::last_os_error()),
+        ));
+    }
+    Ok(Lock { _file: f })
+}

@@ -26,6 +26,17 @@ pub enum NetHandle {
 }
 
 impl NetHandle {
+    /// The namespace's identity (device and inode of its nsfs file): equal for two handles on
+    /// the same namespace.
+    pub fn identity(&self) -> Option<(u64, u64)> {
+        use std::os::unix::fs::MetadataExt;
+        let p = match self {
+            NetHandle::Netns(n) => format!("/run/netns/{n}"),
+            NetHandle::Pid(p) => format!("/proc/{p}/ns/net"),
+        };
+        std::fs::metadata(p).ok().map(|m| (m.dev(), m.ino()))
+    }
+
     /// `words` run inside this network namespace.
     pub fn exec(&self, words: &[String]) -> Vec<String> {
         let mut v = match self {
@@ -185,7 +196,10 @@ pub fn engine() -> Result<String, Error> {
 
 /// A container's main process id (`docker inspect`).
 pub fn container_pid(c: &str, given: &str) -> Result<u32, Error> {
-    let engine = engine()?;
+    let engine = engine().map_err(|mut e| {
+        e.message = format!("target {given}: {}", e.message);
+        e
+    })?;
     let r = run(&argv(&[&engine, "inspect", "-f", "{{.State.Pid}}", c]))?;
     let pid = r.stdout.trim().parse::<u32>().ok().filter(|p| *p > 0);
     match (r.ok, pid) {

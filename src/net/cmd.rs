@@ -23,7 +23,13 @@ impl Ran {
         } else {
             &self.stderr
         };
-        s.lines().next().unwrap_or("").trim().to_string()
+        match s.lines().map(str::trim).find(|l| !l.is_empty()) {
+            Some(l) => l.to_string(),
+            None => match self.code {
+                Some(c) => format!("exit status {c}, no output"),
+                None => "killed by a signal, no output".to_string(),
+            },
+        }
     }
 }
 

@@ -38,6 +38,8 @@ pub struct Net {
     pub nodes: Vec<Node>,
     /// Every command run, in order.
     pub commands: Vec<Vec<String>>,
+    /// Changes made outside the namespaces and the bridge (a host firewall rule), in words.
+    pub notes: Vec<String>,
 }
 
 /// What `down` removed.
@@ -93,8 +95,15 @@ pub fn namespaces() -> Result<Vec<String>, Error> {
         .collect())
 }
 
+/// The net a namespace named `NAME-n<digits>` belongs to.
+pub fn net_of(netns: &str) -> Option<String> {
+    let (name, num) = netns.rsplit_once("-n")?;
+    (check_name(name).is_ok() && !num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| name.to_string())
+}
+
 /// The namespaces that belong to net `name`: `NAME-n<digits>`.
-fn members(name: &str, all: &[String]) -> Vec<String> {
+pub fn members(name: &str, all: &[String]) -> Vec<String> {
     let prefix = format!("{name}-n");
     let mut v: Vec<String> = all
         .iter()
@@ -173,6 +182,7 @@ pub fn up(name: &str, nodes: usize) -> Result<Net, Error> {
         host_address: format!("10.213.{k}.254"),
         nodes: Vec::new(),
         commands: Vec::new(),
+        notes: Vec::new(),
     };
     let mut made_bridge = false;
     let mut made_ns: Vec<String> = Vec::new();
@@ -184,6 +194,7 @@ pub fn up(name: &str, nodes: usize) -> Result<Net, Error> {
         if made_bridge {
             let _ = run(&argv(&["ip", "link", "del", "dev", &bridge]));
         }
+        while run(&forward_rule("-D", &bridge)).is_ok_and(|r| r.ok) {}
         return Err(Error::environment(format!(
             "{}; removed what was created ({} namespace(s){})",
             e.message,
@@ -244,6 +255,16 @@ fn build(
     let host = format!("{}/24", net.host_address);
     step(net, &["ip", "addr", "add", &host, "dev", &bridge])?;
     step(net, &["ip", "link", "set", "dev", &bridge, "up"])?;
+    if forward_drops()? {
+        let a = forward_rule("-I", &bridge);
+        net.commands.push(a.clone());
+        run_ok(&a)?;
+        net.notes.push(format!(
+            "the host's iptables FORWARD policy drops bridged packets (bridge-nf-call-iptables \
+             is 1), so traffic within {bridge} is accepted by a FORWARD rule that `net down` \
+             removes"
+        ));
+    }
     for i in 1..=nodes {
         let ns = netns_name(&net.name, i);
         let veth = host_veth(&net.name, i);
@@ -299,6 +320,32 @@ fn build(
     Ok(())
 }
 
+/// Whether bridged packets go through the host's iptables FORWARD chain and its policy drops
+/// them (a host with Docker, for example): then the nodes could not talk without a rule.
+fn forward_drops() -> Result<bool, Error> {
+    let hooked = std::fs::read_to_string("/proc/sys/net/bridge/bridge-nf-call-iptables")
+        .is_ok_and(|v| v.trim() == "1");
+    if !hooked || !cmd::has_tool("iptables") {
+        return Ok(false);
+    }
+    let r = run(&argv(&["iptables", "-w", "5", "-S", "FORWARD"]))?;
+    Ok(r.ok
+        && r.stdout.lines().next().is_some_and(|l| {
+            l.starts_with("-P FORWARD DROP") || l.starts_with("-P FORWARD REJECT")
+        }))
+}
+
+/// The host FORWARD rule accepting traffic between the ports of `bridge` (`-I` adds, `-D`
+/// removes).
+fn forward_rule(op: &str, bridge: &str) -> Vec<String> {
+    let mut a = argv(&["iptables", "-w", "5", op, "FORWARD"]);
+    if op == "-I" {
+        a.push("1".into());
+    }
+    a.extend(argv(&["-i", bridge, "-o", bridge, "-j", "ACCEPT"]));
+    a
+}
+
 /// Remove net `name`: its namespaces and its bridge. Removing a net that is not there is not
 /// an error (nothing is removed).
 pub fn down(name: &str) -> Result<Removed, Error> {
@@ -326,7 +373,13 @@ pub fn down(name: &str) -> Result<Removed, Error> {
         let a = argv(&["ip", "link", "del", "dev", &bridge]);
         out.commands.push(a.clone());
         run_ok(&a)?;
-        out.bridge = Some(bridge);
+        out.bridge = Some(bridge.clone());
+    }
+    if cmd::has_tool("iptables") {
+        let a = forward_rule("-D", &bridge);
+        while run(&a)?.ok {
+            out.commands.push(a.clone());
+        }
     }
     Ok(out)
 }
@@ -346,5 +399,8 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(members("e", &all), ["e-n1", "e-n2", "e-n10"]);
+        assert_eq!(net_of("etcd-n12").as_deref(), Some("etcd"));
+        assert_eq!(net_of("a-nb-n3").as_deref(), Some("a-nb"));
+        assert!(net_of("etcd-n").is_none() && net_of("plain").is_none());
     }
 }
