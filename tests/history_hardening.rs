@@ -803,7 +803,7 @@ fn final_state_never_flags_a_counter_history_linearizability_accepts() {
     };
     let mut flagged = 0;
     for case in 0..3000 {
-        let n = 2 + next(4) as u64;
+        let n = 2 + next(4);
         let mut lines = Vec::new();
         for id in 0..n {
             let p = id; // one op per process: any overlap is allowed
