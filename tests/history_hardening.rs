@@ -503,6 +503,18 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("beyond 64-bit"), "{}", stderr(&out));
     verdict(&h, "counter", Some("final-state-invariant"), "violation");
+    // monotonic-read compares reads beyond i64 instead of refusing them.
+    let big = |a: u64, b: u64| {
+        vec![
+            line(1, 0, 0, Some(10), "inc", json!("c"), json!(1), n.clone()),
+            line(2, 1, 20, Some(30), "read", json!("c"), n.clone(), json!(a)),
+            line(3, 1, 40, Some(50), "read", json!("c"), n.clone(), json!(b)),
+        ]
+    };
+    let h = write(t.path(), "m.jsonl", &big(1 << 63, (1 << 63) + 1));
+    verdict(&h, "counter", Some("monotonic-read"), "ok");
+    let h = write(t.path(), "m2.jsonl", &big((1 << 63) + 1, 1 << 63));
+    verdict(&h, "counter", Some("monotonic-read"), "violation");
 }
 
 // ------------------------------------------------------------------ 5. --html
