@@ -538,3 +538,33 @@ fn a_fault_started_during_a_live_recording_marks_its_ops() {
         "invoked inside the active fault"
     );
 }
+
+/// events.sh passes JSON output through and quotes anything else, so the stream stays JSON.
+#[test]
+fn events_sh_quotes_output_that_is_not_json() {
+    let have = std::process::Command::new("bash")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !require(have, "bash") {
+        return;
+    }
+    let script = root().join("skills/executing-distributed-system-tests/assets/events.sh");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; new_process p; op p read '\"x\"' null 1 printf 'say \"hi\"\\\\n'; op p read '\"x\"' null 1 echo '[1, 2]'; op p read '\"x\"' null 1 echo 7",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let values: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .filter(|v| v["type"] == "ok")
+        .map(|v| v["value"].clone())
+        .collect();
+    assert_eq!(values, [json!("say \"hi\"\\n"), json!([1, 2]), json!(7)]);
+}
