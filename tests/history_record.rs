@@ -377,6 +377,18 @@ fn broken_streams_are_exit_2_with_file_and_line() {
         assert!(err.contains(want), "{lines:?}: {err}");
         assert!(!h.exists(), "nothing written on an input error");
     }
+    // A device that never ends a line, and a directory: refused, not read forever.
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("h.jsonl");
+    for (input, want) in [
+        ("/dev/zero", "line longer than"),
+        ("/tmp", "is a directory"),
+    ] {
+        let o = run(&["history", "record", "--out", out.to_str().unwrap(), input]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains(want), "{input}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
     // A missing session directory for --faults.
     let t = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
