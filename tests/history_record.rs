@@ -580,3 +580,68 @@ fn events_sh_quotes_output_that_is_not_json() {
         .collect();
     assert_eq!(values, [json!("say \"hi\"\\n"), json!([1, 2]), json!(7)]);
 }
+
+/// Random event streams (any order of invoke/ok/fail/info on a few processes, times that may go
+/// back, odd fields) either record into a history that reads back valid, or are an input error
+/// with a line: never an internal error, never a panic.
+#[test]
+fn random_streams_record_valid_histories_or_input_errors() {
+    use dstplan::error::Class;
+    use dstplan::history::events::Recorder;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..5000 {
+        let mut text = String::new();
+        let mut t = 0i64;
+        let mut pending = [false; 3];
+        for _ in 0..(1 + next(12)) {
+            let p = next(3);
+            // Mostly well-formed (a completion for a pending process, an invoke otherwise),
+            // sometimes not.
+            let kind = match (pending[p as usize], next(10)) {
+                (_, 0) => ["invoke", "ok", "fail", "info"][next(4) as usize],
+                (true, _) => ["ok", "ok", "fail", "info"][next(4) as usize],
+                (false, _) => "invoke",
+            };
+            pending[p as usize] = kind == "invoke";
+            t += next(8) as i64 - 1; // sometimes back in time
+            let mut ev = json!({"type": kind, "process": p, "time": t});
+            if kind == "invoke" || next(2) == 0 {
+                ev["f"] = json!(["read", "write", "cas"][next(3) as usize]);
+            }
+            match next(4) {
+                0 => ev["key"] = json!(next(2)),
+                1 => ev["key"] = json!(next(2).to_string()),
+                _ => {}
+            }
+            if next(2) == 0 {
+                ev["value"] = json!(next(3));
+            }
+            text.push_str(&ev.to_string());
+            text.push('\n');
+        }
+        let mut r = Recorder::new(None).unwrap();
+        let result = r
+            .feed("ev", text.as_bytes())
+            .and_then(|()| r.finish("h.jsonl", &[]));
+        match result {
+            Ok(rec) => {
+                ok += 1;
+                let h = dstplan::history::record::read("h.jsonl", rec.text.as_bytes()).unwrap();
+                dstplan::history::validate::check(&h).unwrap();
+            }
+            Err(e) => {
+                refused += 1;
+                assert_eq!(e.class, Class::Input, "{e}\n{text}");
+                assert!(e.line.is_some(), "{e}");
+            }
+        }
+    }
+    assert!(ok > 500 && refused > 500, "ok {ok}, refused {refused}");
+}
