@@ -159,9 +159,9 @@ fn record(a: RecordArgs) -> CmdResult {
     let mut msg = format!(
         "wrote {out_shown}: {} ({} ok, {} failed, {} indeterminate), {}; times {}",
         count(r.ops, "op"),
-        r.ok,
-        r.failed,
-        r.indeterminate,
+        history::thousands(r.ok as u128),
+        history::thousands(r.failed as u128),
+        history::thousands(r.indeterminate as u128),
         count(r.processes, "process"),
         if r.clock == "given" {
             "from the events"
@@ -172,7 +172,7 @@ fn record(a: RecordArgs) -> CmdResult {
     if a.faults.is_some() {
         msg.push_str(&format!(
             "; {} of {} in a fault window ({} fault(s) in the session)",
-            r.in_fault,
+            history::thousands(r.in_fault as u128),
             count(r.ops, "op"),
             n_faults
         ));
