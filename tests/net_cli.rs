@@ -310,6 +310,11 @@ fn net_down_is_idempotent_and_bad_input_is_exit_2() {
     let o = run(&["net", "down", &n]);
     assert_exit(&o, 0);
     assert!(stdout(&o).contains("nothing to remove"));
+    // Down then straight up again with the same name: nothing of the old net is in the way.
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
+    up(&n, 2);
+    assert_exit(&run(&["net", "down", &n]), 0);
     let o = run(&["net", "up", "Bad_Name", "--nodes", "2"]);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not 1-8 characters"));
@@ -591,4 +596,113 @@ fn one_namespace_named_twice_is_cut_once() {
     );
     assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
     assert_eq!(chains_left(&n1), "");
+}
+
+#[test]
+fn net_up_failing_part_way_removes_what_it_created() {
+    if !ready(&["ip"]) {
+        return;
+    }
+    let n = name('w');
+    let _g = NetGuard(n.clone());
+    // An interface already holding the host-side name of node 2's link makes step "node 2"
+    // fail after node 1 and the bridge exist.
+    let clash = format!("dst-{n}-2");
+    assert!(Command::new("ip")
+        .args(["link", "add", "name", &clash, "type", "bridge"])
+        .status()
+        .unwrap()
+        .success());
+    struct LinkGuard(String);
+    impl Drop for LinkGuard {
+        fn drop(&mut self) {
+            let _ = Command::new("ip").args(["link", "del", &self.0]).output();
+        }
+    }
+    let _l = LinkGuard(clash.clone());
+    let o = run(&["net", "up", &n, "--nodes", "3"]);
+    assert_exit(&o, 2);
+    let e = stderr(&o);
+    assert!(
+        e.contains(&clash)
+            && e.contains("removed what was created (2 namespace(s) and the bridge)"),
+        "{e}"
+    );
+    let list = Command::new("ip").args(["netns", "list"]).output().unwrap();
+    let list = String::from_utf8_lossy(&list.stdout);
+    assert!(!list.contains(&format!("{n}-n")), "{list}");
+    let br = Command::new("ip")
+        .args(["link", "show", &format!("dstbr-{n}")])
+        .output()
+        .unwrap();
+    assert!(!br.status.success(), "the bridge is gone");
+    let h1 = Command::new("ip")
+        .args(["link", "show", &format!("dst-{n}-1")])
+        .output()
+        .unwrap();
+    assert!(
+        !h1.status.success(),
+        "node 1's host link went with its namespace"
+    );
+}
+
+#[test]
+fn a_heal_that_does_not_take_keeps_the_fault_open_until_a_retry_heals_it() {
+    if !ready(&["ip", "iptables"]) {
+        return;
+    }
+    let n = name('u');
+    let _g = NetGuard(n.clone());
+    up(&n, 2);
+    let n1 = format!("{n}-n1");
+    let t = tempfile::tempdir().unwrap();
+    let s = t.path().to_str().unwrap();
+    let o = run(&[
+        "fault",
+        "start",
+        "partition-full",
+        "--session",
+        s,
+        "--scenario",
+        "S1",
+        "--target",
+        &format!("netns:{n1}"),
+    ]);
+    assert_exit(&o, 0);
+    // Someone else jumps to the fault's chain, so deleting the chain fails.
+    let chain = chains_left(&n1)
+        .lines()
+        .find_map(|l| l.strip_prefix("-N ").filter(|c| c.ends_with("-IN")))
+        .unwrap()
+        .to_string();
+    let ipt = |args: &[&str]| {
+        Command::new("ip")
+            .args(["netns", "exec", &n1, "iptables"])
+            .args(args)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(ipt(&["-A", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "stop", "F1", "--session", s]);
+    assert_exit(&o, 2);
+    assert!(
+        stderr(&o).contains("the heal did not take"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        log_lines(t.path(), "S1").len(),
+        1,
+        "no stop line while the cut may stand"
+    );
+    let o = run(&["fault", "list", "--session", s]);
+    assert!(stdout(&o).contains("F1\tactive"), "{}", stdout(&o));
+
+    assert!(ipt(&["-D", "FORWARD", "-j", &chain]));
+    let o = run(&["fault", "undo", "--all", "--session", s]);
+    assert_exit(&o, 0);
+    assert_eq!(chains_left(&n1), "");
+    let lines = log_lines(t.path(), "S1");
+    assert_eq!((lines.len(), lines[1]["event"].as_str()), (2, Some("stop")));
 }

@@ -367,10 +367,14 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
             }
         }
     }
-    let user_during_at_start = st.user_during.clone();
+    if st.status == Status::Active && !st.user_probe_cmds.is_empty() {
+        // The stop line's `during` user readings are the last ones before the heal (the start
+        // line keeps those taken right after applying): what the fault did by its end.
+        st.user_during = user_probes(&st.user_probe_cmds);
+    }
     let (_, restarted) = run_undo(&mut st);
     let end = log::now_ns();
-    let mut after = probes::measure(&st.plan.probe);
+    let mut after = probes::measure_after(&st.plan.probe);
     if let Probe::ProcGone { restart: true, .. } = st.plan.probe {
         std::thread::sleep(Duration::from_millis(300));
         for p in restarted {
@@ -382,24 +386,23 @@ pub fn stop(session: &Path, id: &str) -> Result<FaultRecord, Error> {
         }
     }
     let (ok, why) = probes::healed(&st.plan.probe, &after);
-    after.insert("healed".into(), serde_json::json!(ok));
-    let user_after = user_probes(&st.user_probe_cmds);
-    st.user_during = user_during_at_start;
-    let rec = record(&st, Event::Stop, Some(end), after, user_after);
-    let mut rec = rec;
     if !ok {
-        rec.landed_why = format!("{}; heal incomplete: {why}", rec.landed_why);
-    }
-    log::append(session, &rec)?;
-    st.status = Status::Stopped;
-    state::save(session, &st)?;
-    if !ok {
+        // Still (partly) in effect: no stop line, the state stays open, and a retry runs the
+        // (tolerant) undo again.
+        state::save(session, &st)?;
         return Err(Error::environment(format!(
             "fault {id}: the heal did not take ({why}); inspect the target and retry `dstplan \
-             fault stop {id} --session {}`",
+             fault stop {id} --session {}` or `dstplan fault undo --all --session {}`",
+            session.display(),
             session.display()
         )));
     }
+    after.insert("healed".into(), serde_json::json!(true));
+    let user_after = user_probes(&st.user_probe_cmds);
+    let rec = record(&st, Event::Stop, Some(end), after, user_after);
+    log::append(session, &rec)?;
+    st.status = Status::Stopped;
+    state::save(session, &st)?;
     Ok(rec)
 }
 

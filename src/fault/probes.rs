@@ -360,6 +360,18 @@ pub fn measure_during(p: &Probe, before: &Values) -> Values {
     }
 }
 
+/// The `after` reading: for a paused process, waits (up to 1 s) for SIGCONT to take effect.
+pub fn measure_after(p: &Probe) -> Values {
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let v = measure(p);
+        if !matches!(p, Probe::ProcState { .. }) || healed(p, &v).0 || Instant::now() >= deadline {
+            return v;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Whether the heal took: nothing of the fault is left in the `after` reading.
 pub fn healed(p: &Probe, after: &Values) -> (bool, String) {
     match p {

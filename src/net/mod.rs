@@ -184,22 +184,26 @@ pub fn up(name: &str, nodes: usize) -> Result<Net, Error> {
         commands: Vec::new(),
         notes: Vec::new(),
     };
-    let mut made_bridge = false;
-    let mut made_ns: Vec<String> = Vec::new();
-    let result = build(&mut net, k, nodes, &mut made_bridge, &mut made_ns);
+    let mut made = Made::default();
+    let result = build(&mut net, k, nodes, &mut made);
     if let Err(e) = result {
-        for ns in made_ns.iter().rev() {
+        // Host-side links first: a deleted namespace takes its links with it only
+        // asynchronously, and `net up` promises nothing is left when it returns.
+        for link in made.links.iter().rev() {
+            let _ = run(&argv(&["ip", "link", "del", "dev", link]));
+        }
+        for ns in made.ns.iter().rev() {
             let _ = run(&argv(&["ip", "netns", "del", ns]));
         }
-        if made_bridge {
+        if made.bridge {
             let _ = run(&argv(&["ip", "link", "del", "dev", &bridge]));
         }
         while run(&forward_rule("-D", &bridge)).is_ok_and(|r| r.ok) {}
         return Err(Error::environment(format!(
             "{}; removed what was created ({} namespace(s){})",
             e.message,
-            made_ns.len(),
-            if made_bridge { " and the bridge" } else { "" }
+            made.ns.len(),
+            if made.bridge { " and the bridge" } else { "" }
         )));
     }
     Ok(net)
@@ -234,13 +238,15 @@ impl Drop for Lock {
     }
 }
 
-fn build(
-    net: &mut Net,
-    k: u8,
-    nodes: usize,
-    made_bridge: &mut bool,
-    made_ns: &mut Vec<String>,
-) -> Result<(), Error> {
+/// What `up` has created so far, for its rollback.
+#[derive(Default)]
+struct Made {
+    bridge: bool,
+    ns: Vec<String>,
+    links: Vec<String>,
+}
+
+fn build(net: &mut Net, k: u8, nodes: usize, made: &mut Made) -> Result<(), Error> {
     let bridge = net.bridge.clone();
     let step = |net: &mut Net, words: &[&str]| -> Result<(), Error> {
         let a = argv(words);
@@ -251,7 +257,7 @@ fn build(
         net,
         &["ip", "link", "add", "name", &bridge, "type", "bridge"],
     )?;
-    *made_bridge = true;
+    made.bridge = true;
     let host = format!("{}/24", net.host_address);
     step(net, &["ip", "addr", "add", &host, "dev", &bridge])?;
     step(net, &["ip", "link", "set", "dev", &bridge, "up"])?;
@@ -271,7 +277,7 @@ fn build(
         let addr = format!("10.213.{k}.{i}");
         let cidr = format!("{addr}/24");
         step(net, &["ip", "netns", "add", &ns])?;
-        made_ns.push(ns.clone());
+        made.ns.push(ns.clone());
         step(
             net,
             &[
@@ -279,6 +285,7 @@ fn build(
                 "netns", &ns,
             ],
         )?;
+        made.links.push(veth.clone());
         step(net, &["ip", "link", "set", "dev", &veth, "master", &bridge])?;
         step(net, &["ip", "link", "set", "dev", &veth, "up"])?;
         step(net, &["ip", "-n", &ns, "link", "set", "dev", "lo", "up"])?;
@@ -363,6 +370,16 @@ pub fn down(name: &str) -> Result<Removed, Error> {
                 .split_whitespace()
                 .filter_map(|p| p.parse::<u32>().ok()),
         );
+        // The host end of the node's link, by name: deleting the namespace would remove it
+        // only asynchronously, and an immediate `net up` of the same name would meet it.
+        if let Some(i) = ns.rsplit_once("-n").map(|(_, i)| i.to_string()) {
+            let link = format!("dst-{name}-{i}");
+            if link_exists(&link)? {
+                let a = argv(&["ip", "link", "del", "dev", &link]);
+                out.commands.push(a.clone());
+                run_ok(&a)?;
+            }
+        }
         let a = argv(&["ip", "netns", "del", &ns]);
         out.commands.push(a.clone());
         run_ok(&a)?;

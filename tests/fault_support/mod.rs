@@ -1,0 +1,98 @@
+//! Helpers the fault CLI tests share: guards that clean up processes, nets and mounts even
+//! when a test fails, tool checks, and readers for process state and the fault log.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use super::common::*;
+
+/// Kills (and reaps) a process when dropped, even when the test fails.
+pub struct ProcGuard(pub Child);
+
+impl Drop for ProcGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "CONT", &self.0.id().to_string()])
+            .output();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Kills a pid (not our child) when dropped.
+pub struct PidGuard(pub u32);
+
+impl Drop for PidGuard {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", &self.0.to_string()])
+            .output();
+    }
+}
+
+/// Removes a net when dropped.
+pub struct NetGuard(pub String);
+
+impl Drop for NetGuard {
+    fn drop(&mut self) {
+        let _ = run(&["net", "down", &self.0]);
+    }
+}
+
+/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
+/// since dstplan runs the program).
+pub fn has(tool: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|d| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(d.join(tool))
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+pub fn ready(tools: &[&str]) -> bool {
+    require(is_root(), "root (signals to other processes, namespaces)")
+        && tools
+            .iter()
+            .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
+}
+
+pub fn sleeper() -> ProcGuard {
+    ProcGuard(
+        Command::new("sleep")
+            .arg("60")
+            .stdin(Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
+pub fn state(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("State:").map(|v| v.trim().to_string()))
+        })
+        .unwrap_or_else(|| "gone".into())
+}
+
+pub fn log_lines(session: &Path, scenario: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(
+        session
+            .join("artifacts")
+            .join(scenario)
+            .join("faults.jsonl"),
+    )
+    .unwrap_or_default()
+    .lines()
+    .map(|l| serde_json::from_str(l).unwrap())
+    .collect()
+}
+
+/// A `/proc/PID/status` State of a live, unstopped process: sleeping or running.
+pub fn awake(state: &str) -> bool {
+    state.starts_with('S') || state.starts_with('R')
+}
