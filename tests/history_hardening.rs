@@ -503,6 +503,18 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
     assert_exit(&out, 2);
     assert!(stderr(&out).contains("beyond 64-bit"), "{}", stderr(&out));
     verdict(&h, "counter", Some("final-state-invariant"), "violation");
+    // monotonic-read compares reads beyond i64 instead of refusing them.
+    let big = |a: u64, b: u64| {
+        vec![
+            line(1, 0, 0, Some(10), "inc", json!("c"), json!(1), n.clone()),
+            line(2, 1, 20, Some(30), "read", json!("c"), n.clone(), json!(a)),
+            line(3, 1, 40, Some(50), "read", json!("c"), n.clone(), json!(b)),
+        ]
+    };
+    let h = write(t.path(), "m.jsonl", &big(1 << 63, (1 << 63) + 1));
+    verdict(&h, "counter", Some("monotonic-read"), "ok");
+    let h = write(t.path(), "m2.jsonl", &big((1 << 63) + 1, 1 << 63));
+    verdict(&h, "counter", Some("monotonic-read"), "violation");
 }
 
 // ------------------------------------------------------------------ 5. --html
@@ -784,4 +796,73 @@ fn fifos_in_a_session_or_as_a_plan_are_refused_not_read() {
     assert!(std::fs::metadata(s.join("findings/report.md"))
         .unwrap()
         .is_file());
+}
+
+/// The checkers share one real-time rule, so on random counter histories full of equal
+/// timestamps a `final-state-invariant` violation always comes with a `linearizability`
+/// violation (the final read's value must come out of some linearization; if no subset of the
+/// uncertain incs explains it, no linearization does). Library calls, not the CLI: 3,000
+/// histories.
+#[test]
+fn final_state_never_flags_a_counter_history_linearizability_accepts() {
+    use dstplan::history::{check_history, record, Outcome};
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let mut flagged = 0;
+    for case in 0..3000 {
+        let n = 2 + next(4);
+        let mut lines = Vec::new();
+        for id in 0..n {
+            let p = id; // one op per process: any overlap is allowed
+            let inv = next(5) as i64;
+            let comp = inv + next(3) as i64;
+            let is_read = id == n - 1 || next(3) == 0;
+            let indet = !is_read && next(4) == 0;
+            let (ty, input, output) = if is_read {
+                ("read", Value::Null, json!(next(4) as i64 * 2))
+            } else {
+                ("inc", json!(2), Value::Null)
+            };
+            let mut v: Value =
+                serde_json::from_str(&line(id, p, inv, Some(comp), ty, json!("c"), input, output))
+                    .unwrap();
+            if indet {
+                v["complete_ts"] = Value::Null;
+                v["timeout_marker"] = json!(true);
+            }
+            lines.push(v.to_string());
+        }
+        let text = lines.join("\n");
+        let h = record::read("h", text.as_bytes()).unwrap();
+        let run = |checker| {
+            check_history(
+                &h,
+                vec![],
+                "counter",
+                Some(checker),
+                Duration::from_secs(5),
+                Instant::now(),
+            )
+            .unwrap()
+            .outcome
+        };
+        let fsi = run("final-state-invariant");
+        if fsi == Outcome::Violation {
+            flagged += 1;
+            assert_eq!(
+                run("linearizability"),
+                Outcome::Violation,
+                "case {case}:\n{text}"
+            );
+        }
+    }
+    assert!(
+        flagged > 100,
+        "the generator must produce violations ({flagged})"
+    );
 }

@@ -273,10 +273,8 @@ fn stdin_events_without_times_are_stamped_on_the_monotonic_clock() {
     assert_eq!(lines[0]["output"], 1);
     assert_exit(&run(&["history", "validate", h.to_str().unwrap()]), 0);
     // The output exists now: refused without --force, replaced with it.
-    let again = run_with_stdin(
-        &["history", "record", "--out", h.to_str().unwrap()],
-        ev.as_bytes(),
-    );
+    // (stdin is not read: the refusal comes first)
+    let again = run(&["history", "record", "--out", h.to_str().unwrap()]);
     assert_exit(&again, 2);
     assert!(
         stderr(&again).contains("pass --force"),
@@ -379,6 +377,18 @@ fn broken_streams_are_exit_2_with_file_and_line() {
         assert!(err.contains(want), "{lines:?}: {err}");
         assert!(!h.exists(), "nothing written on an input error");
     }
+    // A device that never ends a line, and a directory: refused, not read forever.
+    let t = tempfile::tempdir().unwrap();
+    let out = t.path().join("h.jsonl");
+    for (input, want) in [
+        ("/dev/zero", "line longer than"),
+        ("/tmp", "is a directory"),
+    ] {
+        let o = run(&["history", "record", "--out", out.to_str().unwrap(), input]);
+        assert_exit(&o, 2);
+        assert!(stderr(&o).contains(want), "{input}: {}", stderr(&o));
+        assert!(!out.exists());
+    }
     // A missing session directory for --faults.
     let t = tempfile::tempdir().unwrap();
     let out = run_with_stdin(
@@ -475,4 +485,163 @@ fn the_execute_skills_event_helpers_print_streams_record_accepts() {
             "{asset}: the demo's late write is read back"
         );
     }
+}
+
+/// A fault started while the recorder is already reading a live stream still gives the ops
+/// invoked inside its window their fault_epoch (the fault log is read when the stream ends).
+#[test]
+fn a_fault_started_during_a_live_recording_marks_its_ops() {
+    use std::io::Write;
+    let t = tempfile::tempdir().unwrap();
+    let session = t.path().join("session");
+    std::fs::create_dir_all(&session).unwrap();
+    let h = t.path().join("h.jsonl");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dstplan"))
+        .args(["history", "record", "--model", "register", "--faults"])
+        .arg(&session)
+        .arg("--out")
+        .arg(&h)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let op = |stdin: &mut std::process::ChildStdin, p: u32| {
+        let inv = json!({"type":"invoke","process":p,"f":"write","key":"x","value":p,"time":log::now_ns()});
+        let ok = json!({"type":"ok","process":p,"time":log::now_ns()});
+        writeln!(stdin, "{inv}\n{ok}").unwrap();
+        stdin.flush().unwrap();
+    };
+    op(&mut stdin, 1);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let start = log::now_ns();
+    log::append(
+        &session,
+        &FaultRecord {
+            version: log::VERSION,
+            event: Event::Start,
+            id: "F7".into(),
+            nemesis: "leader-isolation".into(),
+            scenario: "S5".into(),
+            targets: vec!["netns:n1".into()],
+            start_ts: start,
+            end_ts: None,
+            fault_epoch: "F7".into(),
+            commands: vec![],
+            probes: BTreeMap::new(),
+            user_probes: BTreeMap::new(),
+            landed: Landed::Known(true),
+            landed_why: String::new(),
+        },
+    )
+    .unwrap();
+    op(&mut stdin, 2);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_exit(&out, 0);
+    let lines = read_history(&h);
+    assert_eq!(
+        lines[0]["fault_epoch"],
+        Value::Null,
+        "invoked before the fault"
+    );
+    assert_eq!(
+        lines[1]["fault_epoch"], "F7",
+        "invoked inside the active fault"
+    );
+}
+
+/// events.sh passes JSON output through and quotes anything else, so the stream stays JSON.
+#[test]
+fn events_sh_quotes_output_that_is_not_json() {
+    let have = std::process::Command::new("bash")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !require(have, "bash") {
+        return;
+    }
+    let script = root().join("skills/executing-distributed-system-tests/assets/events.sh");
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; new_process p; op p read '\"x\"' null 1 printf 'say \"hi\"\\\\n'; op p read '\"x\"' null 1 echo '[1, 2]'; op p read '\"x\"' null 1 echo 7",
+            script.display()
+        ))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let values: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+        .filter(|v| v["type"] == "ok")
+        .map(|v| v["value"].clone())
+        .collect();
+    assert_eq!(values, [json!("say \"hi\"\\n"), json!([1, 2]), json!(7)]);
+}
+
+/// Random event streams (any order of invoke/ok/fail/info on a few processes, times that may go
+/// back, odd fields) either record into a history that reads back valid, or are an input error
+/// with a line: never an internal error, never a panic.
+#[test]
+fn random_streams_record_valid_histories_or_input_errors() {
+    use dstplan::error::Class;
+    use dstplan::history::events::Recorder;
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let (mut ok, mut refused) = (0, 0);
+    for _ in 0..5000 {
+        let mut text = String::new();
+        let mut t = 0i64;
+        let mut pending = [false; 3];
+        for _ in 0..(1 + next(12)) {
+            let p = next(3);
+            // Mostly well-formed (a completion for a pending process, an invoke otherwise),
+            // sometimes not.
+            let kind = match (pending[p as usize], next(10)) {
+                (_, 0) => ["invoke", "ok", "fail", "info"][next(4) as usize],
+                (true, _) => ["ok", "ok", "fail", "info"][next(4) as usize],
+                (false, _) => "invoke",
+            };
+            pending[p as usize] = kind == "invoke";
+            t += next(8) as i64 - 1; // sometimes back in time
+            let mut ev = json!({"type": kind, "process": p, "time": t});
+            if kind == "invoke" || next(2) == 0 {
+                ev["f"] = json!(["read", "write", "cas"][next(3) as usize]);
+            }
+            match next(4) {
+                0 => ev["key"] = json!(next(2)),
+                1 => ev["key"] = json!(next(2).to_string()),
+                _ => {}
+            }
+            if next(2) == 0 {
+                ev["value"] = json!(next(3));
+            }
+            text.push_str(&ev.to_string());
+            text.push('\n');
+        }
+        let mut r = Recorder::new(None).unwrap();
+        let result = r
+            .feed("ev", text.as_bytes())
+            .and_then(|()| r.finish("h.jsonl", &[]));
+        match result {
+            Ok(rec) => {
+                ok += 1;
+                let h = dstplan::history::record::read("h.jsonl", rec.text.as_bytes()).unwrap();
+                dstplan::history::validate::check(&h).unwrap();
+            }
+            Err(e) => {
+                refused += 1;
+                assert_eq!(e.class, Class::Input, "{e}\n{text}");
+                assert!(e.line.is_some(), "{e}");
+            }
+        }
+    }
+    assert!(ok > 500 && refused > 500, "ok {ok}, refused {refused}");
 }

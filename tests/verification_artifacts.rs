@@ -58,10 +58,12 @@ fn etcd_session() -> PathBuf {
 }
 
 /// Every committed session: (directory with its session root, slug, finding files).
-const RUNS: [(&str, &str, usize); 3] = [
+const RUNS: [(&str, &str, usize); 4] = [
     ("etcd-3.4/session", "etcd-3-4", 5),
     // S5 (leader isolation) ran later in its own session of the same plan.
     ("etcd-3.4/session-s5", "etcd-3-4", 1),
+    // S5 again, with dstplan net, dstplan fault and dstplan history record.
+    ("etcd-3.4-s5-toolkit/session", "etcd-3-4", 1),
     ("redis-queue/session", "redis-queue", 2),
 ];
 

@@ -10,22 +10,27 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-/// (run directory, session path inside it, script).
-const RUNS: [(&str, &str, &str); 3] = [
+/// (plan, session, script), relative to `verification/`.
+const RUNS: [(&str, &str, &str); 4] = [
     (
-        "etcd-3.4",
-        "session/test-sessions/etcd-3-4/20261123T215602Z",
+        "etcd-3.4/plan.md",
+        "etcd-3.4/session/test-sessions/etcd-3-4/20261123T215602Z",
         "etcd_findings.py",
     ),
     (
-        "etcd-3.4",
-        "session-s5/test-sessions/etcd-3-4/20261123T221757Z",
+        "etcd-3.4/plan.md",
+        "etcd-3.4/session-s5/test-sessions/etcd-3-4/20261123T221757Z",
         "etcd_s5_findings.py",
     ),
     (
-        "redis-queue",
-        "session/test-sessions/redis-queue/20261123T220824Z",
+        "redis-queue/plan.md",
+        "redis-queue/session/test-sessions/redis-queue/20261123T220824Z",
         "redis_findings.py",
+    ),
+    (
+        "etcd-3.4/plan.md",
+        "etcd-3.4-s5-toolkit/session/test-sessions/etcd-3-4/20261206T011923Z",
+        "etcd-3.4-s5-toolkit/findings.py",
     ),
 ];
 
@@ -48,9 +53,10 @@ fn verdicts(session: &Path) -> BTreeMap<String, String> {
     out
 }
 
-/// Split `artifacts/<S>/history.jsonl` back into `seed-<n>.jsonl` by the `<s>-<seed>-` op ids.
+/// Split `artifacts/<S>/history.jsonl` back into `seed-<n>.jsonl` by the `<s>-<seed>-` op ids
+/// (histories written by `dstplan history record` number their ops and need no split).
 fn rebuild_seed_files(session: &Path) {
-    for e in std::fs::read_dir(session.join("artifacts")).unwrap() {
+    'dirs: for e in std::fs::read_dir(session.join("artifacts")).unwrap() {
         let dir = e.unwrap().path();
         let h = dir.join("history.jsonl");
         if !h.is_file() {
@@ -63,7 +69,9 @@ fn rebuild_seed_files(session: &Path) {
                 continue;
             }
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
-            let id = v["op_id"].as_str().unwrap();
+            let Some(id) = v["op_id"].as_str() else {
+                continue 'dirs;
+            };
             let seed = id
                 .strip_prefix(&format!("{sc}-"))
                 .and_then(|r| r.split('-').next())
@@ -88,17 +96,14 @@ fn the_findings_scripts_rewrite_the_committed_verdicts() {
         return;
     }
     let verification = root().join("verification");
-    for (run_dir, rel, script) in RUNS {
-        let committed = verification.join(run_dir).join(rel);
+    for (plan, rel, script) in RUNS {
+        let committed = verification.join(rel);
         let want = verdicts(&committed);
         let t = tempfile::tempdir().unwrap();
-        std::fs::copy(
-            verification.join(run_dir).join("plan.md"),
-            t.path().join("plan.md"),
-        )
-        .unwrap();
-        // The session sits as deep below plan.md as the committed one (session.json's plan
+        // Plan and session keep their places relative to each other (session.json's plan
         // path is relative).
+        std::fs::create_dir_all(t.path().join(plan).parent().unwrap()).unwrap();
+        std::fs::copy(verification.join(plan), t.path().join(plan)).unwrap();
         let s = t.path().join(rel);
         copy_dir(&committed, &s);
         rebuild_seed_files(&s);

@@ -99,23 +99,26 @@ def stats(ops):
 def per_seed(ctx, sc):
     out = {}
     for seed in ctx.seeds:
-        ops = jl(ctx.path(f"artifacts/{sc}/seed-{seed}.jsonl"))
-        if not ops:
-            out[seed] = None
-            continue
-        st = stats(ops)
-        t0 = min(o["invoke_ts"] for o in ops)
-        t1 = max(o["complete_ts"] or o["invoke_ts"] for o in ops if o["op_type"] != "read" or True)
-        buckets = {}
-        for o in ops:
-            b = (o["invoke_ts"] - t0) // 1_000_000_000
-            buckets[b] = buckets.get(b, 0) + 1
-        span = int((t1 - t0) // 1_000_000_000)
-        st["span_s"] = round((t1 - t0) / 1e9, 1)
-        st["min_ops_per_s"] = min(buckets.get(b, 0) for b in range(0, max(span, 1)))
-        st["epochs"] = sorted({o["fault_epoch"] for o in ops if o["fault_epoch"]})
-        out[seed] = st
+        out[seed] = seed_stats(jl(ctx.path(f"artifacts/{sc}/seed-{seed}.jsonl")))
     return out
+
+
+def seed_stats(ops):
+    """Outcome counts, fault-window counts, span and the slowest second of one seed's ops."""
+    if not ops:
+        return None
+    st = stats(ops)
+    t0 = min(o["invoke_ts"] for o in ops)
+    t1 = max(o["complete_ts"] or o["invoke_ts"] for o in ops)
+    buckets = {}
+    for o in ops:
+        b = (o["invoke_ts"] - t0) // 1_000_000_000
+        buckets[b] = buckets.get(b, 0) + 1
+    span = int((t1 - t0) // 1_000_000_000)
+    st["span_s"] = round((t1 - t0) / 1e9, 1)
+    st["min_ops_per_s"] = min(buckets.get(b, 0) for b in range(0, max(span, 1)))
+    st["epochs"] = sorted({o["fault_epoch"] for o in ops if o["fault_epoch"]})
+    return st
 
 
 def verdict_from(facts, tier, gbb, weak, serious):
@@ -182,7 +185,10 @@ def write_finding(path, f, body):
         L.append(f"  {k}: {q(f['facts'][k])}")
     L += ["oracle:", f"  checker: {q(checker)}", f"  evidence: {q(f['evidence'])}",
           f"  history: {q(f.get('history'))}", "nemesis:", f"  name: {q(nemesis)}",
-          f"  landing_evidence: {q(f.get('landing'))}", "audits:", "  green_but_broken:"]
+          f"  landing_evidence: {q(f.get('landing'))}"]
+    if f.get("fault_ids"):
+        L.append(f"  fault_ids: [{', '.join(f['fault_ids'])}]")
+    L += ["audits:", "  green_but_broken:"]
     for k in GBB:
         L.append(f"    {k}: {q(f['gbb'].get(k))}")
     L.append("  weak_oracle:")

@@ -114,23 +114,14 @@ fn record(a: RecordArgs) -> CmdResult {
     if !a.force && a.out.symlink_metadata().is_ok() {
         return Err(fsx::WriteError::Exists(a.out.clone()).into());
     }
-    let faults = match &a.faults {
-        None => Vec::new(),
-        Some(dir) => {
-            if !dir.is_dir() {
-                return Err(CliError::at(
-                    dir.display().to_string(),
-                    None,
-                    "--faults must be a session directory (its artifacts/*/faults.jsonl give the fault windows)",
-                ));
-            }
-            crate::fault::log::read_session(dir)?
-                .into_values()
-                .collect()
-        }
-    };
-    let n_faults = faults.len();
-    let mut rec = history::events::Recorder::new(a.model.as_deref(), faults)?;
+    if let Some(dir) = a.faults.as_deref().filter(|d| !d.is_dir()) {
+        return Err(CliError::at(
+            dir.display().to_string(),
+            None,
+            "--faults must be a session directory (its artifacts/*/faults.jsonl give the fault windows)",
+        ));
+    }
+    let mut rec = history::events::Recorder::new(a.model.as_deref())?;
     let stdin_only = [PathBuf::from("-")];
     let inputs: &[PathBuf] = if a.inputs.is_empty() {
         &stdin_only
@@ -158,15 +149,23 @@ fn record(a: RecordArgs) -> CmdResult {
             .map_err(|e| CliError::at(shown.clone(), None, format!("cannot open: {e}")))?;
         rec.feed(&shown, std::io::BufReader::new(file))?;
     }
+    // The fault log is read after the stream ends: faults started while it was recorded count.
+    let faults: Vec<crate::fault::log::FaultRecord> = match &a.faults {
+        None => Vec::new(),
+        Some(dir) => crate::fault::log::read_session(dir)?
+            .into_values()
+            .collect(),
+    };
+    let n_faults = faults.len();
     let out_shown = a.out.display().to_string();
-    let r = rec.finish(&out_shown)?;
+    let r = rec.finish(&out_shown, &faults)?;
     fsx::write(&a.out, r.text.as_bytes(), overwrite)?;
     let mut msg = format!(
         "wrote {out_shown}: {} ({} ok, {} failed, {} indeterminate), {}; times {}",
         count(r.ops, "op"),
-        r.ok,
-        r.failed,
-        r.indeterminate,
+        history::thousands(r.ok as u128),
+        history::thousands(r.failed as u128),
+        history::thousands(r.indeterminate as u128),
         count(r.processes, "process"),
         if r.clock == "given" {
             "from the events"
@@ -177,7 +176,7 @@ fn record(a: RecordArgs) -> CmdResult {
     if a.faults.is_some() {
         msg.push_str(&format!(
             "; {} of {} in a fault window ({} fault(s) in the session)",
-            r.in_fault,
+            history::thousands(r.in_fault as u128),
             count(r.ops, "op"),
             n_faults
         ));

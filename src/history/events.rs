@@ -77,7 +77,6 @@ enum Clock {
 /// Turns events into a history; feed it sources in order, then [`Recorder::finish`].
 pub struct Recorder {
     model: Option<String>,
-    faults: Vec<FaultRecord>,
     sources: Vec<String>,
     lines: Vec<Line>,
     /// Process (JSON text) → index of its outstanding op and where it was invoked.
@@ -107,9 +106,8 @@ fn ops_of(model: &str) -> &'static [&'static str] {
 
 impl Recorder {
     /// A recorder; `model` (when given) checks op names and normalises outputs the format
-    /// fixes (a write's output is `null`, a completed cas reports `true`); `faults` are the
-    /// session's faults, whose windows give `fault_epoch`.
-    pub fn new(model: Option<&str>, faults: Vec<FaultRecord>) -> Result<Recorder, Error> {
+    /// fixes (a write's output is `null`, a completed cas reports `true`).
+    pub fn new(model: Option<&str>) -> Result<Recorder, Error> {
         if let Some(m) = model {
             if ops_of(m).is_empty() {
                 return Err(Error::new(format!(
@@ -120,7 +118,6 @@ impl Recorder {
         }
         Ok(Recorder {
             model: model.map(str::to_string),
-            faults,
             sources: Vec::new(),
             lines: Vec::new(),
             pending: HashMap::new(),
@@ -351,7 +348,6 @@ impl Recorder {
                     ));
                 }
             }
-            let epoch = self.epoch_at(t);
             self.lines.push(Line {
                 op_id: self.lines.len() as u64 + 1,
                 process_id: process,
@@ -364,7 +360,7 @@ impl Recorder {
                 error: None,
                 timeout_marker: false,
                 node_seen: node,
-                fault_epoch: epoch,
+                fault_epoch: None,
             });
             self.pending.insert(pkey, (self.lines.len() - 1, at));
             return Ok(());
@@ -433,19 +429,24 @@ impl Recorder {
     }
 
     /// The epoch of the latest-started fault whose window holds `t` (closed intervals).
-    fn epoch_at(&self, t: i64) -> Option<String> {
-        self.faults
+    fn epoch_at(faults: &[FaultRecord], t: i64) -> Option<String> {
+        faults
             .iter()
             .filter(|f| f.overlaps(t, t))
             .max_by(|a, b| (a.start_ts, &a.id).cmp(&(b.start_ts, &b.id)))
             .map(|f| f.fault_epoch.clone())
     }
 
-    /// End the stream: ops still outstanding become indeterminate. Returns the history text.
-    pub fn finish(mut self, shown: &str) -> Result<Recorded, Error> {
+    /// End the stream: ops still outstanding become indeterminate, and each op invoked inside
+    /// a window of `faults` gets its `fault_epoch` (the faults are read at the end, so a fault
+    /// started while the stream was being recorded counts). Returns the history text.
+    pub fn finish(mut self, shown: &str, faults: &[FaultRecord]) -> Result<Recorded, Error> {
         let unfinished = self.pending.len();
         for (i, _) in self.pending.values() {
             self.lines[*i].timeout_marker = true;
+        }
+        for l in &mut self.lines {
+            l.fault_epoch = Recorder::epoch_at(faults, l.invoke_ts);
         }
         let mut text = String::new();
         let (mut ok, mut failed, mut indet, mut in_fault) = (0, 0, 0, 0);
@@ -518,9 +519,9 @@ mod tests {
     use super::*;
 
     fn record(events: &str) -> Result<Recorded, Error> {
-        let mut r = Recorder::new(Some("register"), Vec::new())?;
+        let mut r = Recorder::new(Some("register"))?;
         r.feed("ev", events.as_bytes())?;
-        r.finish("h.jsonl")
+        r.finish("h.jsonl", &[])
     }
 
     #[test]

@@ -443,7 +443,7 @@ pub fn monotonic_read(h: &History, model: &str) -> Result<Finding, HistoryError>
                 ("log", "append") => {}
                 ("counter", "inc") => {
                     if op.status() != Status::Failed {
-                        let d = op.input.as_i64().ok_or_else(|| {
+                        let d = int128(&op.input).ok_or_else(|| {
                             input_error(
                                 h,
                                 op,
@@ -459,7 +459,7 @@ pub fn monotonic_read(h: &History, model: &str) -> Result<Finding, HistoryError>
                         let fine = if model == "log" {
                             op.output.is_array()
                         } else {
-                            op.output.as_i64().is_some()
+                            int128(&op.output).is_some()
                         };
                         if !fine {
                             let want = if model == "log" {
@@ -507,8 +507,8 @@ pub fn monotonic_read(h: &History, model: &str) -> Result<Finding, HistoryError>
                     y.len() < x.len() || x.iter().zip(y).any(|(p, q)| p != q)
                 } else {
                     let (x, y) = (
-                        a.output.as_i64().unwrap_or(0),
-                        b.output.as_i64().unwrap_or(0),
+                        int128(&a.output).unwrap_or(0),
+                        int128(&b.output).unwrap_or(0),
                     );
                     if dir_pos {
                         y < x

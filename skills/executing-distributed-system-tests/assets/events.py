@@ -34,10 +34,12 @@ class Fail(Exception):
 class Recorder:
     """Writes events as JSON lines; hands out process ids that are never reused."""
 
-    def __init__(self, out=None, definite=(Fail,)):
+    def __init__(self, out=None, definite=(Fail,), first_process=0):
+        """`first_process`: where process ids start (give each run its own range when several
+        runs' events go into one history)."""
         self._out = out if out is not None else sys.stdout
         self._lock = threading.Lock()
-        self._ids = itertools.count()
+        self._ids = itertools.count(first_process)
         self.definite = tuple(definite)
 
     def worker(self, node=None):

@@ -4,7 +4,8 @@
 #   op PROCESS_VAR F KEY VALUE TIMEOUT_S CMD...   runs CMD with a timeout and prints the events
 #
 # `invoke` is printed before CMD runs and one completion after: `ok` when CMD exits 0 (its
-# first stdout line, if it is JSON, is the value returned), `info` otherwise: a timeout or
+# first stdout line is the value returned: as is when it reads as a JSON number, true, false,
+# null, or starts with `"`, `[` or `{`; as a JSON string otherwise), `info` otherwise: a timeout or
 # an error a CLI prints does not prove the request was rejected, so the outcome is unknown and
 # the process continues under a new id (the old request may still land). Events carry no
 # `time`: pipe them live into `dstplan history record`, which stamps each on CLOCK_MONOTONIC
@@ -14,6 +15,19 @@
 
 set -u
 NEXT_PROCESS=0
+
+# json_value TEXT: TEXT if it reads as JSON, else TEXT as a JSON string.
+json_value() {
+  local t=$1
+  if [[ -z $t ]]; then
+    printf 'null'
+  elif [[ $t =~ ^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$ || $t == true || $t == false || $t == null || $t == [\"[{]* ]]; then
+    printf '%s' "$t"
+  else
+    t=${t//\\/\\\\}; t=${t//\"/\\\"}; t=${t//$'\t'/\\t}; t=${t//$'\r'/}
+    printf '"%s"' "$t"
+  fi
+}
 
 # new_process VAR: give VAR a process id never used before.
 new_process() {
@@ -30,7 +44,7 @@ op() {
   rc=$?
   if [ "$rc" -eq 0 ]; then
     local v=${out%%$'\n'*}
-    printf '{"type":"ok","process":%s,"f":"%s","key":%s,"value":%s}\n' "$p" "$f" "$key" "${v:-null}"
+    printf '{"type":"ok","process":%s,"f":"%s","key":%s,"value":%s}\n' "$p" "$f" "$key" "$(json_value "$v")"
   else
     local why="exit $rc"
     [ "$rc" -eq 124 ] && why="timeout after ${limit}s"
