@@ -5,7 +5,7 @@
 //! never replaces an existing file without `--force`, and never the history it draws (a
 //! mistyped `--html h.jsonl` must not destroy the evidence).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
@@ -59,7 +59,7 @@ struct RecordArgs {
 
 #[derive(Debug, clap::Args)]
 struct ValidateArgs {
-    /// The history (JSONL, one operation per line)
+    /// The history (JSONL, one operation per line); `-` reads standard input
     file: PathBuf,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
@@ -68,7 +68,7 @@ struct ValidateArgs {
 
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
-    /// The history (JSONL, one operation per line)
+    /// The history (JSONL, one operation per line); `-` reads standard input
     file: PathBuf,
     /// The data model the history's operations act on
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(history::MODELS))]
@@ -196,9 +196,18 @@ fn input_error(e: HistoryError, machine: bool) -> CliError {
     CliError::from(e).machine(machine)
 }
 
+/// Load the history named on the command line; `-` reads standard input.
+fn load(file: &Path) -> Result<(History, Vec<String>), HistoryError> {
+    if file == Path::new("-") {
+        history::load_stream("<stdin>", std::io::stdin().lock())
+    } else {
+        history::load(file)
+    }
+}
+
 fn validate(a: ValidateArgs) -> CmdResult {
     let machine = a.format == Format::Json;
-    let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
+    let (h, warnings) = load(&a.file).map_err(|e| input_error(e, machine))?;
     let keys = {
         let null = h.ops.iter().any(|o| o.key.is_none());
         h.keys.len() + usize::from(null)
@@ -252,7 +261,7 @@ fn check(a: CheckArgs) -> CmdResult {
     }
     let start = Instant::now();
     let progress = super::progress::Progress::start(format!("checking {}", a.file.display()));
-    let (h, warnings) = history::load(&a.file).map_err(|e| input_error(e, machine))?;
+    let (h, warnings) = load(&a.file).map_err(|e| input_error(e, machine))?;
     let report = history::check_history_at(
         &h,
         warnings,

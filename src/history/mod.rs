@@ -141,6 +141,40 @@ pub fn load(path: &Path) -> Result<(History, Vec<String>), HistoryError> {
     Ok((h, warnings))
 }
 
+/// Read and validate a history from a stream (`-`: standard input), shown as `shown` in
+/// messages. The stream is bounded like a file: past [`MAX_HISTORY_BYTES`] it is an input
+/// error, not a truncated history.
+pub fn load_stream(
+    shown: &str,
+    reader: impl std::io::Read,
+) -> Result<(History, Vec<String>), HistoryError> {
+    let limited = Limited {
+        inner: reader,
+        left: MAX_HISTORY_BYTES,
+    };
+    let h = record::read(shown, std::io::BufReader::with_capacity(1 << 16, limited))?;
+    let warnings = validate::check(&h)?;
+    Ok((h, warnings))
+}
+
+/// A reader that fails once more than `left` bytes have been read from it.
+struct Limited<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: std::io::Read> std::io::Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| {
+            std::io::Error::other(format!(
+                "more than {MAX_HISTORY_BYTES} bytes; split the history or check it from a file"
+            ))
+        })?;
+        Ok(n)
+    }
+}
+
 /// `dstplan history validate`: the weak-history warnings, or the first input error.
 pub fn validate_file(path: &Path) -> Result<Vec<String>, HistoryError> {
     load(path).map(|(_, w)| w)
