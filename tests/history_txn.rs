@@ -214,6 +214,31 @@ fn g_single_read_skew_is_allowed_only_at_read_committed() {
     );
 }
 
+#[test]
+fn a_non_repeatable_read_is_g_single_allowed_only_at_read_committed() {
+    // T1 reads x twice and sees T2's append the second time: a fuzzy read. Read committed
+    // allows it; every snapshot level forbids it (the two reads give T1 → T2 (rw) and
+    // T2 → T1 (wr)).
+    judge(
+        "list-append",
+        &[
+            ok(1, 0, 0, 30, json!([["r", "x", []], ["r", "x", [1]]])),
+            ok(2, 1, 5, 10, json!([["append", "x", 1]])),
+        ],
+        "G-single",
+        [0, 1, 1, 1, 1],
+    );
+    judge(
+        "rw-register",
+        &[
+            ok(1, 0, 0, 30, json!([["r", "x", null], ["r", "x", 1]])),
+            ok(2, 1, 5, 10, json!([["w", "x", 1]])),
+        ],
+        "G-single",
+        [0, 1, 1, 1, 1],
+    );
+}
+
 fn write_skew() -> Vec<Value> {
     vec![
         ok(

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 mod cycles;
+pub mod draw;
 mod explain;
 mod graph;
 mod infer;

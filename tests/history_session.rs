@@ -1,0 +1,362 @@
+//! `dstplan history check --checker session-consistency` (register, map) and `--checker
+//! exclusion` (lock, lease) through the binary: one hand-made history per guarantee, broken
+//! and kept, plus the cases where a weaker-than-linearizable store is rightly accepted and
+//! input errors.
+
+mod common;
+use common::*;
+
+use serde_json::{json, Value};
+
+#[allow(clippy::too_many_arguments)]
+fn op(
+    id: u64,
+    p: u64,
+    inv: i64,
+    comp: Option<i64>,
+    ty: &str,
+    key: Value,
+    input: Value,
+    output: Value,
+) -> Value {
+    json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
+        "op_type": ty, "key": key, "input": input, "output": output, "error": null,
+        "timeout_marker": comp.is_none(), "node_seen": null, "fault_epoch": null})
+}
+
+fn w(id: u64, p: u64, t: i64, key: &str, v: Value) -> Value {
+    op(id, p, t, Some(t + 1), "write", json!(key), v, Value::Null)
+}
+
+fn r(id: u64, p: u64, t: i64, key: &str, v: Value) -> Value {
+    op(id, p, t, Some(t + 1), "read", json!(key), Value::Null, v)
+}
+
+/// Run `history check` and return (exit code, JSON).
+fn check(model: &str, checker: &str, lines: &[Value]) -> (i32, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("h.jsonl");
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(&f, text).unwrap();
+    let o = run(&[
+        "history",
+        "check",
+        f.to_str().unwrap(),
+        "--model",
+        model,
+        "--checker",
+        checker,
+        "--format",
+        "json",
+    ]);
+    let mut v: Value = serde_json::from_str(&stdout(&o)).unwrap_or(json!({}));
+    v["output"] = json!(format!("{}{}", stdout(&o), stderr(&o)));
+    (code(&o), v)
+}
+
+#[track_caller]
+fn broken(model: &str, checker: &str, lines: &[Value], what: &str, ops: &[&str]) {
+    let (c, v) = check(model, checker, lines);
+    assert_eq!(c, 1, "{v}");
+    let ev = v["evidence"].as_str().unwrap();
+    assert!(ev.contains(what), "{ev}");
+    assert_eq!(v["witness"]["ops"], json!(ops), "{v}");
+}
+
+#[test]
+fn read_your_writes() {
+    broken(
+        "register",
+        "session-consistency",
+        &[w(1, 0, 0, "x", json!(1)), r(2, 0, 10, "x", json!(null))],
+        "read-your-writes",
+        &["1", "2"],
+    );
+    // Its own older write after a newer one.
+    broken(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 0, 0, "x", json!(1)),
+            w(2, 0, 10, "x", json!(2)),
+            r(3, 0, 20, "x", json!(1)),
+        ],
+        "read-your-writes",
+        &["2", "3"],
+    );
+    // Another session's value may come after: no violation.
+    let (c, v) = check(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 0, 0, "x", json!(1)),
+            w(2, 1, 5, "x", json!(2)),
+            r(3, 0, 20, "x", json!(2)),
+        ],
+    );
+    assert_eq!(c, 0, "{v}");
+}
+
+#[test]
+fn monotonic_reads_and_writes() {
+    broken(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 1, 0, "x", json!(1)),
+            r(2, 0, 10, "x", json!(1)),
+            r(3, 0, 20, "x", json!(null)),
+        ],
+        "monotonic-reads",
+        &["1", "2", "3"],
+    );
+    broken(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 1, 0, "x", json!(1)),
+            w(2, 1, 10, "x", json!(2)),
+            r(3, 0, 20, "x", json!(2)),
+            r(4, 0, 30, "x", json!(1)),
+        ],
+        "monotonic-writes",
+        &["1", "2", "3", "4"],
+    );
+}
+
+#[test]
+fn writes_follow_reads() {
+    // Process 1 read x = 1 and then wrote y = 5; process 0 saw y = 5 and then x as never
+    // written.
+    broken(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 2, 0, "x", json!(1)),
+            r(2, 1, 10, "x", json!(1)),
+            w(3, 1, 20, "y", json!(5)),
+            r(4, 0, 30, "y", json!(5)),
+            r(5, 0, 40, "x", json!(null)),
+        ],
+        "writes-follow-reads",
+        &["2", "4", "5"],
+    );
+}
+
+#[test]
+fn stale_reads_across_sessions_are_allowed() {
+    // Not linearizable (a read after the write completed misses it) but no session broke a
+    // guarantee: session consistency is weaker.
+    let h = [
+        w(1, 0, 0, "x", json!(1)),
+        r(2, 1, 10, "x", json!(null)),
+        r(3, 1, 20, "x", json!(1)),
+        op(4, 2, 30, None, "write", json!("x"), json!(2), Value::Null),
+        r(5, 1, 40, "x", json!(2)),
+    ];
+    let (c, v) = check("register", "session-consistency", &h);
+    assert_eq!(c, 0, "{v}");
+    let notes = v["diagnostics"].to_string();
+    for g in [
+        "read-your-writes: held",
+        "monotonic-reads: held",
+        "monotonic-writes: held",
+        "writes-follow-reads: held",
+    ] {
+        assert!(notes.contains(g), "{notes}");
+    }
+    let (c, _) = check("register", "linearizability", &h);
+    assert_eq!(c, 1);
+}
+
+#[test]
+fn map_get_put_and_input_errors() {
+    let get =
+        |id, p, t, k: &str, v: Value| op(id, p, t, Some(t + 1), "get", json!(k), json!(null), v);
+    let put =
+        |id, p, t, k: &str, v: Value| op(id, p, t, Some(t + 1), "put", json!(k), v, json!(null));
+    broken(
+        "map",
+        "session-consistency",
+        &[put(1, 0, 0, "k", json!("a")), get(2, 0, 10, "k", json!(""))],
+        "read-your-writes",
+        &["1", "2"],
+    );
+    let (c, v) = check(
+        "map",
+        "session-consistency",
+        &[op(
+            1,
+            0,
+            0,
+            Some(1),
+            "append",
+            json!("k"),
+            json!("a"),
+            json!(null),
+        )],
+    );
+    assert_eq!(c, 2);
+    assert!(
+        v["output"].as_str().unwrap().contains("checks get and put"),
+        "{v}"
+    );
+    let (c, v) = check(
+        "register",
+        "session-consistency",
+        &[w(1, 0, 0, "x", json!(1)), w(2, 1, 0, "x", json!(1))],
+    );
+    assert_eq!(c, 2);
+    assert!(
+        v["error"]["line"] == 2
+            && v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("op 2: value 1 is written to key x twice"),
+        "{v}"
+    );
+}
+
+fn lk(id: u64, p: u64, inv: i64, comp: i64, ty: &str, input: Value, output: Value) -> Value {
+    op(id, p, inv, Some(comp), ty, json!("L"), input, output)
+}
+
+#[test]
+fn two_lock_holders_that_certainly_overlap_break_exclusion() {
+    broken(
+        "lock",
+        "exclusion",
+        &[
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
+            lk(2, 1, 5, 6, "acquire", json!(null), json!(true)),
+            lk(3, 0, 10, 11, "release", json!(null), json!(true)),
+        ],
+        "two holders overlap",
+        &["1", "2"],
+    );
+    // Never released: the first holder holds to the end.
+    broken(
+        "lock",
+        "exclusion",
+        &[
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
+            lk(2, 1, 50, 60, "acquire", json!(null), json!(true)),
+        ],
+        "two holders overlap",
+        &["1", "2"],
+    );
+    // Released before; and a grant that may have come after a concurrent release.
+    for h in [
+        vec![
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
+            lk(2, 0, 3, 4, "release", json!(null), json!(true)),
+            lk(3, 1, 5, 6, "acquire", json!(null), json!(true)),
+        ],
+        vec![
+            lk(1, 0, 0, 10, "acquire", json!(null), json!(true)),
+            lk(2, 0, 11, 12, "release", json!(null), json!(true)),
+            lk(3, 1, 5, 15, "acquire", json!(null), json!(true)),
+        ],
+        // An indeterminate acquire proves no hold.
+        vec![
+            op(
+                1,
+                0,
+                0,
+                None,
+                "acquire",
+                json!("L"),
+                json!(null),
+                json!(null),
+            ),
+            lk(2, 1, 5, 6, "acquire", json!(null), json!(true)),
+        ],
+        // A refused acquire holds nothing.
+        vec![
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
+            lk(2, 1, 5, 6, "acquire", json!(null), json!(false)),
+        ],
+    ] {
+        let (c, v) = check("lock", "exclusion", &h);
+        assert_eq!(c, 0, "{v}");
+    }
+}
+
+#[test]
+fn leases_end_at_their_earliest_expiry_and_renewals_extend_them() {
+    let acq = |id, p, t, ttl| lk(id, p, t, t + 1, "acquire", json!({"ttl": ttl}), json!(true));
+    let (c, v) = check("lease", "exclusion", &[acq(1, 0, 0, 10), acq(2, 1, 20, 10)]);
+    assert_eq!(c, 0, "{v}");
+    broken(
+        "lease",
+        "exclusion",
+        &[acq(1, 0, 0, 10), acq(2, 1, 5, 10)],
+        "two holders overlap",
+        &["1", "2"],
+    );
+    broken(
+        "lease",
+        "exclusion",
+        &[
+            acq(1, 0, 0, 10),
+            lk(2, 0, 8, 9, "renew", json!({"ttl": 10}), json!(true)),
+            acq(3, 1, 12, 10),
+        ],
+        "two holders overlap",
+        &["1", "3"],
+    );
+    let (c, v) = check(
+        "lease",
+        "exclusion",
+        &[lk(1, 0, 0, 1, "acquire", json!(null), json!(true))],
+    );
+    assert_eq!(c, 2);
+    assert!(
+        v["output"]
+            .as_str()
+            .unwrap()
+            .contains("needs input {\\\"ttl\\\": N}"),
+        "{v}"
+    );
+}
+
+#[test]
+fn fencing_tokens_must_grow_and_stale_writes_be_rejected() {
+    broken(
+        "lock",
+        "exclusion",
+        &[
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(5)),
+            lk(2, 0, 2, 3, "release", json!(null), json!(true)),
+            lk(3, 1, 10, 11, "acquire", json!(null), json!(4)),
+        ],
+        "fencing token did not increase",
+        &["1", "3"],
+    );
+    let write = |id, p, t, tok, ok| {
+        lk(
+            id,
+            p,
+            t,
+            t + 1,
+            "write",
+            json!({"token": tok, "value": id}),
+            json!(ok),
+        )
+    };
+    broken(
+        "lock",
+        "exclusion",
+        &[write(1, 0, 0, 6, true), write(2, 1, 5, 5, true)],
+        "write with an older fencing token accepted",
+        &["1", "2"],
+    );
+    for h in [
+        vec![write(1, 0, 0, 6, true), write(2, 1, 5, 5, false)],
+        // Concurrent: the older token may have arrived first.
+        vec![write(1, 0, 0, 6, true), write(2, 1, 0, 5, true)],
+    ] {
+        let (c, v) = check("lock", "exclusion", &h);
+        assert_eq!(c, 0, "{v}");
+    }
+}
