@@ -122,6 +122,21 @@ fn monotonic_reads_and_writes() {
         "monotonic-writes",
         &["1", "2", "3", "4"],
     );
+    // A read of a third writer's value in between does not hide the step back.
+    broken(
+        "register",
+        "session-consistency",
+        &[
+            w(1, 1, 0, "x", json!(1)),
+            w(2, 1, 10, "x", json!(2)),
+            w(3, 2, 12, "x", json!(3)),
+            r(4, 0, 20, "x", json!(2)),
+            r(5, 0, 30, "x", json!(3)),
+            r(6, 0, 40, "x", json!(1)),
+        ],
+        "monotonic-writes",
+        &["1", "2", "4", "6"],
+    );
 }
 
 #[test]

@@ -625,3 +625,69 @@ fn text_output_goldens() {
         golden(&gold.join(format!("{name}.txt")), &text);
     }
 }
+
+#[test]
+fn html_draws_each_cycle_next_to_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    // A three-transaction G2-item: each reads a key the next one appends to.
+    let f = write(
+        &dir,
+        "g2.jsonl",
+        &[
+            ok(1, 0, 0, 10, json!([["append", "x", 1], ["r", "y", []]])),
+            ok(2, 1, 0, 10, json!([["append", "y", 2], ["r", "z", []]])),
+            ok(3, 2, 0, 10, json!([["append", "z", 3], ["r", "x", []]])),
+            ok(
+                4,
+                3,
+                20,
+                30,
+                json!([["r", "x", [1]], ["r", "y", [2]], ["r", "z", [3]]]),
+            ),
+        ],
+    );
+    let out = dir.path().join("g2.html");
+    let o = run(&[
+        "history",
+        "check",
+        f.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.contains("Isolation anomalies at <code>serializable</code>"));
+    assert!(page.contains("G2-item — forbidden"));
+    // Three transactions as nodes, three labelled rw arrows, one sentence per edge (escaped).
+    assert_eq!(page.matches("<g class=\"txn\">").count(), 3, "{page}");
+    assert_eq!(page.matches("<path class=\"edge rw\"").count(), 3);
+    assert_eq!(page.matches("<text class=\"edge-label\"").count(), 3);
+    assert!(page.contains("T1 read y = [] and T2 appended 2"));
+    assert!(page.contains("so T1 → T2 (rw)"));
+    // Next to the timeline, self-contained.
+    assert!(page.contains("process 3"));
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("href=\"http"));
+    // No anomaly, no section.
+    let clean = write(
+        &dir,
+        "ok.jsonl",
+        &[ok(1, 0, 0, 10, json!([["append", "x", 1]]))],
+    );
+    let out = dir.path().join("ok.html");
+    let o = run(&[
+        "history",
+        "check",
+        clean.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(!std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("Isolation anomalies"));
+}

@@ -53,6 +53,52 @@ struct Break {
     ops: Vec<usize>,
 }
 
+/// What a session has seen of each key: per writer, the latest of its writes seen (its
+/// index in the writer's order, the read op, the op that brought it), and whether any write
+/// was seen at all. A read provably older than the frontier goes backwards.
+#[derive(Debug, Clone, Default)]
+struct Front {
+    by: HashMap<(Option<u32>, u32), (u32, usize, usize)>,
+    any: HashMap<Option<u32>, (usize, usize)>,
+}
+
+impl Front {
+    /// The (read op, via op) that makes `r` provably old on `key`, if any.
+    fn newer_than(&self, key: Option<u32>, r: Place) -> Option<(usize, usize)> {
+        match r {
+            Place::Initial => self.any.get(&key).copied(),
+            Place::Write { process, i, .. } => self
+                .by
+                .get(&(key, process))
+                .filter(|(j, _, _)| *j > i)
+                .map(|&(_, o, v)| (o, v)),
+        }
+    }
+
+    fn raise(&mut self, key: Option<u32>, r: Place, op: usize, via: usize) {
+        if let Place::Write { process, i, .. } = r {
+            let e = self.by.entry((key, process)).or_insert((i, op, via));
+            if i > e.0 {
+                *e = (i, op, via);
+            }
+            self.any.entry(key).or_insert((op, via));
+        }
+    }
+
+    /// Everything `other` saw, brought by op `via`.
+    fn absorb(&mut self, other: &Front, via: usize) {
+        for (&(k, p), &(i, op, _)) in &other.by {
+            let e = self.by.entry((k, p)).or_insert((i, op, via));
+            if i > e.0 {
+                *e = (i, op, via);
+            }
+        }
+        for (&k, &(op, _)) in &other.any {
+            self.any.entry(k).or_insert((op, via));
+        }
+    }
+}
+
 const READS: &[&str] = &["read", "get"];
 const WRITES: &[&str] = &["write", "put"];
 
@@ -139,22 +185,21 @@ pub fn session_consistency(h: &History, model: &str) -> Result<Finding, HistoryE
             None
         }
     };
-    // Dependencies of each write for writes-follow-reads: the places its session had read
-    // (per key) before issuing it.
-    let mut deps: HashMap<usize, Vec<(Option<u32>, Place, usize)>> = HashMap::new();
+    // Dependencies of each write for writes-follow-reads: what its session had read before
+    // issuing it (a frontier: per key and writer, the latest of that writer's writes seen).
+    let mut deps: HashMap<usize, Front> = HashMap::new();
     let mut breaks: Vec<Break> = Vec::new();
     let mut procs: Vec<&u32> = sessions.keys().collect();
     procs.sort();
     for p in procs.iter().copied() {
-        // key → (latest place written by this session, op), (latest place read, op)
+        // key → latest place written by this session, and its op
         let mut wrote: HashMap<Option<u32>, (Place, usize)> = HashMap::new();
-        let mut seen: HashMap<Option<u32>, (Place, usize)> = HashMap::new();
+        let mut seen = Front::default();
         for &i in &sessions[p] {
             let key = h.ops[i].key;
             match act(i) {
                 Some(Act::Write(w)) => {
-                    let d: Vec<_> = seen.iter().map(|(k, (pl, o))| (*k, *pl, *o)).collect();
-                    deps.insert(i, d);
+                    deps.insert(i, seen.clone());
                     wrote.insert(key, (w, i));
                 }
                 Some(Act::Read(Some(r))) => {
@@ -175,46 +220,37 @@ pub fn session_consistency(h: &History, model: &str) -> Result<Finding, HistoryE
                             });
                         }
                     }
-                    if let Some(&(s, si)) = seen.get(&key) {
-                        if older(r, s) {
-                            let same_writer = matches!(
-                                (r, s),
-                                (Place::Write { process: a, .. }, Place::Write { process: b, .. }) if a == b
-                            );
-                            let mut ops = vec![si, i];
-                            if let Place::Write { op, .. } = r {
-                                ops.push(op);
-                            }
-                            if let Place::Write { op, .. } = s {
-                                ops.push(op);
-                            }
-                            breaks.push(Break {
-                                guarantee: if same_writer {
-                                    "monotonic-writes"
-                                } else {
-                                    "monotonic-reads"
-                                },
-                                why: format!(
-                                    "process {} read {} (op {}) and later {} (op {}), {}{}",
-                                    h.process_name(*p),
-                                    h.ops[si].output,
-                                    h.ops[si].id,
-                                    h.ops[i].output,
-                                    h.ops[i].id,
-                                    describe_older(h, r),
-                                    if same_writer {
-                                        ": one writer's writes were seen out of the order it issued them"
-                                    } else {
-                                        ""
-                                    }
-                                ),
-                                ops,
-                            });
+                    if let Some((si, _)) = seen.newer_than(key, r) {
+                        let same_writer = matches!(r, Place::Write { .. });
+                        let mut ops = vec![si, i];
+                        ops.extend(place_op(r));
+                        if let Some(Act::Read(Some(Place::Write { op, .. }))) = act(si) {
+                            ops.push(op);
                         }
+                        breaks.push(Break {
+                            guarantee: if same_writer {
+                                "monotonic-writes"
+                            } else {
+                                "monotonic-reads"
+                            },
+                            why: format!(
+                                "process {} read {} (op {}) and later {} (op {}), {}{}",
+                                h.process_name(*p),
+                                h.ops[si].output,
+                                h.ops[si].id,
+                                h.ops[i].output,
+                                h.ops[i].id,
+                                describe_older(h, r),
+                                if same_writer {
+                                    " than the write it had read: one writer's writes were seen out of the order it issued them"
+                                } else {
+                                    ""
+                                }
+                            ),
+                            ops,
+                        });
                     }
-                    if seen.get(&key).is_none_or(|&(s, _)| older(s, r)) {
-                        seen.insert(key, (r, i));
-                    }
+                    seen.raise(key, r, i, i);
                 }
                 _ => {}
             }
@@ -223,37 +259,32 @@ pub fn session_consistency(h: &History, model: &str) -> Result<Finding, HistoryE
     // Writes-follow-reads: a session that read a write w, later reads a key w's writer had
     // read before writing w, and sees something older than what that writer had read.
     for p in procs {
-        let mut floor: HashMap<Option<u32>, (Place, usize, usize)> = HashMap::new();
+        let mut floor = Front::default();
         for &i in &sessions[p] {
             let key = h.ops[i].key;
             let Some(Act::Read(Some(r))) = act(i) else {
                 continue;
             };
-            if let Some(&(f, fop, via)) = floor.get(&key) {
-                if older(r, f) {
-                    breaks.push(Break {
-                        guarantee: "writes-follow-reads",
-                        why: format!(
-                            "process {} read {} (op {}), written by op {} after its process had read {} (op {}), and later read {} (op {}), {}",
-                            h.process_name(*p),
-                            h.ops[via].output,
-                            h.ops[via].id,
-                            place_op(r).map_or("?".into(), |o| h.ops[o].id.to_string()),
-                            h.ops[fop].output,
-                            h.ops[fop].id,
-                            h.ops[i].output,
-                            h.ops[i].id,
-                            describe_older(h, r)
-                        ),
-                        ops: vec![fop, via, i],
-                    });
-                }
+            if let Some((fop, via)) = floor.newer_than(key, r) {
+                breaks.push(Break {
+                    guarantee: "writes-follow-reads",
+                    why: format!(
+                        "process {} read {} (op {}), written after its writer's process had read {} (op {}), and later read {} (op {}), {}",
+                        h.process_name(*p),
+                        h.ops[via].output,
+                        h.ops[via].id,
+                        h.ops[fop].output,
+                        h.ops[fop].id,
+                        h.ops[i].output,
+                        h.ops[i].id,
+                        describe_older(h, r)
+                    ),
+                    ops: vec![fop, via, i],
+                });
             }
             if let Place::Write { op: w, .. } = r {
-                for &(k, pl, o) in deps.get(&w).map(Vec::as_slice).unwrap_or(&[]) {
-                    if floor.get(&k).is_none_or(|&(f, _, _)| older(f, pl)) {
-                        floor.insert(k, (pl, o, i));
-                    }
+                if let Some(d) = deps.get(&w) {
+                    floor.absorb(d, i);
                 }
             }
         }

@@ -101,7 +101,7 @@ fn draw(a: &Anomaly) -> Drawn {
         let len = (dx * dx + dy * dy).sqrt().max(1.0);
         let (nx, ny) = (dy / len, -dx / len);
         let bend = 0.25 * len;
-        let ctrl = (mx - nx * bend, my - ny * bend);
+        let ctrl = (mx + nx * bend, my + ny * bend);
         let (sx, sy) = toward(p, ctrl, out.radius);
         let (ex, ey) = toward(q, ctrl, out.radius + 2.0);
         out.edges.push(Edge {
