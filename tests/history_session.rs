@@ -375,3 +375,55 @@ fn fencing_tokens_must_grow_and_stale_writes_be_rejected() {
         assert_eq!(c, 0, "{v}");
     }
 }
+
+#[test]
+fn text_output_goldens() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&str, &str, &str, Vec<Value>); 2] = [
+        (
+            "session-wfr",
+            "register",
+            "session-consistency",
+            vec![
+                w(1, 2, 0, "x", json!(1)),
+                r(2, 1, 10, "x", json!(1)),
+                w(3, 1, 20, "y", json!(5)),
+                r(4, 0, 30, "y", json!(5)),
+                r(5, 0, 40, "x", json!(null)),
+            ],
+        ),
+        (
+            "lease-overlap",
+            "lease",
+            "exclusion",
+            vec![
+                lk(1, 0, 0, 1, "acquire", json!({"ttl": 10}), json!(7)),
+                lk(2, 1, 5, 6, "acquire", json!({"ttl": 10}), json!(8)),
+            ],
+        ),
+    ];
+    let re = regex::Regex::new(r"[0-9,]+ ms").unwrap();
+    for (name, model, checker, lines) in cases {
+        let f = dir.path().join(format!("{name}.jsonl"));
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        std::fs::write(&f, text).unwrap();
+        let o = run_in(
+            dir.path(),
+            &[
+                "history",
+                "check",
+                &format!("{name}.jsonl"),
+                "--model",
+                model,
+                "--checker",
+                checker,
+            ],
+        );
+        assert_exit(&o, 1);
+        let out = re.replace_all(&stdout(&o), "<ms>").into_owned();
+        golden(
+            &root().join(format!("tests/golden/history_session/{name}.txt")),
+            &out,
+        );
+    }
+}
