@@ -286,6 +286,12 @@ fn two_lock_holders_that_certainly_overlap_break_exclusion() {
             ),
             lk(2, 1, 5, 6, "acquire", json!(null), json!(true)),
         ],
+        // A release answered false: the hold ended at some unknown time before it.
+        vec![
+            lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
+            lk(2, 1, 5, 6, "acquire", json!(null), json!(true)),
+            lk(3, 0, 10, 11, "release", json!(null), json!(false)),
+        ],
         // A refused acquire holds nothing.
         vec![
             lk(1, 0, 0, 1, "acquire", json!(null), json!(true)),
@@ -517,4 +523,169 @@ fn linearizable_histories_keep_every_session_guarantee() {
         injected += 1;
     }
     assert!(injected >= 10, "only {injected} injections");
+}
+
+/// A simulated lock (or lease) service that is correct by construction: holds follow one
+/// another with gaps, each grant carries a larger fencing token, the holder writes with its
+/// token; some acquires lose their answer (the process then continues under a new id). Such
+/// histories pass `exclusion`; each injected fault (a release dropped, tokens swapped, a stale
+/// write accepted) must be caught.
+#[test]
+fn simulated_lock_services_pass_and_injected_faults_are_caught() {
+    use dstplan::history::sim::Rng;
+    let dir = tempfile::tempdir().unwrap();
+    let mut caught = [0usize; 3];
+    for seed in 0..24u64 {
+        let lease = seed % 2 == 1;
+        let model = if lease { "lease" } else { "lock" };
+        let mut rng = Rng::new(seed);
+        let procs = 2 + rng.below(4);
+        let mut gen = vec![0u64; procs as usize];
+        let mut ops: Vec<Value> = Vec::new();
+        let mut id = 0u64;
+        let mut next = |ops: &mut Vec<Value>,
+                        p: String,
+                        inv: i64,
+                        comp: Option<i64>,
+                        ty: &str,
+                        input: Value,
+                        output: Value| {
+            id += 1;
+            ops.push(
+                json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
+                "op_type": ty, "key": "L", "input": input, "output": output, "error": null,
+                "timeout_marker": comp.is_none(), "node_seen": null, "fault_epoch": null}),
+            );
+            ops.len() - 1
+        };
+        // (acquire index, release index, write index) per hold
+        let mut holds: Vec<(usize, Option<usize>, usize)> = Vec::new();
+        let mut free = 0i64;
+        for i in 0..20u64 {
+            let p = (i % procs) as usize;
+            let g = free + 6 + rng.below(10) as i64;
+            let len = 12 + rng.below(20) as i64;
+            let f = g + len;
+            let lead = rng.below(5) as i64;
+            let lag = rng.below(5) as i64;
+            let name = |gen: &[u64]| format!("p{p}-{}", gen[p]);
+            let ttl = json!({"ttl": len + 30});
+            let input = if lease { ttl.clone() } else { json!(null) };
+            let token = json!(i + 1);
+            let lost = rng.chance(0.1);
+            let a = if lost {
+                next(
+                    &mut ops,
+                    name(&gen),
+                    g - lead,
+                    None,
+                    "acquire",
+                    input,
+                    json!(null),
+                )
+            } else {
+                next(
+                    &mut ops,
+                    name(&gen),
+                    g - lead,
+                    Some(g + lag),
+                    "acquire",
+                    input,
+                    token.clone(),
+                )
+            };
+            if lost {
+                gen[p] += 1;
+            }
+            let wt = g + lag + 1;
+            let w = next(
+                &mut ops,
+                name(&gen),
+                wt,
+                Some(wt + 1),
+                "write",
+                json!({"token": i + 1, "value": i}),
+                json!(true),
+            );
+            let r = next(
+                &mut ops,
+                name(&gen),
+                f - rng.below(3) as i64,
+                Some(f + rng.below(5) as i64),
+                "release",
+                json!(null),
+                json!(true),
+            );
+            holds.push((a, (!lost).then_some(r), w));
+            free = f;
+        }
+        let check = |ops: &[Value]| -> (i32, String) {
+            let f = dir.path().join(format!("{seed}.jsonl"));
+            let text: String = ops.iter().map(|o| format!("{o}\n")).collect();
+            std::fs::write(&f, text).unwrap();
+            let o = run(&[
+                "history",
+                "check",
+                f.to_str().unwrap(),
+                "--model",
+                model,
+                "--format",
+                "json",
+            ]);
+            (code(&o), format!("{}{}", stdout(&o), stderr(&o)))
+        };
+        let (c, out) = check(&ops);
+        assert_eq!(c, 0, "seed {seed}: {out}");
+        // A certain hold (acquire answered) whose release is dropped: on a lock it never ends,
+        // so the next grant overlaps it. (On a lease it expires: no fault.)
+        if let (false, Some(k)) = (
+            lease,
+            (0..19).find(|&k| {
+                holds[k].1.is_some() && !ops[holds[k + 1].0]["timeout_marker"].as_bool().unwrap()
+            }),
+        ) {
+            let mut bad = ops.clone();
+            let r = holds[k].1.unwrap();
+            bad.remove(r);
+            let (c, out) = check(&bad);
+            assert_eq!(c, 1, "seed {seed}: {out}");
+            assert!(out.contains("two holders overlap"), "{out}");
+            caught[0] += 1;
+        }
+        // Tokens of two answered grants swapped.
+        let answered: Vec<usize> = holds
+            .iter()
+            .map(|h| h.0)
+            .filter(|&a| !ops[a]["output"].is_null())
+            .collect();
+        if answered.len() >= 2 {
+            let mut bad = ops.clone();
+            let (x, y) = (answered[0], answered[1]);
+            let t = bad[x]["output"].clone();
+            bad[x]["output"] = bad[y]["output"].clone();
+            bad[y]["output"] = t;
+            let (c, out) = check(&bad);
+            assert_eq!(c, 1, "seed {seed}: {out}");
+            assert!(out.contains("fencing token did not increase"), "{out}");
+            caught[1] += 1;
+        }
+        // The previous holder writes again with its old token, after the new holder's write
+        // was accepted, and the write is accepted.
+        let (w0, w1) = (holds[3].2, holds[4].2);
+        let mut bad = ops.clone();
+        let p_old = bad[w0]["process_id"].clone();
+        let at = bad[w1]["complete_ts"].as_i64().unwrap() + 1;
+        let tok = bad[w0]["input"]["token"].clone();
+        bad.push(json!({"op_id": 10_000, "process_id": p_old, "invoke_ts": at, "complete_ts": at + 1,
+            "op_type": "write", "key": "L", "input": {"token": tok, "value": "stale"}, "output": true,
+            "error": null, "timeout_marker": false, "node_seen": null, "fault_epoch": null}));
+        let (c, out) = check(&bad);
+        assert_eq!(c, 1, "seed {seed}: {out}");
+        assert!(
+            out.contains("write with an older fencing token accepted"),
+            "{out}"
+        );
+        caught[2] += 1;
+    }
+    assert!(caught.iter().all(|&n| n >= 10), "{caught:?}");
 }

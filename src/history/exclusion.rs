@@ -6,7 +6,8 @@
 //! release happened after it), or forever when a lock is never released; a lease also ends at
 //! the earliest possible expiry, the acquire's (or last successful `renew`'s) invocation plus
 //! its `ttl`. Two certain holds by different processes that overlap break exclusion. An
-//! indeterminate acquire may or may not hold, so it proves nothing; a failed op is dropped.
+//! indeterminate acquire may or may not hold, so it proves nothing; a failed op is dropped;
+//! a release answered `false` (not held) leaves no certain hold at all.
 //!
 //! Fencing: an acquire that returns an integer grants that token; a grant that certainly came
 //! after another (invoked after the other's response) must carry a larger token, and a `write`
@@ -104,6 +105,12 @@ pub fn exclusion(h: &History, model: &str) -> Result<Finding, HistoryError> {
                     (_, Status::Failed) => {}
                     ("renew", Status::Ok) if next.output == Value::Bool(true) => {
                         expiry = expiry.max(next.invoke.saturating_add(ttl(next).unwrap_or(0)));
+                    }
+                    // A release the service refused says the hold had already ended, at a
+                    // time the history does not show: nothing after the grant is certain.
+                    ("release", Status::Ok) if next.output == Value::Bool(false) => {
+                        end = start;
+                        break;
                     }
                     ("release", _) | ("acquire", _) => {
                         // A release ends the hold once invoked; a new acquire without a
