@@ -691,3 +691,80 @@ fn html_draws_each_cycle_next_to_the_timeline() {
         .unwrap()
         .contains("Isolation anomalies"));
 }
+
+#[test]
+fn html_of_a_long_history_keeps_the_witness_in_the_timeline() {
+    use dstplan::history::txn::sim::{generate, to_jsonl, Store, TxnSimConfig};
+    let dir = tempfile::tempdir().unwrap();
+    // 6,000 serializable transactions, then a write skew after all of them: the first 5,000
+    // ops by invocation would miss it.
+    let cfg = TxnSimConfig {
+        store: Store::Serial,
+        txns: 6_000,
+        processes: 8,
+        active_keys: 4,
+        appends_per_key: 16,
+        seed: 7,
+        indeterminate: 0.0,
+    };
+    let mut text = to_jsonl(&generate(&cfg));
+    let t = 10_000_000;
+    for (id, p, inv, comp, mops) in [
+        (
+            90_001,
+            900,
+            t,
+            t + 10,
+            json!([["r", "sx", []], ["r", "sy", []], ["append", "sx", 1]]),
+        ),
+        (
+            90_002,
+            901,
+            t + 1,
+            t + 11,
+            json!([["r", "sx", []], ["r", "sy", []], ["append", "sy", 2]]),
+        ),
+        (
+            90_003,
+            902,
+            t + 20,
+            t + 30,
+            json!([["r", "sx", [1]], ["r", "sy", [2]]]),
+        ),
+    ] {
+        text.push_str(&format!("{}\n", ok(id, p, inv, comp, mops)));
+    }
+    let f = dir.path().join("long.jsonl");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.path().join("long.html");
+    let o = run(&[
+        "history",
+        "check",
+        f.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--format",
+        "json",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["witness"]["ops"],
+        json!(["90001", "90002"]),
+        "{}",
+        v["evidence"]
+    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        page.contains("ops nearest the witness in time"),
+        "note missing"
+    );
+    for id in ["90001", "90002"] {
+        assert!(
+            page.contains(&format!("<title>op {id} ·")),
+            "witness op {id} not drawn"
+        );
+    }
+}

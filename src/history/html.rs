@@ -53,11 +53,45 @@ pub fn render(h: &History, report: &CheckReport) -> String {
             );
         }
         if chosen.len() > MAX_OPS {
-            chosen.sort_by_key(|&i| (h.ops[i].invoke, i));
-            chosen.truncate(MAX_OPS);
-            note.push_str(&format!(
-                "Only the first {MAX_OPS} ops by invocation are drawn."
-            ));
+            // The witness's ops and those nearest them in time first (transactions all share
+            // the null key, so the key filter above keeps everything), else the first ops.
+            let ids: HashSet<&str> = witness.iter().copied().collect();
+            let span = chosen
+                .iter()
+                .filter(|&&i| ids.contains(&*h.ops[i].id))
+                .fold(None, |acc: Option<(i64, i64)>, &i| {
+                    let (a, b) = (
+                        h.ops[i].invoke,
+                        h.ops[i].complete.unwrap_or(h.ops[i].invoke),
+                    );
+                    Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+                });
+            match span {
+                Some((a, b)) => {
+                    let distance = |i: usize| {
+                        let (s, e) = (h.ops[i].invoke, h.ops[i].complete.unwrap_or(i64::MAX));
+                        if e < a {
+                            a.saturating_sub(e)
+                        } else if s > b {
+                            s.saturating_sub(b)
+                        } else {
+                            0
+                        }
+                    };
+                    chosen.sort_by_key(|&i| (!ids.contains(&*h.ops[i].id), distance(i), i));
+                    chosen.truncate(MAX_OPS);
+                    note.push_str(&format!(
+                        "Only the {MAX_OPS} ops nearest the witness in time (the witness included) are drawn."
+                    ));
+                }
+                None => {
+                    chosen.sort_by_key(|&i| (h.ops[i].invoke, i));
+                    chosen.truncate(MAX_OPS);
+                    note.push_str(&format!(
+                        "Only the first {MAX_OPS} ops by invocation are drawn."
+                    ));
+                }
+            }
         }
     }
     let t0 = chosen.iter().map(|&i| h.ops[i].invoke).min().unwrap_or(0);
