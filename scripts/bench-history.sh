@@ -14,9 +14,10 @@ work=${BENCH_DIR:-$(mktemp -d)}
 cleanup() { [ -z "${BENCH_DIR:-}" ] && rm -rf "$work"; }
 trap cleanup EXIT
 
-cargo build --release --quiet --bin dstplan --example gen_history
+cargo build --release --quiet --bin dstplan --example gen_history --example gen_txn
 bin=target/release/dstplan
 gen=target/release/examples/gen_history
+gen_txn=target/release/examples/gen_txn
 
 # time_it CMD… → prints "wall_s cpu_s maxrss_kb exit" for one run
 time_it() {
@@ -54,6 +55,27 @@ for n in 1000 10000 100000 1000000; do
     rate=$(awk -v n="$n" -v m="${ms:-0}" 'BEGIN { printf "%d", n * 1000 / (m > 0 ? m : 1) }')
     label=$model; [ "$cas" = cas ] && label="$model+cas"
     echo "| $label | $n | $procs | $keys | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
+  done
+done
+
+echo
+echo "Transactions (list-append, serializability; 8 active keys, a key retires after 16 appends;"
+echo "1% of txns indeterminate; serial = strict serializable store, snapshot = snapshot isolation):"
+echo
+echo "| history | txns | processes | level | verdict (exit) | in-process ms | txns/s (in-process) | wall s | CPU s | peak RSS MB |"
+echo "|---|---:|---:|---|---|---:|---:|---:|---:|---:|"
+for n in 1000 10000 100000; do
+  [ "$n" -le "$max" ] || continue
+  for spec in "serial 16 serializable" "serial 16 strict-serializable" "snapshot 16 snapshot-isolation" "snapshot 16 serializable"; do
+    set -- $spec
+    store=$1 procs=$2 level=$3
+    f="$work/txn-$store-$n.jsonl"
+    [ -f "$f" ] || "$gen_txn" "$store" "$n" "$procs" 42 0.01 > "$f"
+    read -r wall cpu rss code < <(time_it "$bin" history check "$f" --model list-append --consistency "$level" --timeout 120 --format json)
+    verdict=$(case $code in 0) echo ok;; 1) echo violation;; 3) echo unknown;; *) echo "error";; esac)
+    ms=$(grep -o '"elapsed_ms":[0-9]*' "$work/stdout.txt" | cut -d: -f2)
+    rate=$(awk -v n="$n" -v m="${ms:-0}" 'BEGIN { printf "%d", n * 1000 / (m > 0 ? m : 1) }')
+    echo "| $store | $n | $procs | $level | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
   done
 done
 

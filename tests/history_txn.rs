@@ -214,6 +214,31 @@ fn g_single_read_skew_is_allowed_only_at_read_committed() {
     );
 }
 
+#[test]
+fn a_non_repeatable_read_is_g_single_allowed_only_at_read_committed() {
+    // T1 reads x twice and sees T2's append the second time: a fuzzy read. Read committed
+    // allows it; every snapshot level forbids it (the two reads give T1 → T2 (rw) and
+    // T2 → T1 (wr)).
+    judge(
+        "list-append",
+        &[
+            ok(1, 0, 0, 30, json!([["r", "x", []], ["r", "x", [1]]])),
+            ok(2, 1, 5, 10, json!([["append", "x", 1]])),
+        ],
+        "G-single",
+        [0, 1, 1, 1, 1],
+    );
+    judge(
+        "rw-register",
+        &[
+            ok(1, 0, 0, 30, json!([["r", "x", null], ["r", "x", 1]])),
+            ok(2, 1, 5, 10, json!([["w", "x", 1]])),
+        ],
+        "G-single",
+        [0, 1, 1, 1, 1],
+    );
+}
+
 fn write_skew() -> Vec<Value> {
     vec![
         ok(
@@ -598,5 +623,148 @@ fn text_output_goldens() {
         );
         assert_eq!(c, want, "{name}\n{text}");
         golden(&gold.join(format!("{name}.txt")), &text);
+    }
+}
+
+#[test]
+fn html_draws_each_cycle_next_to_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    // A three-transaction G2-item: each reads a key the next one appends to.
+    let f = write(
+        &dir,
+        "g2.jsonl",
+        &[
+            ok(1, 0, 0, 10, json!([["append", "x", 1], ["r", "y", []]])),
+            ok(2, 1, 0, 10, json!([["append", "y", 2], ["r", "z", []]])),
+            ok(3, 2, 0, 10, json!([["append", "z", 3], ["r", "x", []]])),
+            ok(
+                4,
+                3,
+                20,
+                30,
+                json!([["r", "x", [1]], ["r", "y", [2]], ["r", "z", [3]]]),
+            ),
+        ],
+    );
+    let out = dir.path().join("g2.html");
+    let o = run(&[
+        "history",
+        "check",
+        f.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(page.contains("Isolation anomalies at <code>serializable</code>"));
+    assert!(page.contains("G2-item — forbidden"));
+    // Three transactions as nodes, three labelled rw arrows, one sentence per edge (escaped).
+    assert_eq!(page.matches("<g class=\"txn\">").count(), 3, "{page}");
+    assert_eq!(page.matches("<path class=\"edge rw\"").count(), 3);
+    assert_eq!(page.matches("<text class=\"edge-label\"").count(), 3);
+    assert!(page.contains("T1 read y = [] and T2 appended 2"));
+    assert!(page.contains("so T1 → T2 (rw)"));
+    // Next to the timeline, self-contained.
+    assert!(page.contains("process 3"));
+    assert!(!page.contains("<script"));
+    assert!(!page.contains("href=\"http"));
+    // No anomaly, no section.
+    let clean = write(
+        &dir,
+        "ok.jsonl",
+        &[ok(1, 0, 0, 10, json!([["append", "x", 1]]))],
+    );
+    let out = dir.path().join("ok.html");
+    let o = run(&[
+        "history",
+        "check",
+        clean.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 0);
+    assert!(!std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("Isolation anomalies"));
+}
+
+#[test]
+fn html_of_a_long_history_keeps_the_witness_in_the_timeline() {
+    use dstplan::history::txn::sim::{generate, to_jsonl, Store, TxnSimConfig};
+    let dir = tempfile::tempdir().unwrap();
+    // 6,000 serializable transactions, then a write skew after all of them: the first 5,000
+    // ops by invocation would miss it.
+    let cfg = TxnSimConfig {
+        store: Store::Serial,
+        txns: 6_000,
+        processes: 8,
+        active_keys: 4,
+        appends_per_key: 16,
+        seed: 7,
+        indeterminate: 0.0,
+    };
+    let mut text = to_jsonl(&generate(&cfg));
+    let t = 10_000_000;
+    for (id, p, inv, comp, mops) in [
+        (
+            90_001,
+            900,
+            t,
+            t + 10,
+            json!([["r", "sx", []], ["r", "sy", []], ["append", "sx", 1]]),
+        ),
+        (
+            90_002,
+            901,
+            t + 1,
+            t + 11,
+            json!([["r", "sx", []], ["r", "sy", []], ["append", "sy", 2]]),
+        ),
+        (
+            90_003,
+            902,
+            t + 20,
+            t + 30,
+            json!([["r", "sx", [1]], ["r", "sy", [2]]]),
+        ),
+    ] {
+        text.push_str(&format!("{}\n", ok(id, p, inv, comp, mops)));
+    }
+    let f = dir.path().join("long.jsonl");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.path().join("long.html");
+    let o = run(&[
+        "history",
+        "check",
+        f.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--format",
+        "json",
+        "--html",
+        out.to_str().unwrap(),
+    ]);
+    assert_exit(&o, 1);
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        v["witness"]["ops"],
+        json!(["90001", "90002"]),
+        "{}",
+        v["evidence"]
+    );
+    let page = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        page.contains("ops nearest the witness in time"),
+        "note missing"
+    );
+    for id in ["90001", "90002"] {
+        assert!(
+            page.contains(&format!("<title>op {id} ·")),
+            "witness op {id} not drawn"
+        );
     }
 }

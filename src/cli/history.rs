@@ -74,7 +74,8 @@ struct CheckArgs {
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(history::MODELS))]
     model: String,
     /// The checker (default: linearizability for register, map, counter and set; prefix-order
-    /// for queue; no-lost-ack for log; exactly-once for ledger)
+    /// for queue; no-lost-ack for log; exactly-once for ledger; serializability for list-append
+    /// and rw-register; exclusion for lock and lease)
     #[arg(long)]
     checker: Option<String>,
     /// The consistency level the serializability checker judges against (default

@@ -53,11 +53,45 @@ pub fn render(h: &History, report: &CheckReport) -> String {
             );
         }
         if chosen.len() > MAX_OPS {
-            chosen.sort_by_key(|&i| (h.ops[i].invoke, i));
-            chosen.truncate(MAX_OPS);
-            note.push_str(&format!(
-                "Only the first {MAX_OPS} ops by invocation are drawn."
-            ));
+            // The witness's ops and those nearest them in time first (transactions all share
+            // the null key, so the key filter above keeps everything), else the first ops.
+            let ids: HashSet<&str> = witness.iter().copied().collect();
+            let span = chosen
+                .iter()
+                .filter(|&&i| ids.contains(&*h.ops[i].id))
+                .fold(None, |acc: Option<(i64, i64)>, &i| {
+                    let (a, b) = (
+                        h.ops[i].invoke,
+                        h.ops[i].complete.unwrap_or(h.ops[i].invoke),
+                    );
+                    Some(acc.map_or((a, b), |(x, y)| (x.min(a), y.max(b))))
+                });
+            match span {
+                Some((a, b)) => {
+                    let distance = |i: usize| {
+                        let (s, e) = (h.ops[i].invoke, h.ops[i].complete.unwrap_or(i64::MAX));
+                        if e < a {
+                            a.saturating_sub(e)
+                        } else if s > b {
+                            s.saturating_sub(b)
+                        } else {
+                            0
+                        }
+                    };
+                    chosen.sort_by_key(|&i| (!ids.contains(&*h.ops[i].id), distance(i), i));
+                    chosen.truncate(MAX_OPS);
+                    note.push_str(&format!(
+                        "Only the {MAX_OPS} ops nearest the witness in time (the witness included) are drawn."
+                    ));
+                }
+                None => {
+                    chosen.sort_by_key(|&i| (h.ops[i].invoke, i));
+                    chosen.truncate(MAX_OPS);
+                    note.push_str(&format!(
+                        "Only the first {MAX_OPS} ops by invocation are drawn."
+                    ));
+                }
+            }
         }
     }
     let t0 = chosen.iter().map(|&i| h.ops[i].invoke).min().unwrap_or(0);
@@ -190,6 +224,11 @@ pub fn render(h: &History, report: &CheckReport) -> String {
         ),
         None => String::new(),
     };
+    let cycles = report
+        .consistency
+        .as_deref()
+        .map(|level| super::txn::draw::section(level, &report.anomalies))
+        .unwrap_or_default();
     format!(
         r#"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>dstplan history: {title}</title>
@@ -204,11 +243,17 @@ code {{ background: #f3f3f3; padding: 0 .2em; }}
 .lane {{ font-size: 12px; fill: #444; }} .lane-line {{ stroke: #eee; }}
 .legend span {{ display: inline-block; margin-right: 1em; }}
 .sw {{ display: inline-block; width: 1em; height: .7em; margin-right: .3em; vertical-align: middle; }}
+.anomaly.forbidden h3 {{ color: #c0392b; }} .anomaly.allowed h3 {{ color: #9a6700; }}
+.txn circle {{ fill: #eef3f9; stroke: #4a7fb5; stroke-width: 1.5; }} .txn text {{ font-size: 11px; text-anchor: middle; }}
+.edge {{ fill: none; stroke: #555; stroke-width: 1.5; }} .edge.rw {{ stroke: #c0392b; stroke-dasharray: 5 3; }}
+.edge.wr {{ stroke: #1a7f37; }} .edge.realtime {{ stroke: #8250df; stroke-dasharray: 2 3; }}
+.edge-label {{ font-size: 11px; fill: #333; }} .arrowhead {{ fill: #555; }}
 </style></head><body>
 <h1>{title}</h1>
 <p class="verdict-{verdict}"><strong>{verdict}</strong> — {evidence}</p>
 {witness_text}
 <p class="legend"><span><i class="sw" style="background:#4a7fb5"></i>ok</span><span><i class="sw" style="background:#f0b35b"></i>indeterminate (may take effect any time after invocation, or never)</span><span><i class="sw" style="background:#b8b8b8"></i>failed</span><span><i class="sw" style="background:#d93f3f"></i>witness</span><span><i class="sw" style="background:#f5d76e"></i>fault epoch</span></p>
+{cycles}
 <p>{note}</p>
 {svg}
 </body></html>

@@ -10,7 +10,9 @@
 //! specification; unique-value registers are decided by zones (`zones`), append-only map keys
 //! by their version chain (`chain`), everything else by the `linear` search, all under one
 //! time/state budget), `prefix-order` (queue), `no-lost-ack` (log), `exactly-once` and
-//! `final-state-invariant` (ledger, counter), `monotonic-read` (log, counter). [`html`] draws a
+//! `final-state-invariant` (ledger, counter), `monotonic-read` (log, counter),
+//! `serializability` (list-append and rw-register transactions: [`txn`]), `session-consistency`
+//! (register, map: `session`) and `exclusion` (lock, lease: `exclusion`). [`html`] draws a
 //! history and its witness; [`sim`] generates correct histories for tests and benchmarks.
 
 use std::path::Path;
@@ -18,6 +20,7 @@ use std::time::{Duration, Instant};
 
 mod chain;
 pub mod events;
+mod exclusion;
 pub mod html;
 mod invariants;
 mod linear;
@@ -25,6 +28,7 @@ mod models;
 mod ops;
 mod queue;
 pub mod record;
+mod session;
 pub mod sim;
 pub mod txn;
 pub mod validate;
@@ -105,6 +109,8 @@ pub const MODELS: &[&str] = &[
     "log",
     "list-append",
     "rw-register",
+    "lock",
+    "lease",
 ];
 
 /// The checker run when `--checker` is omitted.
@@ -115,6 +121,7 @@ pub fn default_checker(model: &str) -> Option<&'static str> {
         "log" => Some("no-lost-ack"),
         "ledger" => Some("exactly-once"),
         "list-append" | "rw-register" => Some("serializability"),
+        "lock" | "lease" => Some("exclusion"),
         _ => None,
     }
 }
@@ -300,6 +307,8 @@ pub fn check_history_at(
         }
         "final-state-invariant" => invariants::counter_final(h)?,
         "monotonic-read" => invariants::monotonic_read(h, model)?,
+        "session-consistency" => session::session_consistency(h, model)?,
+        "exclusion" => exclusion::exclusion(h, model)?,
         other => {
             return Err(HistoryError::at(
                 &h.path,

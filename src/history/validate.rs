@@ -13,7 +13,7 @@ use super::HistoryError;
 
 /// Op types that read state, in any model; a history without one completed is "nothing to
 /// check".
-const READ_TYPES: &[&str] = &["read", "get", "dequeue", "balance", "txn"];
+const READ_TYPES: &[&str] = &["read", "get", "dequeue", "balance", "txn", "acquire"];
 
 /// Check the cross-line rules; return the weak-history warnings.
 pub fn check(h: &History) -> Result<Vec<String>, HistoryError> {
@@ -146,7 +146,7 @@ pub fn weaknesses(h: &History) -> Vec<String> {
         .any(|op| read_ids.contains(&op.op_type) && op.status() == super::record::Status::Ok);
     if !has_read {
         out.push(
-            "weak history: no completed read at all (no ok read, get, dequeue, balance or txn); there is nothing to check a claim against"
+            "weak history: no completed read at all (no ok read, get, dequeue, balance, txn or acquire); there is nothing to check a claim against"
                 .to_string(),
         );
     }

@@ -124,6 +124,8 @@ pub const BUILTIN_CHECKERS: &[(&str, &[&str])] = &[
     ("final-state-invariant", &["counter", "ledger"]),
     ("monotonic-read", &["log", "counter"]),
     ("serializability", &["list-append", "rw-register"]),
+    ("session-consistency", &["register", "map"]),
+    ("exclusion", &["lock", "lease"]),
 ];
 
 /// Whether `dstplan history check` runs this checker itself.

@@ -146,3 +146,58 @@ pub fn search(g: &Graph, realtime: bool, deadline: Instant) -> Cycles {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::graph::{Edge, NONE};
+    use super::*;
+
+    fn g(edges: &[(u32, u32, Kind)]) -> Graph {
+        let n = edges.iter().map(|e| e.0.max(e.1) + 1).max().unwrap_or(0) as usize;
+        Graph::new(
+            n,
+            edges
+                .iter()
+                .map(|&(from, to, kind)| Edge {
+                    from,
+                    to,
+                    kind,
+                    key: 0,
+                    v1: NONE,
+                    v2: NONE,
+                    read: (NONE, NONE),
+                })
+                .collect(),
+        )
+    }
+
+    fn classes(graph: &Graph, realtime: bool) -> Vec<&'static str> {
+        let far = Instant::now() + std::time::Duration::from_secs(10);
+        search(graph, realtime, far)
+            .by_class
+            .keys()
+            .copied()
+            .collect()
+    }
+
+    #[test]
+    fn each_class_is_found_by_its_edge_kinds() {
+        use Kind::*;
+        assert_eq!(classes(&g(&[(0, 1, Ww), (1, 0, Ww)]), false), ["G0"]);
+        assert_eq!(classes(&g(&[(0, 1, Ww), (1, 0, Wr)]), false), ["G1c"]);
+        assert_eq!(classes(&g(&[(0, 1, Rw), (1, 0, Wr)]), false), ["G-single"]);
+        assert_eq!(classes(&g(&[(0, 1, Rw), (1, 0, Rw)]), false), ["G2-item"]);
+        // Real-time edges count only when asked for.
+        assert!(classes(&g(&[(0, 1, Rt), (1, 0, Rw)]), false).is_empty());
+        assert_eq!(
+            classes(&g(&[(0, 1, Rt), (1, 0, Rw)]), true),
+            ["G-single-realtime"]
+        );
+        // A component with both: the G-single through one rw edge, the G2-item through the
+        // other rw edge whose only way back crosses a second rw edge.
+        let both = g(&[(0, 1, Rw), (1, 0, Wr), (1, 2, Rw), (2, 0, Rw)]);
+        assert_eq!(classes(&both, false), ["G-single", "G2-item"]);
+        // Acyclic: nothing.
+        assert!(classes(&g(&[(0, 1, Ww), (1, 2, Rw), (0, 2, Wr)]), false).is_empty());
+    }
+}

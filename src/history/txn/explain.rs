@@ -15,9 +15,14 @@ pub struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    /// `T<op_id>`.
+    /// `T<op_id>` for a numeric op id, `txn <op_id>` otherwise.
     pub fn tn(&self, txn: u32) -> String {
-        format!("T{}", self.h.ops[self.t.txns[txn as usize].op].id)
+        let id = &self.h.ops[self.t.txns[txn as usize].op].id;
+        if id.bytes().all(|b| b.is_ascii_digit()) {
+            format!("T{id}")
+        } else {
+            format!("txn {id}")
+        }
     }
 
     pub fn key(&self, k: u32) -> String {

@@ -10,6 +10,7 @@
 use std::time::Instant;
 
 mod cycles;
+pub mod draw;
 mod explain;
 mod graph;
 mod infer;
@@ -209,4 +210,30 @@ pub(crate) fn check(
     found.anomalies = anomalies;
     found.keys = Some(txns.keys.len());
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_levels_forbid_what_the_history_format_says() {
+        // (class, forbidden at RC, SI, RR, serializable, strict)
+        let table: [(&str, [bool; 5]); 9] = [
+            ("G0", [true; 5]),
+            ("G1a", [true; 5]),
+            ("G1b", [true; 5]),
+            ("G1c", [true; 5]),
+            ("internal", [true; 5]),
+            ("G-single", [false, true, true, true, true]),
+            ("G2-item", [false, false, true, true, true]),
+            ("G-single-realtime", [false, false, false, false, true]),
+            ("G2-item-realtime", [false, false, false, false, true]),
+        ];
+        for (class, want) in table {
+            for (level, w) in LEVELS.iter().zip(want) {
+                assert_eq!(forbids(level, class), w, "{class} at {level}");
+            }
+        }
+    }
 }
