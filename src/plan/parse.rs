@@ -12,6 +12,7 @@
 //! arm headings inside a scenario; `leftovers.rs` the whole-source passes after the walk.
 
 use super::blocks::{flatten, Blk, Kind, Pass};
+use super::fields::line_span;
 use super::leftovers::{find_directives, find_placeholders};
 use super::literals::literal_kind;
 use super::model::*;
@@ -90,10 +91,14 @@ impl Walker<'_> {
             return;
         }
 
-        // Literal sentences, anywhere.
+        // Literal sentences, anywhere; several on consecutive lines of one paragraph (the two
+        // not-applicable lines written without a blank line between them) are each one.
         if matches!(b.kind, Kind::Paragraph | Kind::Item) {
             if let Some((kind, malformed)) = literal_kind(&b.text) {
-                self.literal(kind, malformed, b);
+                if malformed && b.line_count() > 1 && self.literal_lines(b) {
+                    return;
+                }
+                self.literal(kind, malformed, b.span);
                 return;
             }
         }
@@ -103,6 +108,21 @@ impl Walker<'_> {
         } else {
             self.section_block(b);
         }
+    }
+
+    /// A paragraph whose every line is an exact literal: each line is recorded as one.
+    fn literal_lines(&mut self, b: &Blk) -> bool {
+        let mut found = Vec::with_capacity(b.line_count());
+        for (line, off) in b.text_lines() {
+            match literal_kind(line) {
+                Some((kind, false)) => found.push((kind, line_span(self.src, off))),
+                _ => return false,
+            }
+        }
+        for (kind, span) in found {
+            self.literal(kind, false, span);
+        }
+        true
     }
 
     /// Text of every paragraph, item and table cell of the sections rules search for IDs.

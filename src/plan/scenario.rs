@@ -81,11 +81,11 @@ impl Walker<'_> {
     /// A literal sentence anywhere after the header. A §7.M or §7.M.S not-applicable line in a
     /// scenario is recorded there, and may stand under its own heading: then it replaces the
     /// block.
-    pub(super) fn literal(&mut self, kind: &'static str, malformed: bool, b: &Blk) {
+    pub(super) fn literal(&mut self, kind: &'static str, malformed: bool, span: Span) {
         let sub = self.sub;
         self.plan.literals.push(LiteralUse {
             kind,
-            span: b.span,
+            span,
             section: self.section.clone(),
             scenario: self.cur_scenario,
             in_arm: matches!(sub, Sub::Arm(_) | Sub::ArmModel(_)),
@@ -98,14 +98,14 @@ impl Walker<'_> {
         let sc = &mut self.plan.scenarios[si];
         match kind {
             "model-na" => {
-                sc.model_na = Some(b.span);
+                sc.model_na = Some(span);
                 if sub == Sub::Model && sc.model.as_ref().is_some_and(|m| m.fields.is_empty()) {
                     sc.model = None;
                     self.sub = Sub::Other;
                 }
             }
             "surface-na" => {
-                sc.surface_na = Some(b.span);
+                sc.surface_na = Some(span);
                 if sub == Sub::Surface && sc.surface.as_ref().is_some_and(|m| m.fields.is_empty()) {
                     sc.surface = None;
                     self.sub = Sub::Other;

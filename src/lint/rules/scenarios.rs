@@ -293,8 +293,21 @@ pub(crate) fn is_weak_oracle(text: &str) -> bool {
     content < 3
 }
 
+/// A technique name as §6 and `Technique:` are compared: no `Technique:` prefix, no marks,
+/// and no trailing qualifier (a parenthesis, or a clause after a dash, colon or comma).
 fn norm_technique(s: &str) -> String {
-    vocab::normalise(s.trim_matches(|c: char| c == '`' || c == '*'))
+    let t = s.trim().trim_matches(|c: char| c == '`' || c == '*').trim();
+    let t = match t.get(..10) {
+        Some(p) if p.eq_ignore_ascii_case("technique:") => t[10..].trim_start(),
+        _ => t,
+    };
+    let t = t.trim_start_matches(['`', '*', ' ']);
+    let cut = [" (", " — ", " – ", " - ", ": ", ", "]
+        .iter()
+        .filter_map(|p| t.find(p))
+        .min()
+        .unwrap_or(t.len());
+    vocab::normalise(t[..cut].trim_matches(|c: char| c == '`' || c == '*' || c == ' '))
 }
 
 pub(super) fn check(cx: &Cx, out: &mut Sink) {
