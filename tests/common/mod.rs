@@ -32,7 +32,11 @@ pub fn run(args: &[&str]) -> Output {
 
 /// Run `dstplan ARGS` from `dir`.
 pub fn run_in(dir: &Path, args: &[&str]) -> Output {
-    bin().current_dir(dir).args(args).output().expect("run dstplan")
+    bin()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run dstplan")
 }
 
 /// Run `dstplan ARGS` with `input` on standard input.

@@ -345,12 +345,19 @@ pub(crate) fn split_nemesis(v: &str) -> (&str, Option<&str>) {
 /// first ` = ` or `: `; else from a sentence that talks about landing ("Landing is shown by …",
 /// "It counts as landed when …", "It has landed when …"). `None` when there is none of these.
 pub(crate) fn find_landing(v: &str) -> (&str, Option<&str>) {
+    // (where the nemesis ends, where the evidence starts); the earliest candidate wins
+    let mut best: Option<(usize, usize)> = None;
+    let mut consider = |cand: (usize, usize)| {
+        if best.is_none_or(|b| cand.0 < b.0) {
+            best = Some(cand);
+        }
+    };
     if let (n, Some(l)) = split_nemesis(v) {
-        return (n, Some(l));
+        consider((n.len(), v.len() - l.len()));
     }
     for sep in [" = ", "= ", ": "] {
         if let Some(i) = v.find(sep) {
-            return (&v[..i], Some(v[i + sep.len()..].trim()));
+            consider((i, i + sep.len()));
         }
     }
     static R: OnceLock<Regex> = OnceLock::new();
@@ -362,12 +369,13 @@ pub(crate) fn find_landing(v: &str) -> (&str, Option<&str>) {
             .rfind(['.', ',', '('])
             .map_or(m.start(), |i| i + 1);
         let start = if start > 0 { start } else { m.start() };
-        return (
-            v[..start].trim_end_matches(['.', ',', '(', ' ']),
-            Some(v[start..].trim()),
-        );
+        let end = v[..start].trim_end_matches(['.', ',', '(', ' ']).len();
+        consider((end, start));
     }
-    (v, None)
+    match best {
+        Some((end, start)) => (&v[..end], Some(v[start..].trim())),
+        None => (v, None),
+    }
 }
 
 /// Whether the phrase found at `at` in `text` is negated: "never", "not", "no", "n't",

@@ -15,6 +15,7 @@ pub(super) const RULES: &[&Rule] = &[
     &UNKNOWN_SKELETON_LANGUAGE,
     &SKELETON_FENCE_MISMATCH,
     &UNKNOWN_SCENARIO_TECHNIQUE,
+    &WEAK_ORACLE_PHRASE,
 ];
 
 /// Scenario labels in their required order, and whether each is required.
@@ -206,6 +207,122 @@ declare_rule! {
     pub static UNKNOWN_SCENARIO_TECHNIQUE = ("DST037", "unknown-scenario-technique", Warning, "a scenario's technique is not chosen in §6");
 }
 
+declare_rule! {
+    /// ## What it does
+    /// Warns when a longer oracle's only checkable content is a weak phrase ("no errors in the
+    /// logs", "the service comes back", "everything works"): the sentence around it names no
+    /// property — no checker, no invariant, no bound, no count, no "every …" or "at most …".
+    /// An oracle that is nothing but the phrase is an error (DST033); a real property next to
+    /// such a phrase is fine. Reading prose is not certain, so this is a warning.
+    ///
+    /// ## Why is this bad?
+    /// Padding a weak oracle with words does not make it able to fail: "after the restart the
+    /// service comes back and we see no errors in the logs" passes on a system that lost half
+    /// its writes.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// - **Oracle:** after the leader is killed the cluster comes back and clients report no
+    ///   errors in their logs
+    /// ```
+    ///
+    /// Use instead:
+    /// ```markdown
+    /// - **Oracle:** every acknowledged write is in the final read after the cluster comes
+    ///   back (no-lost-ack over the history)
+    /// ```
+    pub static WEAK_ORACLE_PHRASE = ("DST038", "weak-oracle-phrase", Warning, "an oracle's only checkable content is a weak phrase");
+}
+
+/// Phrases that check nothing on their own, in longer sentences.
+const WEAK_SENTENCE_PHRASES: &[&str] = &[
+    "comes back",
+    "come back",
+    "works",
+    "is up again",
+    "keeps working",
+    "stays up",
+    "recovers",
+    "is healthy",
+    "are healthy",
+];
+
+/// Words and marks that state a checkable property.
+const PROPERTY_MARKERS: &[&str] = &[
+    "every",
+    "each",
+    "all ",
+    "equal",
+    "at most",
+    "at least",
+    "within",
+    "linearizab",
+    "serializab",
+    "prefix",
+    "invariant",
+    "monoton",
+    "exactly",
+    "no acknowledged",
+    "no lost",
+    "never",
+    "match",
+    "same",
+    "history",
+    "checker",
+    "≤",
+    "≥",
+    "<",
+    ">",
+    "p99",
+    "p95",
+    "percentile",
+    "violation",
+    "sum",
+    "count",
+    "order",
+    "digest",
+    "unchanged",
+    "denied",
+    "refused",
+    "rejected",
+    "appears",
+    "present",
+    "missing",
+    "duplicate",
+    "once",
+    "stale",
+    "bound",
+    "threshold",
+    "below",
+    "above",
+    "before",
+    "after each",
+    "per ",
+];
+
+/// Whether an oracle's weak phrase stands with no checkable property beside it.
+fn weak_phrase_only(text: &str) -> Option<String> {
+    let l = text.to_lowercase();
+    let phrase = WEAK_PHRASES.iter().chain(WEAK_SENTENCE_PHRASES).find(|p| {
+        l.match_indices(*p).any(|(at, _)| {
+            let before = l[..at].chars().next_back();
+            let after = l[at + p.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+    })?;
+    if l.chars().any(|c| c.is_ascii_digit())
+        || text.contains('`')
+        || PROPERTY_MARKERS.iter().any(|m| l.contains(m))
+        || vocab::CHECKERS
+            .iter()
+            .any(|c| c.id != "none" && l.contains(c.id))
+    {
+        return None;
+    }
+    Some((*phrase).to_string())
+}
+
 const WEAK_PHRASES: &[&str] = &[
     "logs look fine",
     "logs look ok",
@@ -373,6 +490,10 @@ fn check_scenario(s: &Scenario, techniques: &[String], out: &mut Sink) {
     if let Some(f) = s.field("oracle") {
         if is_weak_oracle(&f.value) {
             out.push(&WEAK_ORACLE, f.span, format!("scenario {id}'s oracle `{}` cannot tell PASS from FAIL", f.value.trim()), "name the property and how it is checked: a checker over the history, an invariant over final state, a threshold on a metric");
+        } else if !is_placeholder(&f.value) {
+            if let Some(p) = weak_phrase_only(&f.value) {
+                out.push(&WEAK_ORACLE_PHRASE, f.span, format!("scenario {id}'s oracle checks nothing beyond \"{p}\""), "state the property next to it: which operations must hold what (every acknowledged write is read back, p99 ≤ 20 ms), and how it is checked");
+            }
         }
     }
     // order
