@@ -113,3 +113,13 @@ pub(crate) fn names_observable(text: &str) -> bool {
     ];
     WORDS.iter().any(|w| t.contains(w))
 }
+
+/// Every label whose spelling the format fixes, as (normalised, canonical display): the
+/// scenario, §7.M and §7.M.S labels (for `lint --fix`).
+pub(crate) fn canonical_labels() -> impl Iterator<Item = (&'static str, &'static str)> {
+    scenarios::SCENARIO_LABELS
+        .iter()
+        .chain(model::MODEL_LABELS)
+        .chain(surface::SURFACE_LABELS)
+        .copied()
+}
