@@ -6,8 +6,7 @@ use super::blocks::{Blk, Kind};
 use super::fields::{fields_of, fold_owned, item_field, KNOWN_SCENARIO_LABELS};
 use super::ids::parse_id;
 use super::model::*;
-use super::parse::Walker;
-use super::subblocks::Sub;
+use super::state::{Sub, Walker, SCENARIO_FIELDS};
 use super::{IdRef, Span};
 
 fn parse_scenario_heading(text: &str, span: Span) -> Option<(IdRef, String)> {
@@ -30,11 +29,6 @@ fn parse_scenario_heading(text: &str, span: Span) -> Option<(IdRef, String)> {
         .to_string();
     Some((id, name))
 }
-
-/// Room reserved for a scenario's fields and its §7.M block's: the template's counts, so the
-/// vectors are allocated once.
-const SCENARIO_FIELDS: usize = 16;
-pub(super) const MODEL_FIELDS: usize = 8;
 
 /// A scenario is complete: give its reserved but unused field slots back to the allocator,
 /// so later blocks reuse that memory instead of touching fresh pages.

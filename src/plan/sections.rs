@@ -6,8 +6,7 @@ use super::blocks::{Blk, Kind};
 use super::fields::{fields_of, fold, line_span, make_field, norm_label, split_label};
 use super::ids::parse_id;
 use super::model::*;
-use super::parse::Walker;
-use super::subblocks::Sub;
+use super::state::{Sub, Walker};
 use super::{IdRef, Span};
 
 const HYPOTHESIS_LABELS: &[&str] = &[
