@@ -16,6 +16,8 @@ pub struct Edit {
     pub text: String,
     /// What the edit fixes, for the summary.
     pub what: String,
+    /// For an added not-applicable line: the scenario it is for (checked after applying).
+    pub scenario: Option<String>,
 }
 
 fn literal(kind: &str) -> &'static str {
@@ -38,6 +40,19 @@ pub fn fixes(plan: &Plan, src: &str) -> Vec<Edit> {
         if kept.last().is_none_or(|k| k.end <= e.start) {
             kept.push(e);
         }
+    }
+    // An added line must read back as the scenario's line: one that would land inside an
+    // unclosed code block or a list item is not a mechanical fix, and is left to the author.
+    if kept.iter().any(|e| e.scenario.is_some()) {
+        let back = crate::plan::parse(&apply(src, &kept));
+        kept.retain(|e| {
+            e.scenario.as_ref().is_none_or(|id| {
+                back.scenario(id).is_some_and(|s| {
+                    (s.model.is_some() || s.model_na.is_some())
+                        && (s.surface.is_some() || s.surface_na.is_some())
+                })
+            })
+        });
     }
     kept
 }
@@ -70,6 +85,7 @@ fn labels(plan: &Plan, src: &str, out: &mut Vec<Edit>) {
                     end: lo + at + display.len(),
                     text: display.to_string(),
                     what: format!("label `{written}` → `{display}`"),
+                    scenario: None,
                 });
             }
         }
@@ -113,6 +129,7 @@ fn literals(plan: &Plan, src: &str, out: &mut Vec<Edit>) {
                 end: l.span.start + lead + t.len(),
                 text: want.to_string(),
                 what: format!("`{t}` → the exact sentence"),
+                scenario: None,
             });
         }
     }
@@ -149,6 +166,7 @@ fn missing_lines(plan: &Plan, src: &str, out: &mut Vec<Edit>) {
             end: start,
             text,
             what: format!("scenario {}: added {}", s.id.key(), lines.join(" and ")),
+            scenario: Some(s.id.key()),
         });
     }
 }
