@@ -268,3 +268,25 @@ fn the_worked_example_lints_clean() {
     assert_eq!(stdout(&out), "");
     assert_exit(&out, 0);
 }
+
+#[test]
+fn techniques_as_a_table_are_read_and_checked() {
+    let find = "### chaos-and-fault-injection\n\n- **Hypotheses it addresses:** H1\n- **Reference:** `references/chaos-and-fault-injection.md`\n";
+    let table = |hyp: &str, card: &str| {
+        format!("| Technique | Hypotheses it addresses | Reference | Cost / wall-clock estimate |\n|---|---|---|---|\n| chaos-and-fault-injection | {hyp} | `references/{card}.md` | half a day |\n")
+    };
+    assert_clean("minimal", find, &table("H1", "chaos-and-fault-injection"));
+    // the table's rows are checked like headings with bullets
+    assert_caught(
+        "minimal",
+        find,
+        &table("", "chaos-and-fault-injection"),
+        "DST069",
+    );
+    assert_caught("minimal", find, &table("H1", "chaos"), "DST068");
+    // and a scenario's technique must be one of them
+    let text = clean("minimal").replacen(find, &table("H1", "fuzzing"), 1);
+    let text = text.replacen("| chaos-and-fault-injection | H1 |", "| fuzzing | H1 |", 1);
+    let d = lint(&text, Some("minimal"), &Config::default());
+    assert!(d.iter().any(|d| d.code == "DST037"), "{d:#?}");
+}

@@ -244,6 +244,7 @@ impl Walker<'_> {
                     }
                 }
             }
+            ("6", Kind::Table) => techniques_table(plan, b),
             ("6b", Kind::Table) => {
                 plan.environment_table
                     .get_or_insert(b.table.clone().unwrap_or_default());
@@ -318,6 +319,43 @@ impl Walker<'_> {
                 }
             }
         }
+    }
+}
+
+/// §6 written as a table: one technique per row, named by the `Technique` column, each other
+/// column a field (`Hypotheses it addresses`, `Reference`, …).
+fn techniques_table(plan: &mut Plan, b: &Blk) {
+    let Some(t) = &b.table else { return };
+    let Some(nc) = t.column("technique") else {
+        return;
+    };
+    for r in &t.rows {
+        let Some(name) = t.cell(r, Some(nc)).filter(|c| !c.text.trim().is_empty()) else {
+            continue;
+        };
+        let fields = t
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != nc)
+            .filter_map(|(i, h)| {
+                let c = r.cells.get(i)?;
+                Some(Field {
+                    label: norm_label(h),
+                    value: fold(&c.text),
+                    span: c.span,
+                    value_start: c.span.start,
+                    nested: None,
+                })
+            })
+            .collect();
+        plan.techniques.push(Technique {
+            name: Text {
+                text: name.text.trim().to_string(),
+                span: name.span,
+            },
+            fields,
+        });
     }
 }
 
