@@ -531,21 +531,39 @@ fn family_of(nemesis: &str) -> Option<&'static Family> {
     FAMILIES.iter().find(|f| f.nemeses.contains(&nemesis))
 }
 
-/// The canonical nemeses named in `text` (free text: every word boundary is tried).
+/// The canonical nemeses named in `text` (free text). One automaton pass finds where a
+/// nemesis ID or alias starts a word of the normalised text; [`vocab::recognise`] then reads
+/// the longest name there.
 pub(crate) fn nemeses_in(text: &str) -> Vec<&'static str> {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        let mut names: Vec<String> = vocab::NEMESES
+            .iter()
+            .flat_map(|t| std::iter::once(t.id).chain(t.aliases.iter().copied()))
+            .map(|n| regex::escape(&vocab::normalise(n)))
+            .collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        // a name starts the text or follows a separator
+        regex::Regex::new(&format!(r"(?:^|-)(?:{})", names.join("|"))).expect("static regex")
+    });
     let n = vocab::normalise(text);
     let mut found: Vec<&'static str> = Vec::new();
-    let mut i = 0;
-    while i < n.len() {
-        if let Some(r) = vocab::recognise(vocab::NEMESES, &n[i..]) {
-            if !found.contains(&r.id) {
-                found.push(r.id);
+    let mut from = 0;
+    while from < n.len() {
+        let Some(m) = r.find_at(&n, from) else { break };
+        let start = m.start() + usize::from(n.as_bytes()[m.start()] == b'-');
+        match vocab::recognise(vocab::NEMESES, &n[start..]) {
+            Some(hit) => {
+                if !found.contains(&hit.id) {
+                    found.push(hit.id);
+                }
+                // the separator after the name may start the next one
+                from = start + hit.len;
             }
-            i += r.len;
+            None => from = start + 1,
         }
-        match n[i..].find('-') {
-            Some(d) => i += d + 1,
-            None => break,
+        while from < n.len() && !n.is_char_boundary(from) {
+            from += 1;
         }
     }
     found
@@ -632,13 +650,18 @@ fn faults_agree(s: &Scenario, nemesis: &Field, named: &[&str], who: &str, out: &
         );
         return;
     }
-    let faults_named = nemeses_in(&faults.value);
+    let mut faults_named: Option<Vec<&'static str>> = None;
     for n in named {
         let Some(fam) = family_of(n) else { continue };
-        let same_family = faults_named
+        if fam.fault_words.iter().any(|w| text.contains(w)) {
+            continue;
+        }
+        // the words did not say it; a nemesis ID in `Faults:` may
+        let in_faults = faults_named.get_or_insert_with(|| nemeses_in(&faults.value));
+        if in_faults
             .iter()
-            .any(|m| family_of(m).is_some_and(|g| g.name == fam.name));
-        if same_family || fam.fault_words.iter().any(|w| text.contains(w)) {
+            .any(|m| family_of(m).is_some_and(|g| g.name == fam.name))
+        {
             continue;
         }
         out.push(
@@ -650,5 +673,30 @@ fn faults_agree(s: &Scenario, nemesis: &Field, named: &[&str], who: &str, out: &
             ),
             "make §7.M name the nemesis that `Faults:` injects, or add the fault to `Faults:`",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nemeses_in;
+
+    #[test]
+    fn nemeses_are_found_anywhere_in_free_text() {
+        assert_eq!(
+            nemeses_in("process-kill on odd cycles, leader isolation on even cycles"),
+            ["process-kill", "leader-isolation"]
+        );
+        assert_eq!(
+            nemeses_in("clock-slow on the leader, then leader-isolation"),
+            ["clock-slow", "leader-isolation"]
+        );
+        assert_eq!(nemeses_in("kill-9 of the leader"), ["process-kill"]);
+        assert_eq!(
+            nemeses_in("packet-loss and packet-loss again, then latency"),
+            ["packet-loss", "latency"]
+        );
+        assert!(nemeses_in("the processes are killed by the supervisor").is_empty());
+        assert!(nemeses_in("").is_empty());
+        assert_eq!(nemeses_in("é partition-full é"), ["partition-full"]);
     }
 }

@@ -302,6 +302,19 @@ const PROPERTY_MARKERS: &[&str] = &[
 
 /// Whether an oracle's weak phrase stands with no checkable property beside it.
 fn weak_phrase_only(text: &str) -> Option<String> {
+    // one automaton pass first: most oracles have no weak phrase at all
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let r = R.get_or_init(|| {
+        let alternatives: Vec<String> = WEAK_PHRASES
+            .iter()
+            .chain(WEAK_SENTENCE_PHRASES)
+            .map(|p| regex::escape(p))
+            .collect();
+        regex::Regex::new(&format!("(?i){}", alternatives.join("|"))).expect("static regex")
+    });
+    if !r.is_match(text) {
+        return None;
+    }
     let l = text.to_lowercase();
     let phrase = WEAK_PHRASES.iter().chain(WEAK_SENTENCE_PHRASES).find(|p| {
         l.match_indices(*p).any(|(at, _)| {
