@@ -345,32 +345,34 @@ pub(crate) fn split_nemesis(v: &str) -> (&str, Option<&str>) {
 /// first ` = ` or `: `; else from a sentence that talks about landing ("Landing is shown by …",
 /// "It counts as landed when …", "It has landed when …"). `None` when there is none of these.
 pub(crate) fn find_landing(v: &str) -> (&str, Option<&str>) {
-    // (where the nemesis ends, where the evidence starts); the earliest candidate wins
-    let mut best: Option<(usize, usize)> = None;
-    let mut consider = |cand: (usize, usize)| {
+    // (where the nemesis ends, where the evidence starts); the earliest candidate wins, so
+    // each search only looks at the text before the best candidate so far
+    fn consider(best: &mut Option<(usize, usize)>, cand: (usize, usize)) {
         if best.is_none_or(|b| cand.0 < b.0) {
-            best = Some(cand);
+            *best = Some(cand);
         }
-    };
-    if let (n, Some(l)) = split_nemesis(v) {
-        consider((n.len(), v.len() - l.len()));
     }
+    let mut best: Option<(usize, usize)> = None;
+    if let (n, Some(l)) = split_nemesis(v) {
+        consider(&mut best, (n.len(), v.len() - l.len()));
+    }
+    let upto = |best: Option<(usize, usize)>| best.map_or(v.len(), |b| b.0);
     for sep in [" = ", "= ", ": "] {
-        if let Some(i) = v.find(sep) {
-            consider((i, i + sep.len()));
+        if let Some(i) = v[..upto(best)].find(sep) {
+            consider(&mut best, (i, i + sep.len()));
         }
     }
     static R: OnceLock<Regex> = OnceLock::new();
     let r =
         R.get_or_init(|| Regex::new(r"(?i)\b(landing|landed|lands|land)\b").expect("static regex"));
-    if let Some(m) = r.find(v) {
+    if let Some(m) = r.find(&v[..upto(best)]) {
         // the sentence that mentions landing is the evidence; what comes before is the nemesis
         let start = v[..m.start()]
             .rfind(['.', ',', '('])
             .map_or(m.start(), |i| i + 1);
         let start = if start > 0 { start } else { m.start() };
         let end = v[..start].trim_end_matches(['.', ',', '(', ' ']).len();
-        consider((end, start));
+        consider(&mut best, (end, start));
     }
     match best {
         Some((end, start)) => (&v[..end], Some(v[start..].trim())),
