@@ -201,3 +201,23 @@ fn fixes_never_panic_and_a_second_pass_has_nothing_left_on_edited_plans() {
     }
     assert!(checked > 300, "{checked}");
 }
+
+#[test]
+fn fix_spells_header_and_hypothesis_labels_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("minimal.md");
+    let src = std::fs::read_to_string(fixture(MINIMAL)).unwrap();
+    let broken =
+        src.replacen("**SUT:**", "**sut:**", 1)
+            .replacen("- Could falsify:", "- could FALSIFY:", 1);
+    assert_ne!(broken, src);
+    std::fs::write(&p, &broken).unwrap();
+    let out = run_in(dir.path(), &["lint", "--fix", "minimal.md"]);
+    assert_exit(&out, 0);
+    assert!(
+        stderr(&out).contains("fixed 2 problems"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), src);
+}

@@ -1,5 +1,6 @@
 //! `lint --fix`: mechanical fixes only, computed from the parsed plan as byte-range edits —
-//! canonical label spelling (`**falsifies if it fails:**` → `**Falsifies if it FAILs:**`),
+//! canonical label spelling (`**falsifies if it fails:**` → `**Falsifies if it FAILs:**`; the
+//! scenario, §7.M, §7.M.S, header and hypothesis labels),
 //! the exact not-applicable and explicit-empty sentences for a misspelt one, and a missing
 //! §7.M / §7.M.S not-applicable line on a scenario that does not need the block. Nothing is
 //! renumbered, reordered or reworded. The CLI writes the result (through `fsx`) or shows it
@@ -57,8 +58,31 @@ pub fn fixes(plan: &Plan, src: &str) -> Vec<Edit> {
     kept
 }
 
+/// Header and §4 hypothesis labels, as (normalised, canonical display).
+const OTHER_LABELS: &[(&str, &str)] = &[
+    ("date", "Date"),
+    ("plan mode", "Plan mode"),
+    ("sut", "SUT"),
+    ("change under test", "Change under test"),
+    ("plan author", "Plan author"),
+    ("status", "Status"),
+    ("could falsify", "Could falsify"),
+    ("suspected because", "Suspected because"),
+    ("subsystem", "Subsystem"),
+    ("category", "Category"),
+];
+
 fn labels(plan: &Plan, src: &str, out: &mut Vec<Edit>) {
-    let canon: Vec<(&str, &str)> = canonical_labels().collect();
+    let canon: Vec<(&str, &str)> = canonical_labels()
+        .chain(OTHER_LABELS.iter().copied())
+        .collect();
+    let others = plan
+        .header
+        .iter()
+        .chain(plan.hypotheses.iter().flat_map(|h| &h.fields));
+    for f in others {
+        label_edit(f, src, &canon, out);
+    }
     for s in &plan.scenarios {
         let blocks = [
             Some(&s.fields),
@@ -66,29 +90,34 @@ fn labels(plan: &Plan, src: &str, out: &mut Vec<Edit>) {
             s.surface.as_ref().map(|b| &b.fields),
         ];
         for f in blocks.into_iter().flatten().flatten() {
-            let Some((_, display)) = canon.iter().find(|(l, _)| *l == f.label) else {
-                continue;
-            };
-            let (lo, hi) = (f.span.start.min(src.len()), f.value_start.min(src.len()));
-            let Some(head) = src.get(lo..hi) else {
-                continue;
-            };
-            // the label as written, compared without case
-            let lower = head.to_ascii_lowercase();
-            let Some(at) = lower.find(&display.to_ascii_lowercase()) else {
-                continue;
-            };
-            let written = &head[at..at + display.len()];
-            if written != *display {
-                out.push(Edit {
-                    start: lo + at,
-                    end: lo + at + display.len(),
-                    text: display.to_string(),
-                    what: format!("label `{written}` → `{display}`"),
-                    scenario: None,
-                });
-            }
+            label_edit(f, src, &canon, out);
         }
+    }
+}
+
+/// The edit that gives a field's label its canonical spelling, if it needs one.
+fn label_edit(f: &crate::plan::Field, src: &str, canon: &[(&str, &str)], out: &mut Vec<Edit>) {
+    let Some((_, display)) = canon.iter().find(|(l, _)| *l == f.label) else {
+        return;
+    };
+    let (lo, hi) = (f.span.start.min(src.len()), f.value_start.min(src.len()));
+    let Some(head) = src.get(lo..hi) else {
+        return;
+    };
+    // the label as written, compared without case
+    let lower = head.to_ascii_lowercase();
+    let Some(at) = lower.find(&display.to_ascii_lowercase()) else {
+        return;
+    };
+    let written = &head[at..at + display.len()];
+    if written != *display {
+        out.push(Edit {
+            start: lo + at,
+            end: lo + at + display.len(),
+            text: display.to_string(),
+            what: format!("label `{written}` → `{display}`"),
+            scenario: None,
+        });
     }
 }
 
