@@ -250,6 +250,8 @@ pub fn diff(path: &str, src: &str, edits: &[Edit]) -> String {
     }
     let mut out = format!("--- a/{path}\n+++ b/{path}\n");
     let mut shift: isize = 0;
+    // line numbers counted forward once over the whole file (hunks are in order)
+    let (mut counted_to, mut line) = (0usize, 1usize);
     for (lo, hi, es) in hunks {
         let old = &src[lo..hi];
         let mut new = String::new();
@@ -262,7 +264,9 @@ pub fn diff(path: &str, src: &str, edits: &[Edit]) -> String {
         new.push_str(&src[at..hi]);
         let old_lines: Vec<&str> = old.lines().collect();
         let new_lines: Vec<&str> = new.lines().collect();
-        let first = src[..lo].matches('\n').count() + 1;
+        line += memchr::memchr_iter(b'\n', &src.as_bytes()[counted_to..lo]).count();
+        counted_to = lo;
+        let first = line;
         let new_first = (first as isize + shift) as usize;
         // an empty range is numbered by the line before it
         let old_at = if old_lines.is_empty() {

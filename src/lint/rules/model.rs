@@ -383,7 +383,13 @@ pub(crate) fn find_landing(v: &str) -> (&str, Option<&str>) {
 /// Whether the phrase found at `at` in `text` is negated: "never", "not", "no", "n't",
 /// "rather than" or "instead of" in the same clause just before it.
 pub(crate) fn negated_before(text: &str, at: usize) -> bool {
-    let before = &text[..at];
+    // the clause is read back at most 160 bytes: a negation further away is not "just before",
+    // and a long value with many mentions stays linear
+    let mut from = at.saturating_sub(160);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..at];
     let clause_start = before.rfind([',', ';', '.', '(', ':']).map_or(0, |i| i + 1);
     let clause = before[clause_start..].to_lowercase();
     let words: Vec<&str> = clause

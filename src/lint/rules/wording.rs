@@ -313,7 +313,14 @@ fn absolute_use(text: &str, phrase: &str) -> bool {
         {
             return false;
         }
-        let sentence = text[..at].rfind(['.', '!', '?']).map_or(0, |i| i + 1);
+        // the sentence's opening, read back at most 200 bytes (linear in long paragraphs)
+        let mut window = at.saturating_sub(200);
+        while !text.is_char_boundary(window) {
+            window += 1;
+        }
+        let sentence = text[window..at]
+            .rfind(['.', '!', '?'])
+            .map_or(window, |i| window + i + 1);
         if super::model::negated_before(text, at) || cautious(&text[sentence..at]) {
             return false;
         }
