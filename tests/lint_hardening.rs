@@ -124,3 +124,36 @@ fn scenario_add_writes_through_a_symlinked_plan() {
         }
     }
 }
+
+#[test]
+fn many_trigger_words_in_one_paragraph_lint_in_linear_time() {
+    // the negation and sentence look-backs of the wording rules read a bounded window, so a
+    // paragraph with tens of thousands of trigger words stays linear
+    let src = std::fs::read_to_string(fixture("plans/clean/project-wide.md")).unwrap();
+    let confidence = "we do not say it cannot happen and ".repeat(40_000);
+    let checker = "exactly-once keyed on the business key never on the op id and ".repeat(20_000);
+    let text = src
+        .replacen(
+            "- **Checker:** exactly-once keyed by the business idempotency key `input.idem`",
+            &format!("- **Checker:** {checker}"),
+            1,
+        )
+        .replacen(
+            "## 7d. Confidence statement\n",
+            &format!("## 7d. Confidence statement\n\n{confidence}\n"),
+            1,
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("project-wide.md");
+    std::fs::write(&p, text).unwrap();
+    let (out, finished) = run_bounded(
+        &["lint", "--format", "concise", p.to_str().unwrap()],
+        Duration::from_secs(30),
+    );
+    assert!(
+        finished,
+        "lint of 2.7 MB of trigger words did not finish in 30 s"
+    );
+    assert!(!stdout(&out).contains("DST046"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("DST073"), "{}", stdout(&out));
+}

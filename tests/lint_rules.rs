@@ -109,6 +109,7 @@ const MUTANTS: &[Mutant] = &[
     m("DST031", MIN, "- **Observability required:** probe log\n", "", "### Scenario S1"),
     m("DST032", MIN, "- **Smoke budget:** 1 probe × 5 min × 10 kills × 3 seeds\n- **Hardening budget:** 4 probes × 1 h × 100 kills × 5 seeds\n- **Release budget:** 4 probes × 4 h × 400 kills × 10 seeds\n", "- **Exit criteria:** 5 min without a slow restart\n", "- **Exit criteria"),
     m("DST033", MIN, "- **Oracle:** the first successful probe after each restart arrives within 2 s of the restart", "- **Oracle:** logs look fine", "- **Oracle"),
+    m("DST038", MIN, "- **Oracle:** the first successful probe after each restart arrives within 2 s of the restart", "- **Oracle:** after a restart the service comes back and the clients log no errors", "- **Oracle"),
     m("DST034", MIN, "- **Technique:** chaos-and-fault-injection\n- **Workload:** one probe every 100 ms\n", "- **Workload:** one probe every 100 ms\n- **Technique:** chaos-and-fault-injection\n", "- **Technique"),
     m("DST035", MIN, "- **Skeleton language:** shell", "- **Skeleton language:** bash", "- **Skeleton language"),
     m("DST036", MIN, "  ```shell\n  echo restart", "  ```python\n  echo restart", "```python"),
@@ -131,9 +132,13 @@ const MUTANTS: &[Mutant] = &[
     m("DST055", PW, "- **Oracle:** the decision table after the failover equals the one before, cell for cell.\n", "", "##### Arm S3/failover"),
     m("DST060", MIN, "The docs and code appear aligned on every behavior the plan exercised.", "Nothing found.", "## 1c."),
     m("DST061", MIN, "- **Release budget:** 4 probes × 4 h × 400 kills × 10 seeds", "- **Release budget:** TBD", "- **Release budget"),
+    // a digit in a pointer is not a gate
+    m("DST061", MIN, "- **Release budget:** 4 probes × 4 h × 400 kills × 10 seeds", "- **Release budget:** see §9", "- **Release budget"),
     ma("DST062", MIN, "§7.M: not applicable (no gated claim category falsified)", "§7.M: not applicable (nothing gated)", "§7.M: not applicable", &["DST064"]),
     m("DST063", CS, "#### §7.M — Model / history / checker discipline\n\n- **Model under test:** queue — one FIFO per partition.\n- **Operation history:** default schema; recorded in-process by producers and consumers.\n- **Checker:** prefix-order\n- **Nemesis + landing evidence:** process-kill (SIGKILL to one consumer) — the group's\n  generation id increases and the killed consumer exits with code 137.\n- **Ambiguous outcomes:** a produce without a reply is indeterminate.\n- **Reduction plan:** replay the seed with fewer partitions and consumers.\n", "§7.M: not applicable (no gated claim category falsified)\n", "§7.M: not applicable"),
     m("DST064", MIN, "§7.M.S: not applicable (no boundary or fairness claim falsified)\n", "", "### Scenario S1"),
+    // the §7.M line is required on a non-gated scenario, like the §7.M.S one
+    m("DST064", MIN, "§7.M: not applicable (no gated claim category falsified)\n", "", "### Scenario S1"),
     m("DST065", PW, "| Claim | Aspect | Confidence | Reason |\n|---|---|---|---|\n| C4 | single requests | high | every request kind is in the matrix with controls |\n| C4 | streaming feed | low | the feed is sampled once per seed only |\n", "", "## 7d."),
     m("DST066", PW, "| C4 | streaming feed | low |", "| C4 | streaming feed | medium |", "| C4 | streaming feed"),
     m("DST067", PW, "| C1 | H6 | none | not covered | no test | S1 |", "| C1 | H6 | none | missing | no test | S1 |", "| C1 | H6"),
@@ -146,6 +151,12 @@ const MUTANTS: &[Mutant] = &[
     m("DST074", MIN, "A restarted pingd answers within 2 s.", "A restarted pingd answers within 2 s and its health records are never lost.", "| C1 | A restarted"),
     m("DST075", MIN, "## 8. What this plan does NOT cover", "<!-- dstplan-disable DST014 -->\n\n## 8. What this plan does NOT cover", "<!-- dstplan-disable"),
     m("DST076", MIN, "## 8. What this plan does NOT cover", "<!-- dstplan-disable DST999: a fixture -->\n\n## 8. What this plan does NOT cover", "<!-- dstplan-disable"),
+    m("DST080", CS, "- **Closes:** H2", "- **Closes:** H2, H1", "- **Closes:** H2, H1"),
+    m("DST081", PW, "| C1 | H5 | none | not covered | no test | S1 |\n", "", "   - Could falsify: C2, C1"),
+    m("DST082", PW, "| C3 | H3 | `e2e/failover.sh` (no load) | partial | no scale variant | S2 |", "| C3 | H3 | `e2e/failover.sh` (no load) | partial | no scale variant | S1 |", "| C3 | H3"),
+    m("DST083", PW, "| C3 | heartbeats starved by appends (H3) | S2 |", "| C3 | heartbeats starved by appends (H3) | S2, S1 |", "| C3 | heartbeats"),
+    m("DST084", CS, "- **Faults:** every 45 s, SIGKILL one consumer; its partitions are rebalanced.", "- **Faults:** every 45 s, add 200 ms of latency to one consumer's network for 10 s.", "- **Nemesis"),
+    m2("DST085", CS, [("- **Faults:** every 45 s, SIGKILL one consumer; its partitions are rebalanced.", "- **Faults:** every 45 s, SIGKILL one consumer or cut it off with iptables for 10 s."), ("process-kill (SIGKILL to one consumer) — the group's", "process-kill and partition-full (one consumer) — the group's")], "- **Nemesis", &[]),
 ];
 
 fn fixture(name: &str) -> String {

@@ -1,4 +1,5 @@
-//! `dstplan lint [PATH…] [--format F] [--strict]`: check plans against the plan format.
+//! `dstplan lint [PATH…|-] [--format F] [--strict] [--fix] [--diff]`: check plans against the
+//! plan format, and apply (or preview) the mechanical fixes.
 //!
 //! A file named explicitly is linted whatever its title; a directory means every Markdown file
 //! below it whose first heading is `# Test Plan:`, respecting .gitignore. No path means
@@ -20,7 +21,8 @@ pub const MAX_PLAN_BYTES: u64 = 64 * 1024 * 1024;
 /// Arguments of `dstplan lint`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Plan files or directories (default: testing-plans/ and docs/testing-plans/)
+    /// Plan files or directories (default: testing-plans/ and docs/testing-plans/); `-` reads
+    /// one plan from standard input
     paths: Vec<PathBuf>,
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
@@ -28,15 +30,45 @@ pub struct Args {
     /// Treat warnings as errors (exit 1 when any warning is found)
     #[arg(long)]
     strict: bool,
+    /// Apply the mechanical fixes (label spelling, the exact not-applicable and explicit-empty
+    /// sentences, a missing §7.M / §7.M.S not-applicable line) in place, then report what is
+    /// left
+    #[arg(long)]
+    fix: bool,
+    /// Print the fixes `--fix` would make as a unified diff, and change nothing
+    #[arg(long)]
+    diff: bool,
 }
 
 pub fn run(args: Args) -> CmdResult {
     let machine = args.format.is_machine();
-    let files = collect(&args.paths).map_err(|e| e.machine(machine))?;
+    let stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if stdin && args.paths.len() > 1 {
+        return Err(CliError::new(
+            "`-` reads one plan from standard input; lint files in a separate run",
+        )
+        .machine(machine));
+    }
+    let files = if stdin {
+        vec![(PathBuf::from("-"), STDIN_NAME.to_string())]
+    } else {
+        collect(&args.paths).map_err(|e| e.machine(machine))?
+    };
+    if stdin && args.fix && !args.diff {
+        return Err(CliError::new(
+            "--fix edits files in place and standard input is not a file; use `--diff -` to see the fixes",
+        )
+        .machine(machine));
+    }
     let mut reports = Vec::with_capacity(files.len());
     let mut configs: HashMap<PathBuf, Config> = HashMap::new();
+    let mut diffs = String::new();
     for (path, display) in files {
-        let source = read_plan(&path).map_err(|e| e.machine(machine))?;
+        let source = if stdin {
+            read_stdin().map_err(|e| e.machine(machine))?
+        } else {
+            read_plan(&path).map_err(|e| e.machine(machine))?
+        };
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
@@ -51,8 +83,28 @@ pub fn run(args: Args) -> CmdResult {
                 c
             }
         };
-        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
-        let plan = crate::plan::parse(&source);
+        // standard input has no file name to compare the slug with
+        let stem = (!stdin)
+            .then(|| path.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .flatten();
+        let mut plan = crate::plan::parse(&source);
+        let mut source = source;
+        if args.fix || args.diff {
+            let edits = crate::lint::fix::fixes(&plan, &source);
+            if args.diff {
+                diffs.push_str(&crate::lint::fix::diff(&display, &source, &edits));
+            } else if !edits.is_empty() {
+                let fixed = crate::lint::fix::apply(&source, &edits);
+                write_fixed(&path, &display, &source, &fixed)?;
+                eprintln!(
+                    "fixed {} problem{} in {display}",
+                    edits.len(),
+                    if edits.len() == 1 { "" } else { "s" }
+                );
+                source = fixed;
+                plan = crate::plan::parse(&source);
+            }
+        }
         let diagnostics = crate::lint::lint_plan(&plan, &source, stem.as_deref(), &config);
         // The process ends after printing: freeing a large plan's many small allocations one
         // by one would cost more than the parse of them (about a tenth of the run on a
@@ -63,6 +115,11 @@ pub fn run(args: Args) -> CmdResult {
             source,
             diagnostics,
         });
+    }
+    if args.diff {
+        // a preview: the diff is the output, and nothing was changed
+        print_out(&diffs);
+        return Ok(exit::OK);
     }
     let color = args.format == Format::Text && super::color_stdout();
     print_out(&diag::render(
@@ -84,6 +141,37 @@ pub fn run(args: Args) -> CmdResult {
     })
 }
 
+/// Replace the plan at `path` with its fixed text, unless someone changed it meanwhile.
+fn write_fixed(path: &Path, shown: &str, read: &str, fixed: &str) -> Result<(), CliError> {
+    if std::fs::read(path).ok().as_deref() != Some(read.as_bytes()) {
+        return Err(CliError::at(
+            shown,
+            None,
+            "the plan changed on disk while it was being fixed; nothing was written, run the command again",
+        ));
+    }
+    crate::fsx::replace_in_place(path, fixed.as_bytes())
+        .map_err(|e| CliError::at(shown, None, e.to_string()))
+}
+
+/// How standard input is named in diagnostics.
+const STDIN_NAME: &str = "<stdin>";
+
+/// Read a plan from standard input, with the same limits and checks as a file.
+fn read_stdin() -> Result<String, CliError> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(MAX_PLAN_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CliError::at(STDIN_NAME, None, format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_PLAN_BYTES {
+        return Err(CliError::at(STDIN_NAME, None, format!("is larger than the {} MiB a plan may be; split the plan or check that this is the right input", MAX_PLAN_BYTES / (1024 * 1024))));
+    }
+    plan_text(STDIN_NAME, bytes)
+}
+
 /// Read a plan as UTF-8 text, refusing binaries, invalid UTF-8 and oversized files.
 pub fn read_plan(path: &Path) -> Result<String, CliError> {
     let shown = path.display().to_string();
@@ -94,10 +182,15 @@ pub fn read_plan(path: &Path) -> Result<String, CliError> {
     }
     let bytes =
         crate::fsx::read_bytes_bounded(path, MAX_PLAN_BYTES).map_err(crate::error::Error::from)?;
+    plan_text(&shown, bytes)
+}
+
+/// The bytes of a plan as text: no NUL byte, valid UTF-8.
+fn plan_text(shown: &str, bytes: Vec<u8>) -> Result<String, CliError> {
     if let Some(i) = memchr::memchr(0, &bytes) {
         let line = bytes[..i].iter().filter(|b| **b == b'\n').count() + 1;
         return Err(CliError::at(
-            &shown,
+            shown,
             Some(line),
             "is a binary file (it contains a NUL byte), not a Markdown plan",
         ));
@@ -106,7 +199,7 @@ pub fn read_plan(path: &Path) -> Result<String, CliError> {
         let at = e.utf8_error().valid_up_to();
         let line = e.as_bytes()[..at].iter().filter(|b| **b == b'\n').count() + 1;
         CliError::at(
-            &shown,
+            shown,
             Some(line),
             format!("is not valid UTF-8 (byte {at}); save the plan as UTF-8"),
         )

@@ -1,5 +1,6 @@
-//! `dstplan scenario add`: append a scenario stub to a plan's §7 (argument parsing and the
-//! in-place write; the stub is built by [`crate::scaffold::scenario`]).
+//! `dstplan scenario add` and `scenario set`: append a scenario stub to a plan's §7, or
+//! rewrite one in place (argument parsing and the in-place write; the text is built by
+//! [`crate::scaffold::scenario`] and [`crate::scaffold::scenario_set`]).
 
 use std::path::PathBuf;
 
@@ -23,6 +24,30 @@ pub struct Args {
 enum Sub {
     /// Append the next scenario S<n> to §7, with the §7.M / §7.M.S form its claims need
     Add(AddArgs),
+    /// Rewrite a scenario's claims, name or language in place, and its §7.M / §7.M.S form
+    Set(SetArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct SetArgs {
+    /// The scenario to change (e.g. S3)
+    #[arg(value_name = "S")]
+    id: String,
+    /// The plan file
+    #[arg(long, value_name = "P")]
+    plan: PathBuf,
+    /// The claim IDs the scenario now falsifies (replaces the list, e.g. C1,C4)
+    #[arg(long, value_name = "C1,C4")]
+    falsifies: Option<String>,
+    /// A new claim-shaped name: lowercase letters, digits and `_`
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
+    /// A new skeleton language: rust, go, python, typescript or shell
+    #[arg(long, value_name = "L")]
+    language: Option<String>,
+    /// Directory whose template files replace the built-in ones, file by file
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -48,7 +73,94 @@ struct AddArgs {
 pub fn run(args: Args) -> CmdResult {
     match args.command {
         Sub::Add(a) => add(a),
+        Sub::Set(a) => set(a),
     }
+}
+
+fn read_plan_text(plan: &std::path::Path) -> Result<String, CliError> {
+    let path_s = plan.display().to_string();
+    let bytes = std::fs::read(plan).map_err(|e| {
+        CliError::at(
+            &path_s,
+            None,
+            format!("cannot read the plan: {e}; pass an existing plan file with --plan"),
+        )
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        CliError::at(
+            &path_s,
+            None,
+            "the plan is not UTF-8 text; save it as UTF-8",
+        )
+    })
+}
+
+/// The test frameworks of the repository under `dir` (default language, TypeScript runner).
+fn detect(dir: &std::path::Path) -> inventory::detect::Detected {
+    inventory::scan(dir, inventory::default_threads())
+        .map(|inv| inventory::detect::detect(&inv))
+        .unwrap_or_default()
+}
+
+/// [`detect`] in the repository that holds `plan` (its git root, else its directory).
+fn detect_in(plan: &std::path::Path) -> inventory::detect::Detected {
+    let dir = plan
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let root = git::discover(dir).and_then(|r| git::root(&r));
+    detect(root.as_deref().unwrap_or(dir))
+}
+
+fn set(a: SetArgs) -> CmdResult {
+    let path_s = a.plan.display().to_string();
+    let language = match &a.language {
+        None => None,
+        Some(l) => Some(Language::parse(l).ok_or_else(|| {
+            CliError::new(format!(
+                "unknown --language `{l}`; use one of {}",
+                crate::vocab::SKELETON_LANGUAGES.join(", ")
+            ))
+        })?),
+    };
+    let src = read_plan_text(&a.plan)?;
+    let templates = Templates::load(a.templates.as_deref())?;
+    note_unused(templates.unused());
+    let id = a.id.trim().to_ascii_uppercase();
+    let edited = crate::scaffold::scenario_set::set(
+        &templates,
+        &src,
+        &path_s,
+        &id,
+        &crate::scaffold::scenario_set::Changes {
+            falsifies: a.falsifies.as_deref(),
+            name: a.name.as_deref(),
+            language,
+            ts_runner: match language {
+                Some(Language::TypeScript) => detect_in(&a.plan).ts_runner,
+                _ => None,
+            },
+        },
+    )?;
+    if edited.text == src {
+        eprintln!("scenario {id} already reads that way; {path_s} is unchanged");
+        return Ok(exit::OK);
+    }
+    if std::fs::read(&a.plan).ok().as_deref() != Some(src.as_bytes()) {
+        return Err(CliError::at(
+            &path_s,
+            None,
+            "the plan changed on disk while the scenario was being rewritten; nothing was written, run the command again",
+        ));
+    }
+    fsx::replace_in_place(&a.plan, edited.text.as_bytes())?;
+    for n in &edited.notes {
+        eprintln!("{id}: {n}");
+    }
+    eprintln!(
+        "rewrote scenario {id} in {path_s} (fill any new placeholders, then run `dstplan lint`)"
+    );
+    Ok(exit::OK)
 }
 
 fn add(a: AddArgs) -> CmdResult {
@@ -101,9 +213,7 @@ fn add(a: AddArgs) -> CmdResult {
                 std::path::Path::to_path_buf,
             )
     });
-    let detected = inventory::scan(&repo_dir, inventory::default_threads())
-        .map(|inv| inventory::detect::detect(&inv))
-        .unwrap_or_default();
+    let detected = detect(&repo_dir);
     let language = match (language, detected.language) {
         (Some(l), _) => l,
         (None, Some((l, n))) => {
@@ -135,8 +245,15 @@ fn add(a: AddArgs) -> CmdResult {
     }
     fsx::replace_in_place(&a.plan, added.text.as_bytes())?;
     eprintln!(
-        "added scenario {} to {}:{} (fill its placeholders, then run `dstplan lint`)",
-        added.id, path_s, added.line
+        "added scenario {} to {}:{}{} (fill its placeholders, then run `dstplan lint`)",
+        added.id,
+        path_s,
+        added.line,
+        if added.replaced_stub {
+            ", in place of the unfilled stub `dstplan new` wrote"
+        } else {
+            ""
+        }
     );
     super::print_out(&format!("{}\n", added.id));
     Ok(exit::OK)

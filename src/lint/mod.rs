@@ -10,6 +10,7 @@
 //! Nothing here prints, exits or touches the disk (the config file is read by the CLI).
 
 pub mod config;
+pub mod fix;
 pub mod rules;
 
 use crate::diag::{Diagnostic, Severity};

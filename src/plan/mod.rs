@@ -19,6 +19,7 @@ mod parse;
 mod scenario;
 mod sections;
 mod span;
+mod state;
 mod subblocks;
 
 pub use ids::{parse_refs, IdKey, IdRef};

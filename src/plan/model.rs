@@ -261,13 +261,15 @@ impl Scenario {
             .into_iter()
             .filter(|r| r.arm.is_some())
             .collect();
+        let inline = out.len();
         for c in f.children() {
             // a sub-bullet starts with the arm ID
             if let Some(r) = super::parse_refs(&c.text, "S", c.span.start)
                 .into_iter()
                 .next()
             {
-                if r.arm.is_some() {
+                // arms may be named inline and again as sub-bullets: one arm each
+                if r.arm.is_some() && !out[..inline].iter().any(|o| o.key() == r.key()) {
                     let mut r = r;
                     r.span = c.span;
                     out.push(r);

@@ -6,36 +6,19 @@
 //! `H1.` paragraphs or list items or `### H1` headings, including the case where a hypothesis
 //! line is swallowed into the previous bullet as a lazy continuation line.
 //!
-//! The walk is split at its seams: this file holds the state ([`Walker`]) and the dispatch of
-//! each block; `sections.rs` the header and every section outside §7; `scenario.rs` a
+//! The walk is split at its seams: `state.rs` holds the state ([`Walker`]); this file the
+//! dispatch of each block and what is computed after the walk; `sections.rs` the header and every section outside §7; `scenario.rs` a
 //! scenario's heading, fields and not-applicable lines; `subblocks.rs` the §7.M, §7.M.S and
 //! arm headings inside a scenario; `leftovers.rs` the whole-source passes after the walk.
 
 use super::blocks::{flatten, Blk, Kind, Pass};
+use super::fields::line_span;
 use super::leftovers::{find_directives, find_placeholders};
 use super::literals::literal_kind;
 use super::model::*;
 use super::scenario::settle;
 use super::sections::TEXT_SECTIONS;
-use super::subblocks::Sub;
-
-/// The walk's state: the plan being filled and where in it the current block belongs.
-pub(super) struct Walker<'s> {
-    pub(super) src: &'s str,
-    pub(super) plan: Plan,
-    /// The current section's number (`appendix:<title>` for an unnumbered `##`).
-    pub(super) section: Option<String>,
-    /// Whether any `##` heading was seen (before it, blocks are header lines).
-    pub(super) seen_section: bool,
-    /// The current scenario's sub-block.
-    pub(super) sub: Sub,
-    pub(super) cur_scenario: Option<usize>,
-    pub(super) cur_hyp: Option<usize>,
-    /// Inside §1's `Files touched:` list.
-    pub(super) collecting_files: bool,
-    /// The list item the current sub-block's last field came from (for children and code).
-    pub(super) last_field_item: Option<usize>,
-}
+use super::state::{Sub, Walker};
 
 /// Parse a plan. Never fails and never panics.
 pub fn parse(src: &str) -> Plan {
@@ -90,10 +73,14 @@ impl Walker<'_> {
             return;
         }
 
-        // Literal sentences, anywhere.
+        // Literal sentences, anywhere; several on consecutive lines of one paragraph (the two
+        // not-applicable lines written without a blank line between them) are each one.
         if matches!(b.kind, Kind::Paragraph | Kind::Item) {
             if let Some((kind, malformed)) = literal_kind(&b.text) {
-                self.literal(kind, malformed, b);
+                if malformed && b.line_count() > 1 && self.literal_lines(b) {
+                    return;
+                }
+                self.literal(kind, malformed, b.span);
                 return;
             }
         }
@@ -103,6 +90,21 @@ impl Walker<'_> {
         } else {
             self.section_block(b);
         }
+    }
+
+    /// A paragraph whose every line is an exact literal: each line is recorded as one.
+    fn literal_lines(&mut self, b: &Blk) -> bool {
+        let mut found = Vec::with_capacity(b.line_count());
+        for (line, off) in b.text_lines() {
+            match literal_kind(line) {
+                Some((kind, false)) => found.push((kind, line_span(self.src, off))),
+                _ => return false,
+            }
+        }
+        for (kind, span) in found {
+            self.literal(kind, false, span);
+        }
+        true
     }
 
     /// Text of every paragraph, item and table cell of the sections rules search for IDs.

@@ -6,8 +6,7 @@ use super::blocks::{Blk, Kind};
 use super::fields::{fields_of, fold_owned, item_field, KNOWN_SCENARIO_LABELS};
 use super::ids::parse_id;
 use super::model::*;
-use super::parse::Walker;
-use super::subblocks::Sub;
+use super::state::{Sub, Walker, SCENARIO_FIELDS};
 use super::{IdRef, Span};
 
 fn parse_scenario_heading(text: &str, span: Span) -> Option<(IdRef, String)> {
@@ -30,11 +29,6 @@ fn parse_scenario_heading(text: &str, span: Span) -> Option<(IdRef, String)> {
         .to_string();
     Some((id, name))
 }
-
-/// Room reserved for a scenario's fields and its §7.M block's: the template's counts, so the
-/// vectors are allocated once.
-const SCENARIO_FIELDS: usize = 16;
-pub(super) const MODEL_FIELDS: usize = 8;
 
 /// A scenario is complete: give its reserved but unused field slots back to the allocator,
 /// so later blocks reuse that memory instead of touching fresh pages.
@@ -81,11 +75,11 @@ impl Walker<'_> {
     /// A literal sentence anywhere after the header. A §7.M or §7.M.S not-applicable line in a
     /// scenario is recorded there, and may stand under its own heading: then it replaces the
     /// block.
-    pub(super) fn literal(&mut self, kind: &'static str, malformed: bool, b: &Blk) {
+    pub(super) fn literal(&mut self, kind: &'static str, malformed: bool, span: Span) {
         let sub = self.sub;
         self.plan.literals.push(LiteralUse {
             kind,
-            span: b.span,
+            span,
             section: self.section.clone(),
             scenario: self.cur_scenario,
             in_arm: matches!(sub, Sub::Arm(_) | Sub::ArmModel(_)),
@@ -98,14 +92,14 @@ impl Walker<'_> {
         let sc = &mut self.plan.scenarios[si];
         match kind {
             "model-na" => {
-                sc.model_na = Some(b.span);
+                sc.model_na = Some(span);
                 if sub == Sub::Model && sc.model.as_ref().is_some_and(|m| m.fields.is_empty()) {
                     sc.model = None;
                     self.sub = Sub::Other;
                 }
             }
             "surface-na" => {
-                sc.surface_na = Some(b.span);
+                sc.surface_na = Some(span);
                 if sub == Sub::Surface && sc.surface.as_ref().is_some_and(|m| m.fields.is_empty()) {
                     sc.surface = None;
                     self.sub = Sub::Other;

@@ -6,8 +6,7 @@ use super::blocks::{Blk, Kind};
 use super::fields::{fields_of, fold, line_span, make_field, norm_label, split_label};
 use super::ids::parse_id;
 use super::model::*;
-use super::parse::Walker;
-use super::subblocks::Sub;
+use super::state::{Sub, Walker};
 use super::{IdRef, Span};
 
 const HYPOTHESIS_LABELS: &[&str] = &[
@@ -179,7 +178,18 @@ impl Walker<'_> {
                 }
                 self.collecting_files = false;
                 let lower = b.text.trim_start().trim_start_matches('*').to_lowercase();
-                if lower.starts_with("files touched") {
+                if !lower.starts_with("files touched") && ends_with_files_touched(&lower) {
+                    // "… the interaction with tombstones. Files touched:" before the list
+                    let start = b.text_lines().last().map_or(b.span.start, |l| l.1);
+                    plan.files_touched = Some(Field {
+                        label: "files touched".into(),
+                        value: String::new(),
+                        span: b.span,
+                        value_start: start,
+                        nested: None,
+                    });
+                    self.collecting_files = true;
+                } else if lower.starts_with("files touched") {
                     let mut fs = fields_of(src, b, &["files touched"]);
                     if let Some(mut f) = fs.pop() {
                         // items nested in the same item count as the list
@@ -188,6 +198,17 @@ impl Walker<'_> {
                         self.collecting_files = true;
                     }
                 }
+            }
+            ("1", Kind::Table) if self.collecting_files => {
+                // the files as a table: the first cell of each row
+                if let (Some(f), Some(t)) = (plan.files_touched.as_mut(), &b.table) {
+                    for r in &t.rows {
+                        if let Some(c) = r.cells.first().filter(|c| !c.text.trim().is_empty()) {
+                            f.nested_mut().children.push(c.clone());
+                        }
+                    }
+                }
+                self.collecting_files = false;
             }
             ("1", _) => self.collecting_files = false,
             ("1b", Kind::Table) => claims_table(plan, b),
@@ -223,6 +244,7 @@ impl Walker<'_> {
                     }
                 }
             }
+            ("6", Kind::Table) => techniques_table(plan, b),
             ("6b", Kind::Table) => {
                 plan.environment_table
                     .get_or_insert(b.table.clone().unwrap_or_default());
@@ -298,6 +320,54 @@ impl Walker<'_> {
             }
         }
     }
+}
+
+/// §6 written as a table: one technique per row, named by the `Technique` column, each other
+/// column a field (`Hypotheses it addresses`, `Reference`, …).
+fn techniques_table(plan: &mut Plan, b: &Blk) {
+    let Some(t) = &b.table else { return };
+    let Some(nc) = t.column("technique") else {
+        return;
+    };
+    for r in &t.rows {
+        let Some(name) = t.cell(r, Some(nc)).filter(|c| !c.text.trim().is_empty()) else {
+            continue;
+        };
+        let fields = t
+            .headers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != nc)
+            .filter_map(|(i, h)| {
+                let c = r.cells.get(i)?;
+                Some(Field {
+                    label: norm_label(h),
+                    value: fold(&c.text),
+                    span: c.span,
+                    value_start: c.span.start,
+                    nested: None,
+                })
+            })
+            .collect();
+        plan.techniques.push(Technique {
+            name: Text {
+                text: name.text.trim().to_string(),
+                span: name.span,
+            },
+            fields,
+        });
+    }
+}
+
+/// Whether a paragraph's last sentence is the `Files touched:` label (the list follows).
+fn ends_with_files_touched(lower: &str) -> bool {
+    let t = lower.trim_end().trim_end_matches(['*', '_', ' ']);
+    t.strip_suffix(':')
+        .map(|t| t.trim_end_matches(['*', '_', ' ']))
+        .is_some_and(|t| {
+            t.strip_suffix("files touched")
+                .is_some_and(|before| before.is_empty() || before.ends_with([' ', '.', '\n']))
+        })
 }
 
 /// §1b's table: one claim per row with an ID (a malformed ID is kept for the ID rules).

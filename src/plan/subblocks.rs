@@ -3,19 +3,7 @@
 
 use super::blocks::Blk;
 use super::model::*;
-use super::parse::Walker;
-use super::scenario::MODEL_FIELDS;
-
-/// Which part of the current scenario the next fields belong to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(super) enum Sub {
-    Main,
-    Model,
-    Surface,
-    Arm(usize),
-    ArmModel(usize),
-    Other,
-}
+use super::state::{Sub, Walker, MODEL_FIELDS};
 
 impl Walker<'_> {
     /// A `####`–`######` heading in §7 (any level other than a scenario's `###`).

@@ -16,6 +16,7 @@ pub mod git;
 pub mod inventory;
 pub mod plan;
 pub mod scenario;
+pub mod scenario_set;
 pub mod skeleton;
 pub mod templates;
 

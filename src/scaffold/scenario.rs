@@ -250,6 +250,29 @@ pub struct Added {
     pub id: String,
     /// 1-based line of the new scenario's heading.
     pub line: usize,
+    /// The scenario replaced the unfilled stub that `dstplan new` wrote.
+    pub replaced_stub: bool,
+}
+
+/// Whether `s` is still the stub `dstplan new` wrote: its name and every field a person must
+/// decide are still placeholders (the claims, the language and the skeleton come filled).
+pub fn is_unfilled_stub(s: &plan::Scenario) -> bool {
+    let placeholder = |v: &str| {
+        let v = v.trim();
+        v.starts_with("{{") && v.ends_with("}}")
+    };
+    const DECIDED: &[&str] = &[
+        "falsifies if it fails",
+        "closes",
+        "skeleton language",
+        "skeleton",
+    ];
+    placeholder(&s.name.text)
+        && s.fields
+            .iter()
+            .filter(|f| !DECIDED.contains(&&*f.label))
+            .all(|f| placeholder(&f.value))
+        && s.fields.iter().any(|f| f.label == "workload")
 }
 
 /// Parse the `--falsifies` list (`C1,C3`, `C1 C3`, ranges `C1-C3`) into claim keys.
@@ -320,8 +343,16 @@ pub fn add(
         )
         .in_file(Path::new(plan_path), None));
     };
-    let next = p.scenarios.iter().map(|s| s.id.num).max().unwrap_or(0) + 1;
-    let id = format!("S{next}");
+    // The first `scenario add` replaces the stub S1 that `dstplan new` left unfilled, and
+    // takes its ID (§6b and §7b rows already cite it); otherwise the scenario is appended.
+    let stub = p.scenarios.iter().find(|s| is_unfilled_stub(s));
+    let id = match stub {
+        Some(s) => s.id.key(),
+        None => format!(
+            "S{}",
+            p.scenarios.iter().map(|s| s.id.num).max().unwrap_or(0) + 1
+        ),
+    };
     let claims: Vec<(String, Option<&'static str>)> = keys
         .iter()
         .map(|k| (k.clone(), p.claim_category(k)))
@@ -350,9 +381,12 @@ pub fn add(
     };
     let mut block = render_scenario(templates, &spec)?;
     let crlf = src.contains("\r\n");
-    let at = sec7.end.min(src.len());
+    let (at, resume) = match stub {
+        Some(s) => (s.span.start.min(src.len()), s.end.min(src.len())),
+        None => (sec7.end.min(src.len()), sec7.end.min(src.len())),
+    };
     let head = src[..at].trim_end();
-    let tail = &src[at..];
+    let tail = src[resume..].trim_start_matches(['\n', '\r']);
     let mut text = String::with_capacity(src.len() + block.len() + 4);
     text.push_str(head);
     text.push_str("\n\n");
@@ -369,7 +403,8 @@ pub fn add(
     }
     // Parse back: the new scenario must be there, with its claims.
     let back = plan::parse(&text);
-    let ok = back.scenarios.len() == p.scenarios.len() + 1
+    let want = p.scenarios.len() + usize::from(stub.is_none());
+    let ok = back.scenarios.len() == want
         && back.scenario(&id).is_some_and(|s| {
             s.falsifies()
                 .iter()
@@ -386,7 +421,12 @@ pub fn add(
     } else {
         start
     });
-    Ok(Added { text, id, line })
+    Ok(Added {
+        text,
+        id,
+        line,
+        replaced_stub: stub.is_some(),
+    })
 }
 
 #[cfg(test)]

@@ -491,8 +491,8 @@ fn release_budget_problem(v: &str) -> Option<String> {
     {
         return Some(format!("is `{v}`"));
     }
-    if l.starts_with("see §6b") || l.starts_with("see 6b") || l.starts_with("see section 6b") {
-        return Some("only points at §6b".into());
+    if let Some(target) = bare_pointer(l) {
+        return Some(format!("only points at {target}"));
     }
     if let Some(rest) = l.strip_prefix("not provided") {
         let rest = rest.trim_start();
@@ -510,8 +510,52 @@ fn release_budget_problem(v: &str) -> Option<String> {
             _ => Some("says `not provided` without `Revisit when: <condition>`".into()),
         };
     }
-    if !v.chars().any(|c| c.is_ascii_digit()) {
+    let words: Vec<&str> = l
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .collect();
+    // the hardening (or smoke) budget is concrete, so a gate stated in terms of it is too
+    let names_budget = words
+        .windows(2)
+        .any(|w| matches!(w[0], "hardening" | "smoke") && w[1].starts_with("budget"));
+    let count_in_words = words.iter().any(|w| COUNT_WORDS.contains(w));
+    if !v.chars().any(|c| c.is_ascii_digit()) && !names_budget && !count_in_words {
         return Some("names no size, duration or count".into());
     }
     None
+}
+
+/// Counts written as words ("two consecutive nightly runs", "run twice").
+const COUNT_WORDS: &[&str] = &[
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve",
+    "twenty", "fifty", "hundred", "thousand", "twice", "thrice", "double", "triple", "single",
+];
+
+/// `see §9`, `see section 6b`, `see S1` with nothing concrete after it: the section or
+/// scenario it points at. (`see the hardening budget; run it twice` is not a bare pointer.)
+fn bare_pointer(l: &str) -> Option<String> {
+    let rest = l.strip_prefix("see ")?.trim_start();
+    let rest = rest
+        .strip_prefix("section ")
+        .or_else(|| rest.strip_prefix('§'))
+        .unwrap_or(rest);
+    let target: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+        .collect();
+    let target = target.trim_end_matches('.');
+    let is_ref = target.chars().next().is_some_and(|c| c.is_ascii_digit())
+        || (target.starts_with(['s', 'S']) && target[1..].chars().all(|c| c.is_ascii_digit()));
+    if target.is_empty() || !is_ref {
+        return None;
+    }
+    let after = rest[target.len()..].trim_matches(|c: char| !c.is_alphanumeric());
+    if after.split_whitespace().count() >= 3 {
+        return None;
+    }
+    Some(if target.starts_with(['s', 'S']) {
+        target.to_uppercase()
+    } else {
+        format!("§{target}")
+    })
 }

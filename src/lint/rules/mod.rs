@@ -2,11 +2,13 @@
 //!
 //! Codes: DST00x header, DST01x sections and tables, DST02x IDs and references, DST03x
 //! scenarios, DST04x §7.M model gate, DST05x §7.M.S surfaces, DST06x literals and budgets,
-//! DST07x placeholders, categories and wording. A retired code is never reassigned.
+//! DST07x placeholders, categories and wording, DST08x logic (the parts of the plan agree with
+//! each other). A retired code is never reassigned.
 
 mod header;
 mod ids;
 mod literals;
+mod logic;
 mod model;
 mod scenarios;
 mod sections;
@@ -27,6 +29,7 @@ pub fn all() -> Vec<&'static Rule> {
     v.extend_from_slice(surface::RULES);
     v.extend_from_slice(literals::RULES);
     v.extend_from_slice(wording::RULES);
+    v.extend_from_slice(logic::RULES);
     v
 }
 
@@ -40,6 +43,7 @@ pub fn check_all(cx: &Cx, out: &mut Sink) {
     surface::check(cx, out);
     literals::check(cx, out);
     wording::check(cx, out);
+    logic::check(cx, out);
 }
 
 /// A value that is only a placeholder (`{{TODO: …}}`, `{{x}}`, `<SUT>`): present but unfilled,
@@ -108,4 +112,14 @@ pub(crate) fn names_observable(text: &str) -> bool {
         "pid",
     ];
     WORDS.iter().any(|w| t.contains(w))
+}
+
+/// Every label whose spelling the format fixes, as (normalised, canonical display): the
+/// scenario, §7.M and §7.M.S labels (for `lint --fix`).
+pub(crate) fn canonical_labels() -> impl Iterator<Item = (&'static str, &'static str)> {
+    scenarios::SCENARIO_LABELS
+        .iter()
+        .chain(model::MODEL_LABELS)
+        .chain(surface::SURFACE_LABELS)
+        .copied()
 }

@@ -340,6 +340,69 @@ pub(crate) fn split_nemesis(v: &str) -> (&str, Option<&str>) {
     (v, None)
 }
 
+/// Find the landing evidence in a `Nemesis + landing evidence:` value, whatever the
+/// punctuation: after the first `;`, `—`, ` -- ` or ` – ` ([`split_nemesis`]); else after the
+/// first ` = ` or `: `; else from a sentence that talks about landing ("Landing is shown by …",
+/// "It counts as landed when …", "It has landed when …"). `None` when there is none of these.
+pub(crate) fn find_landing(v: &str) -> (&str, Option<&str>) {
+    // (where the nemesis ends, where the evidence starts); the earliest candidate wins, so
+    // each search only looks at the text before the best candidate so far
+    fn consider(best: &mut Option<(usize, usize)>, cand: (usize, usize)) {
+        if best.is_none_or(|b| cand.0 < b.0) {
+            *best = Some(cand);
+        }
+    }
+    let mut best: Option<(usize, usize)> = None;
+    if let (n, Some(l)) = split_nemesis(v) {
+        consider(&mut best, (n.len(), v.len() - l.len()));
+    }
+    let upto = |best: Option<(usize, usize)>| best.map_or(v.len(), |b| b.0);
+    for sep in [" = ", "= ", ": "] {
+        if let Some(i) = v[..upto(best)].find(sep) {
+            consider(&mut best, (i, i + sep.len()));
+        }
+    }
+    static R: OnceLock<Regex> = OnceLock::new();
+    let r =
+        R.get_or_init(|| Regex::new(r"(?i)\b(landing|landed|lands|land)\b").expect("static regex"));
+    if let Some(m) = r.find(&v[..upto(best)]) {
+        // the sentence that mentions landing is the evidence; what comes before is the nemesis
+        let start = v[..m.start()]
+            .rfind(['.', ',', '('])
+            .map_or(m.start(), |i| i + 1);
+        let start = if start > 0 { start } else { m.start() };
+        let end = v[..start].trim_end_matches(['.', ',', '(', ' ']).len();
+        consider(&mut best, (end, start));
+    }
+    match best {
+        Some((end, start)) => (&v[..end], Some(v[start..].trim())),
+        None => (v, None),
+    }
+}
+
+/// Whether the phrase found at `at` in `text` is negated: "never", "not", "no", "n't",
+/// "rather than" or "instead of" in the same clause just before it.
+pub(crate) fn negated_before(text: &str, at: usize) -> bool {
+    // the clause is read back at most 160 bytes: a negation further away is not "just before",
+    // and a long value with many mentions stays linear
+    let mut from = at.saturating_sub(160);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = &text[from..at];
+    let clause_start = before.rfind([',', ';', '.', '(', ':']).map_or(0, |i| i + 1);
+    let clause = before[clause_start..].to_lowercase();
+    let words: Vec<&str> = clause
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let tail = &words[words.len().saturating_sub(6)..];
+    tail.iter()
+        .any(|w| matches!(*w, "never" | "not" | "no" | "nor" | "without") || w.ends_with("n't"))
+        || clause.contains("rather than")
+        || clause.contains("instead of")
+}
+
 /// Parse `Checker:` into recognised checker IDs (joined by `+` or `,`), the unknown first
 /// word (if the field starts with no known checker), and the rest of the text.
 pub(crate) fn parse_checkers(value: &str, cx: &Cx) -> (Vec<&'static str>, Option<String>, String) {
@@ -488,10 +551,13 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
         }
         if ids.contains(&"exactly-once") {
             let l = f.value.to_lowercase();
-            if ["op id", "op_id", "op-id", "operation id", "operation_id"]
+            // keyed on the op id, unless every mention is negated ("never on the op id",
+            // "rather than on the op id")
+            let keyed_on_op_id = ["op id", "op_id", "op-id", "operation id", "operation_id"]
                 .iter()
-                .any(|p| l.contains(p))
-            {
+                .flat_map(|p| l.match_indices(p))
+                .any(|(at, _)| !negated_before(&l, at));
+            if keyed_on_op_id {
                 out.push(
                     &EXACTLY_ONCE_ON_OP_ID,
                     f.span,
@@ -530,8 +596,12 @@ fn check_block(cx: &Cx, s: &Scenario, b: &Block, who: &str, out: &mut Sink) {
     if let Some(f) = field(b, "nemesis + landing evidence")
         .filter(|f| !f.value.trim().is_empty() && !is_placeholder(&f.value))
     {
-        let (nemesis, landing) = split_nemesis(&f.value);
+        let (nemesis, landing) = find_landing(&f.value);
         let n = vocab::normalise(nemesis);
+        if vocab::recognise(vocab::NEMESES, &n).is_some_and(|r| r.id == "none") {
+            // no fault is injected: there is nothing to land
+            return;
+        }
         if vocab::recognise(vocab::NEMESES, &n).is_none() && !cx.config.knows_nemesis(&n) {
             let first = nemesis
                 .split_whitespace()

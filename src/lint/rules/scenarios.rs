@@ -15,6 +15,7 @@ pub(super) const RULES: &[&Rule] = &[
     &UNKNOWN_SKELETON_LANGUAGE,
     &SKELETON_FENCE_MISMATCH,
     &UNKNOWN_SCENARIO_TECHNIQUE,
+    &WEAK_ORACLE_PHRASE,
 ];
 
 /// Scenario labels in their required order, and whether each is required.
@@ -206,6 +207,137 @@ declare_rule! {
     pub static UNKNOWN_SCENARIO_TECHNIQUE = ("DST037", "unknown-scenario-technique", Warning, "a scenario's technique is not chosen in §6");
 }
 
+declare_rule! {
+    /// ## What it does
+    /// Warns when a longer oracle's only checkable content is a weak phrase ("no errors in the
+    /// logs", "the service comes back", "everything works"): the sentence around it names no
+    /// property — no checker, no invariant, no bound, no count, no "every …" or "at most …".
+    /// An oracle that is nothing but the phrase is an error (DST033); a real property next to
+    /// such a phrase is fine. Reading prose is not certain, so this is a warning.
+    ///
+    /// ## Why is this bad?
+    /// Padding a weak oracle with words does not make it able to fail: "after the restart the
+    /// service comes back and we see no errors in the logs" passes on a system that lost half
+    /// its writes.
+    ///
+    /// ## Example
+    /// ```markdown
+    /// - **Oracle:** after the leader is killed the cluster comes back and clients report no
+    ///   errors in their logs
+    /// ```
+    ///
+    /// Use instead:
+    /// ```markdown
+    /// - **Oracle:** every acknowledged write is in the final read after the cluster comes
+    ///   back (no-lost-ack over the history)
+    /// ```
+    pub static WEAK_ORACLE_PHRASE = ("DST038", "weak-oracle-phrase", Warning, "an oracle's only checkable content is a weak phrase");
+}
+
+/// Phrases that check nothing on their own, in longer sentences.
+const WEAK_SENTENCE_PHRASES: &[&str] = &[
+    "comes back",
+    "come back",
+    "works",
+    "is up again",
+    "keeps working",
+    "stays up",
+    "recovers",
+    "is healthy",
+    "are healthy",
+];
+
+/// Words and marks that state a checkable property.
+const PROPERTY_MARKERS: &[&str] = &[
+    "every",
+    "each",
+    "all ",
+    "equal",
+    "at most",
+    "at least",
+    "within",
+    "linearizab",
+    "serializab",
+    "prefix",
+    "invariant",
+    "monoton",
+    "exactly",
+    "no acknowledged",
+    "no lost",
+    "never",
+    "match",
+    "same",
+    "history",
+    "checker",
+    "≤",
+    "≥",
+    "<",
+    ">",
+    "p99",
+    "p95",
+    "percentile",
+    "violation",
+    "sum",
+    "count",
+    "order",
+    "digest",
+    "unchanged",
+    "denied",
+    "refused",
+    "rejected",
+    "appears",
+    "present",
+    "missing",
+    "duplicate",
+    "once",
+    "stale",
+    "bound",
+    "threshold",
+    "below",
+    "above",
+    "before",
+    "after each",
+    "per ",
+];
+
+/// Whether the text contains any weak phrase, short or sentence-length, in any case: one
+/// automaton pass, so the common oracle with none costs nothing more.
+fn mentions_any_weak_phrase(text: &str) -> bool {
+    static R: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    R.get_or_init(|| {
+        let alternatives: Vec<String> = WEAK_PHRASES
+            .iter()
+            .chain(WEAK_SENTENCE_PHRASES)
+            .map(|p| regex::escape(p))
+            .collect();
+        regex::Regex::new(&format!("(?i){}", alternatives.join("|"))).expect("static regex")
+    })
+    .is_match(text)
+}
+
+/// Whether an oracle's weak phrase stands with no checkable property beside it.
+fn weak_phrase_only(text: &str) -> Option<String> {
+    let l = text.to_lowercase();
+    let phrase = WEAK_PHRASES.iter().chain(WEAK_SENTENCE_PHRASES).find(|p| {
+        l.match_indices(*p).any(|(at, _)| {
+            let before = l[..at].chars().next_back();
+            let after = l[at + p.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+    })?;
+    if l.chars().any(|c| c.is_ascii_digit())
+        || text.contains('`')
+        || PROPERTY_MARKERS.iter().any(|m| l.contains(m))
+        || vocab::CHECKERS
+            .iter()
+            .any(|c| c.id != "none" && l.contains(c.id))
+    {
+        return None;
+    }
+    Some((*phrase).to_string())
+}
+
 const WEAK_PHRASES: &[&str] = &[
     "logs look fine",
     "logs look ok",
@@ -293,8 +425,21 @@ pub(crate) fn is_weak_oracle(text: &str) -> bool {
     content < 3
 }
 
+/// A technique name as §6 and `Technique:` are compared: no `Technique:` prefix, no marks,
+/// and no trailing qualifier (a parenthesis, or a clause after a dash, colon or comma).
 fn norm_technique(s: &str) -> String {
-    vocab::normalise(s.trim_matches(|c: char| c == '`' || c == '*'))
+    let t = s.trim().trim_matches(|c: char| c == '`' || c == '*').trim();
+    let t = match t.get(..10) {
+        Some(p) if p.eq_ignore_ascii_case("technique:") => t[10..].trim_start(),
+        _ => t,
+    };
+    let t = t.trim_start_matches(['`', '*', ' ']);
+    let cut = [" (", " — ", " – ", " - ", ": ", ", "]
+        .iter()
+        .filter_map(|p| t.find(p))
+        .min()
+        .unwrap_or(t.len());
+    vocab::normalise(t[..cut].trim_matches(|c: char| c == '`' || c == '*' || c == ' '))
 }
 
 pub(super) fn check(cx: &Cx, out: &mut Sink) {
@@ -357,9 +502,16 @@ fn check_scenario(s: &Scenario, techniques: &[String], out: &mut Sink) {
             _ => {}
         }
     }
-    if let Some(f) = s.field("oracle") {
+    if let Some(f) = s
+        .field("oracle")
+        .filter(|f| mentions_any_weak_phrase(&f.value))
+    {
         if is_weak_oracle(&f.value) {
             out.push(&WEAK_ORACLE, f.span, format!("scenario {id}'s oracle `{}` cannot tell PASS from FAIL", f.value.trim()), "name the property and how it is checked: a checker over the history, an invariant over final state, a threshold on a metric");
+        } else if !is_placeholder(&f.value) {
+            if let Some(p) = weak_phrase_only(&f.value) {
+                out.push(&WEAK_ORACLE_PHRASE, f.span, format!("scenario {id}'s oracle checks nothing beyond \"{p}\""), "state the property next to it: which operations must hold what (every acknowledged write is read back, p99 ≤ 20 ms), and how it is checked");
+            }
         }
     }
     // order

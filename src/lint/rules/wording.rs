@@ -242,7 +242,8 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
         if !vocab::is_model_gated(canon) && !vocab::is_surface_gated(canon) {
             let text = c.text.to_lowercase();
             for (phrase, suggests) in GATED_WORDING {
-                if contains_phrase(&text, phrase)
+                if find_phrase(&text, phrase)
+                    .is_some_and(|at| !super::model::negated_before(&text, at))
                     && !(*phrase == "in order" && text.contains("in order to"))
                 {
                     out.push(&CATEGORY_UNDERSTATES_WORDING, cat.span, format!("claim {key} promises \"{phrase}\" but is filed under `{canon}`, which owes no §7.M"), format!("if the claim is about that property, use `{suggests}`"));
@@ -254,7 +255,7 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     for t in &plan.confidence_text {
         let l = t.text.to_lowercase();
         for a in ABSOLUTE {
-            if contains_phrase(&l, a) {
+            if absolute_use(&l, a) {
                 out.push(
                     &ABSOLUTE_WORDING,
                     t.span,
@@ -282,17 +283,99 @@ pub(super) fn check(cx: &Cx, out: &mut Sink) {
     }
 }
 
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let mut from = 0;
-    while let Some(p) = text[from..].find(phrase) {
-        let at = from + p;
-        let before = text[..at].chars().next_back();
-        let after = text[at + phrase.len()..].chars().next();
-        if before.is_none_or(|c| !c.is_alphanumeric()) && after.is_none_or(|c| !c.is_alphanumeric())
+/// Where `phrase` first occurs in `text` as whole words.
+fn find_phrase(text: &str, phrase: &str) -> Option<usize> {
+    phrase_positions(text, phrase).next()
+}
+
+/// Every position of `phrase` in `text` as whole words.
+fn phrase_positions<'a>(text: &'a str, phrase: &'a str) -> impl Iterator<Item = usize> + 'a {
+    text.match_indices(phrase)
+        .map(|(at, _)| at)
+        .filter(move |&at| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + phrase.len()..].chars().next();
+            before.is_none_or(|c| !c.is_alphanumeric())
+                && after.is_none_or(|c| !c.is_alphanumeric())
+        })
+}
+
+/// Whether `text` uses the absolute phrase as a claim of its own: not negated ("we do not
+/// claim that X cannot happen") and, for "guarantees", as the verb rather than the noun ("the
+/// guarantees in the contract cover …").
+fn absolute_use(text: &str, phrase: &str) -> bool {
+    phrase_positions(text, phrase).any(|at| {
+        // part of a path or file name (`docs/guarantees.md`), not a word of the sentence
+        let after = &text[at + phrase.len()..];
+        if text[..at].ends_with(['/', '_', '-', '`'])
+            || after.starts_with(['/', '_'])
+            || (after.starts_with('.') && after[1..].starts_with(|c: char| c.is_alphanumeric()))
         {
-            return true;
+            return false;
         }
-        from = at + phrase.len();
-    }
-    false
+        // the sentence's opening, read back at most 200 bytes (linear in long paragraphs)
+        let mut window = at.saturating_sub(200);
+        while !text.is_char_boundary(window) {
+            window += 1;
+        }
+        let sentence = text[window..at]
+            .rfind(['.', '!', '?'])
+            .map_or(window, |i| window + i + 1);
+        if super::model::negated_before(text, at) || cautious(&text[sentence..at]) {
+            return false;
+        }
+        if phrase == "guarantees" {
+            let prev = text[..at].split_whitespace().next_back().unwrap_or("");
+            const DETERMINERS: &[&str] = &[
+                "the",
+                "its",
+                "our",
+                "their",
+                "these",
+                "those",
+                "such",
+                "any",
+                "no",
+                "of",
+                "what",
+                "which",
+                "whose",
+                "his",
+                "her",
+                "your",
+                "all",
+                "some",
+                "stated",
+                "documented",
+                "contract's",
+            ];
+            // a determiner or a possessive before it, or nothing after it: the noun
+            let next = text[at + phrase.len()..].trim_start().chars().next();
+            if DETERMINERS.contains(&prev)
+                || prev.ends_with("'s")
+                || prev.ends_with("’s")
+                || next.is_none_or(|c| matches!(c, '.' | ',' | ';' | ':' | ')' | '!' | '?'))
+            {
+                return false;
+            }
+        }
+        true
+    })
+}
+
+/// A sentence opening that reports what others say or what we do not say.
+fn cautious(opening: &str) -> bool {
+    [
+        "do not claim",
+        "don't claim",
+        "does not claim",
+        "not claim",
+        "do not say",
+        "cannot say",
+        "not show",
+        "not prove",
+        "would be wrong to say",
+    ]
+    .iter()
+    .any(|p| opening.contains(p))
 }
