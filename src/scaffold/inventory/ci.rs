@@ -51,6 +51,10 @@ pub struct Invocation {
     pub condition: Option<String>,
     /// Set when part of the command could not be resolved (an expression, a variable).
     pub unresolved: Option<String>,
+    /// The runner's OS (`linux`, `macos`, `windows`) when the job names it plainly.
+    pub os: Option<&'static str>,
+    /// `RUSTFLAGS` as the command sees it (None = not set).
+    pub rustflags: Option<String>,
 }
 
 /// Everything read from the CI configuration.
@@ -116,6 +120,7 @@ pub fn read(root: &Path) -> CiConfig {
                 matrix: Some(BTreeMap::new()),
                 condition: None,
                 depth: 0,
+                os: None,
             };
             run_script_file(&ctx, entry, &mut cfg);
         }
@@ -217,6 +222,7 @@ struct Ctx<'a> {
     matrix: Option<BTreeMap<String, Vec<String>>>,
     condition: Option<String>,
     depth: usize,
+    os: Option<&'static str>,
 }
 
 fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
@@ -267,6 +273,13 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
             }
             Some(_) => None,
         };
+        let os = match job.get("runs-on").and_then(scalar) {
+            Some(r) if r.contains("${{") => None,
+            Some(r) if r.contains("ubuntu") || r.contains("linux") => Some("linux"),
+            Some(r) if r.contains("macos") => Some("macos"),
+            Some(r) if r.contains("windows") => Some("windows"),
+            _ => None,
+        };
         let job_cond = job
             .get("if")
             .and_then(scalar)
@@ -314,6 +327,7 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
                             matrix: matrix.clone(),
                             condition: cond,
                             depth: 0,
+                            os,
                         };
                         script(&ctx, &line, cfg);
                     }
@@ -328,14 +342,25 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
                 .and_then(scalar)
                 .or_else(|| job_wd.clone())
                 .unwrap_or_default();
+            if wd.contains("${{") {
+                env.insert(
+                    "__cwd_unknown".into(),
+                    format!("working-directory `{wd}` is an expression"),
+                );
+            }
             let ctx = Ctx {
                 root,
                 source: source.clone(),
-                cwd: join_dir("", &wd),
+                cwd: if wd.contains("${{") {
+                    String::new()
+                } else {
+                    join_dir("", &wd)
+                },
                 env,
                 matrix: matrix.clone(),
                 condition: cond,
                 depth: 0,
+                os,
             };
             script(&ctx, &run, cfg);
         }
@@ -425,6 +450,7 @@ fn gitlab(root: &Path, v: &Value, cfg: &mut CiConfig) {
             },
             condition: cond,
             depth: 0,
+            os: Some("linux"),
         };
         let all: Vec<String> = before.into_iter().chain(lines).collect();
         script(&ctx, &all.join("\n"), cfg);
@@ -734,6 +760,8 @@ fn command(
             display: display.to_string(),
             condition: ctx.condition.clone(),
             unresolved: unresolved.clone(),
+            os: ctx.os,
+            rustflags: ctx.env.get("RUSTFLAGS").cloned(),
         });
     };
     let base = prog.rsplit('/').next().unwrap_or(&prog).to_string();
@@ -878,6 +906,10 @@ fn command(
 }
 
 fn run_script_file(ctx: &Ctx<'_>, path: &str, cfg: &mut CiConfig) {
+    if let Some(w) = ctx.env.get("__cwd_unknown") {
+        cfg.opaque.push(format!("{} ({w})", ctx.source));
+        return;
+    }
     let rel = join_dir(&ctx.cwd, path);
     let full = ctx.root.join(&rel);
     if ctx.depth >= MAX_DEPTH {
@@ -922,6 +954,10 @@ fn package_script(
     _display: &str,
     cfg: &mut CiConfig,
 ) {
+    if let Some(w) = ctx.env.get("__cwd_unknown") {
+        cfg.opaque.push(format!("{} ({w})", ctx.source));
+        return;
+    }
     let mut args: Vec<String> = args
         .iter()
         .skip_while(|x| x.starts_with('-') && *x != "--")
@@ -1057,6 +1093,10 @@ fn read_makefile(text: &str) -> Makefile {
 }
 
 fn make(state: &mut Ctx<'_>, ctx: &Ctx<'_>, args: &[String], cfg: &mut CiConfig) {
+    if let Some(w) = ctx.env.get("__cwd_unknown") {
+        cfg.opaque.push(format!("{} ({w})", ctx.source));
+        return;
+    }
     let mut dir = ctx.cwd.clone();
     let mut file: Option<String> = None;
     let mut targets = Vec::new();
@@ -1152,6 +1192,10 @@ fn make_target(
 }
 
 fn just(state: &mut Ctx<'_>, ctx: &Ctx<'_>, args: &[String], cfg: &mut CiConfig) {
+    if let Some(w) = ctx.env.get("__cwd_unknown") {
+        cfg.opaque.push(format!("{} ({w})", ctx.source));
+        return;
+    }
     let dir = ctx.cwd.clone();
     let path = ["justfile", "Justfile", ".justfile"]
         .iter()
@@ -1270,5 +1314,45 @@ mod tests {
         assert_eq!(mk.first.as_deref(), Some("test"));
         assert_eq!(mk.rules["test"].0, vec!["unit"]);
         assert_eq!(mk.vars["TAGS"], "e2e");
+    }
+}
+
+#[cfg(test)]
+mod gitlab_tests {
+    use super::*;
+
+    #[test]
+    fn gitlab_jobs_follow_make_and_mark_rules_as_conditions() {
+        let dir = std::env::temp_dir().join(format!("dstplan-gl-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(".gitlab-ci.yml"),
+            "variables:\n  PKGS: ./...\n.tmpl:\n  script: [go test ./x]\nunit:\n  script:\n    - make unit\nnightly:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\n  script: go test -tags e2e $PKGS\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("Makefile"),
+            "unit:\n\tcargo test -p kv -- --skip slow\n",
+        )
+        .unwrap();
+        let cfg = read(&dir);
+        std::fs::remove_dir_all(&dir).unwrap();
+        let got: Vec<(Runner, Vec<String>, bool)> = cfg
+            .invocations
+            .iter()
+            .map(|i| (i.runner, i.args.clone(), i.condition.is_some()))
+            .collect();
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            got,
+            vec![
+                (Runner::Go, v(&["-tags", "e2e", "./..."]), true),
+                (
+                    Runner::Cargo,
+                    v(&["-p", "kv", "--", "--skip", "slow"]),
+                    false
+                ),
+            ]
+        );
     }
 }

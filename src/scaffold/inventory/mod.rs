@@ -342,6 +342,30 @@ fn brace_delta(t: &[u8]) -> i32 {
     d
 }
 
+/// A line of Rust without its trailing `//` comment (one outside string literals).
+fn strip_line_comment(t: &[u8]) -> &[u8] {
+    let mut in_str = false;
+    let mut i = 0;
+    while i < t.len() {
+        match t[i] {
+            b'\\' if in_str => i += 1,
+            b'"' => in_str = !in_str,
+            b'/' if !in_str && t.get(i + 1) == Some(&b'/') => return &t[..i],
+            _ => {}
+        }
+        i += 1;
+    }
+    t
+}
+
+/// `#![cfg(X)]`, `[cfg(X)`, `cfg(X)` → `X`.
+fn cfg_inner(gate: &str) -> String {
+    let g = gate.trim().trim_start_matches("#!").trim_start_matches('#');
+    let g = g.trim_start_matches('[').trim_end_matches(']');
+    let g = g.strip_prefix("cfg(").unwrap_or(g);
+    g.strip_suffix(')').unwrap_or(g).trim().to_string()
+}
+
 /// Rust: attributes collected above each `fn`; a test attribute makes it a test. Inline
 /// `mod x {` blocks are tracked (by brace depth) for the test's path.
 fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
@@ -356,16 +380,15 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
     let mut mods: Vec<(String, i32, Option<String>)> = Vec::new();
     for (i, raw) in buf.split(|&b| b == b'\n').enumerate() {
         let t = trim_start(raw);
-        if t.starts_with(b"#![cfg(") && t.windows(7).any(|w| w == b"feature") {
-            file_gate = Some(s(&t[2..]).trim_end_matches(']').to_string());
-            continue;
-        }
-        if depth > 0 || t.starts_with(b"#[") {
+        if depth > 0 || t.starts_with(b"#[") || t.starts_with(b"#![") {
             if depth == 0 {
                 attr.clear();
             }
-            attr.extend_from_slice(t);
-            for &c in t {
+            // a trailing `// comment` is not part of the attribute
+            let code = strip_line_comment(t);
+            attr.extend_from_slice(code);
+            attr.push(b' ');
+            for &c in code {
                 match c {
                     b'[' => depth += 1,
                     b']' => depth -= 1,
@@ -374,10 +397,17 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
             }
             if depth <= 0 {
                 depth = 0;
+                if attr.starts_with(b"#!") {
+                    let inner = attr.get(3..).unwrap_or(&[]);
+                    if inner.starts_with(b"cfg(") && !inner.starts_with(b"cfg(test)") {
+                        file_gate = Some(s(inner).trim_end_matches(']').to_string());
+                    }
+                    continue;
+                }
                 let inner = attr.get(2..).unwrap_or(&[]);
                 if RUST_TEST_ATTR.is_match(inner) {
                     let a = s(&attr);
-                    test_attr = Some(a);
+                    test_attr = Some(a.split_whitespace().collect::<Vec<_>>().join(" "));
                 } else if inner.starts_with(b"ignore")
                     && inner
                         .get(6)
@@ -402,10 +432,18 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
         }
         if let Some(a) = test_attr.take() {
             let scope: Vec<String> = mods.iter().map(|m| m.0.clone()).collect();
-            let gate = gate
-                .clone()
-                .or_else(|| mods.iter().rev().find_map(|m| m.2.clone()))
-                .or_else(|| file_gate.clone());
+            // every enclosing gate must hold: the fn's, its modules', the file's
+            let gates: Vec<String> = gate
+                .iter()
+                .chain(mods.iter().filter_map(|m| m.2.as_ref()))
+                .chain(file_gate.iter())
+                .map(|g| cfg_inner(g))
+                .collect();
+            let gate = match gates.len() {
+                0 => None,
+                1 => Some(format!("cfg({})", gates[0])),
+                _ => Some(format!("cfg(all({}))", gates.join(", "))),
+            };
             let meta = Meta {
                 scope,
                 gate,
