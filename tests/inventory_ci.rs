@@ -455,6 +455,24 @@ fn unresolvable_ci_gives_null_with_the_reason() {
 }
 
 #[test]
+fn an_unresolvable_cd_makes_what_follows_unknown_not_false() {
+    let t = repo();
+    write(
+        t.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cd \"$PY_DIR\"\n          pytest -m \"not slow\"\n          cargo test -p $CRATE\n",
+    );
+    let v = json(t.path(), &[]);
+    assert_eq!(runs(&v)["py/tests/test_client.py::test_connects"], None);
+    assert!(
+        why(&v, "py/tests/test_client.py::test_connects").contains("earlier `cd`"),
+        "{}",
+        why(&v, "py/tests/test_client.py::test_connects")
+    );
+    assert_eq!(runs(&v)["src/lib.rs::tests::put_then_get"], None);
+}
+
+#[test]
 fn bad_base_revision_is_a_clear_error() {
     let t = repo();
     let o = run_in(t.path(), &["inventory", "--base", "no-such-rev"]);

@@ -60,6 +60,8 @@ pub struct Invocation {
     pub os: Option<&'static str>,
     /// `RUSTFLAGS` as the command sees it (None = not set).
     pub rustflags: Option<String>,
+    /// False when the working directory could not be resolved (then `cwd` is a guess).
+    pub cwd_known: bool,
 }
 
 /// Everything read from the CI configuration.

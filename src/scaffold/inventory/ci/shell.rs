@@ -293,6 +293,7 @@ fn command(
             unresolved: unresolved.clone(),
             os: ctx.os,
             rustflags: ctx.env.get("RUSTFLAGS").cloned(),
+            cwd_known: !ctx.env.contains_key("__cwd_unknown"),
         });
     };
     let base = prog.rsplit('/').next().unwrap_or(&prog).to_string();

@@ -280,6 +280,9 @@ pub(super) fn cargo(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache)
     if !under(&crate_dir, &ws_dir) && !in_ws(&crate_dir) {
         return Sel::NotHere;
     }
+    if let Some(p) = c.packages.iter().find(|p| p.contains('$')) {
+        return Sel::Unknown(format!("the package `{p}` is not known before the run"));
+    }
     let selected_pkg = if !c.packages.is_empty() {
         c.packages.iter().any(|p| glob_match(p, &name))
     } else if c.workspace {

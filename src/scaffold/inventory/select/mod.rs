@@ -127,7 +127,11 @@ fn verdict(root: &Path, cfg: &CiConfig, it: &Item, cache: &mut Cache) -> CiRun {
         };
         let at = format!("{}: `{}`", inv.source, inv.display);
         match sel {
-            Sel::NotHere => {}
+            Sel::NotHere if inv.cwd_known => {}
+            Sel::NotHere => {
+                let u = inv.unresolved.clone().unwrap_or_default();
+                unknown.get_or_insert_with(|| format!("{u} ({at} may run it)"));
+            }
             Sel::Yes => {
                 if let Some(u) = &inv.unresolved {
                     unknown.get_or_insert_with(|| format!("{u} ({at} may run it)"));

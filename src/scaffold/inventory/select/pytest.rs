@@ -286,6 +286,9 @@ pub(super) fn pytest(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache
     if let Some(c) = conf.as_ref().and_then(|c| c.custom.clone()) {
         return Sel::Unknown(format!("{c} (custom discovery is not evaluated)"));
     }
+    if let Some(p) = paths.iter().find(|p| p.contains('$')) {
+        return Sel::Unknown(format!("the path `{p}` is not known before the run"));
+    }
     let base_paths: Vec<(String, Option<String>)> = if !paths.is_empty() {
         paths
             .iter()
