@@ -323,6 +323,10 @@ pub(super) fn cargo(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache)
             "the file is not a cargo target of its own (a module other targets may include)".into(),
         );
     }
+    // targets declared by hand may be off by default, renamed or without libtest
+    if let Some(w) = declared_target_issue(&ctoml, &target) {
+        return w;
+    }
     if !target_selected(&target, &c.targets) {
         return Sel::No(format!("its target `{target}` is not built by the command"));
     }
@@ -405,6 +409,55 @@ pub(super) fn cargo(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache)
         )),
         (false, 1) => Sel::No("the command runs only ignored tests".into()),
         _ => Sel::Yes,
+    }
+}
+
+/// What `[lib]`, `[[bin]]`, `[[test]]` and `autotests` say about the test's target.
+fn declared_target_issue(ctoml: &toml::Table, target: &str) -> Option<Sel> {
+    let flag = |t: &toml::Value, k: &str| t.get(k).and_then(|v| v.as_bool());
+    let (kind, name) = target.split_once(':').unwrap_or((target, ""));
+    match kind {
+        "lib" => {
+            let lib = ctoml.get("lib")?;
+            if flag(lib, "test") == Some(false) {
+                return Some(Sel::No("`[lib] test = false` in Cargo.toml".into()));
+            }
+            if flag(lib, "harness") == Some(false) {
+                return Some(Sel::Unknown("`[lib] harness = false`: not libtest".into()));
+            }
+            None
+        }
+        "bin" => {
+            let bins = ctoml.get("bin")?.as_array()?;
+            bins.iter()
+                .any(|b| flag(b, "test") == Some(false) || flag(b, "harness") == Some(false))
+                .then(|| Sel::Unknown("a `[[bin]]` sets test or harness = false".into()))
+        }
+        "test" => {
+            let tests: Vec<&toml::Value> = ctoml
+                .get("test")
+                .and_then(|t| t.as_array())
+                .map(|a| a.iter().collect())
+                .unwrap_or_default();
+            let this = tests
+                .iter()
+                .find(|t| t.get("name").and_then(|n| n.as_str()) == Some(name));
+            if this.is_some_and(|t| flag(t, "harness") == Some(false)) {
+                return Some(Sel::Unknown(format!(
+                    "`[[test]] name = \"{name}\"` has harness = false: not libtest"
+                )));
+            }
+            let auto = ctoml.get("package").and_then(|p| flag(p, "autotests"));
+            if auto != Some(false) || this.is_some() {
+                return None;
+            }
+            Some(if tests.iter().any(|t| t.get("path").is_some()) {
+                Sel::Unknown("`autotests = false`; the `[[test]]` paths are not matched".into())
+            } else {
+                Sel::No("`autotests = false` and no `[[test]]` declares this file".into())
+            })
+        }
+        _ => None,
     }
 }
 

@@ -184,7 +184,10 @@ pub(super) fn js(root: &Path, inv: &Invocation, it: &Item) -> Sel {
         let hit = file_filters.iter().any(|f| {
             let f = f.trim_start_matches("./");
             match inv.runner {
-                Runner::Jest => Regex::new(f).is_ok_and(|r| r.is_match(&it.path)),
+                // jest matches absolute paths: an anchored pattern is not evaluated
+                Runner::Jest => {
+                    !f.contains('^') && Regex::new(f).is_ok_and(|r| r.is_match(&it.path))
+                }
                 Runner::NodeTest => !f.contains('*') && (under(rel, f.trim_end_matches('/'))),
                 _ => rel.contains(f),
             }
