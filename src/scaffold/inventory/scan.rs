@@ -139,6 +139,36 @@ fn strip_line_comment(t: &[u8]) -> &[u8] {
     t
 }
 
+/// The closing delimiter (`"#`, `"##` …) of a raw string literal the line opens and does not
+/// close, if any.
+fn open_raw_string(line: &[u8]) -> Option<Vec<u8>> {
+    let code = strip_line_comment(line);
+    let mut open = None;
+    let mut i = 0;
+    while i < code.len() {
+        if code[i] == b'r'
+            && (i == 0 || !(code[i - 1].is_ascii_alphanumeric() || code[i - 1] == b'_'))
+        {
+            let hashes = code[i + 1..].iter().take_while(|&&c| c == b'#').count();
+            if code.get(i + 1 + hashes) == Some(&b'"') {
+                let mut close = vec![b'"'];
+                close.extend(std::iter::repeat_n(b'#', hashes));
+                let body = i + 2 + hashes;
+                match memchr::memmem::find(&code[body.min(code.len())..], &close) {
+                    Some(e) => i = body + e + close.len(),
+                    None => {
+                        open = Some(close);
+                        break;
+                    }
+                }
+                continue;
+            }
+        }
+        i += 1;
+    }
+    open
+}
+
 /// `#![cfg(X)]`, `[cfg(X)`, `cfg(X)` → `X`.
 fn cfg_inner(gate: &str) -> String {
     let g = gate.trim().trim_start_matches("#!").trim_start_matches('#');
@@ -159,7 +189,18 @@ fn scan_rust(buf: &[u8], out: &mut Vec<Found>) {
     let mut depth: i32 = 0;
     let mut braces: i32 = 0;
     let mut mods: Vec<(String, i32, Option<String>)> = Vec::new();
+    // inside a raw string literal spanning lines (`r#"…"#`): test code there is data
+    let mut raw_close: Option<Vec<u8>> = None;
     for (i, raw) in buf.split(|&b| b == b'\n').enumerate() {
+        if let Some(close) = &raw_close {
+            if memchr::memmem::find(raw, close).is_some() {
+                raw_close = None;
+            }
+            continue;
+        }
+        if let Some(close) = open_raw_string(raw) {
+            raw_close = Some(close);
+        }
         let t = trim_start(raw);
         if depth > 0 || t.starts_with(b"#[") || t.starts_with(b"#![") {
             if depth == 0 {
@@ -607,6 +648,14 @@ mod tests {
                 ("rust-test".into(), "$name".into(), 16, false),
             ]
         );
+    }
+
+    #[test]
+    fn tests_inside_multi_line_raw_strings_are_data() {
+        let src =
+            "const SRC: &str = r#\"\n#[test]\nfn in_a_string() {}\n\"#;\n#[test]\nfn real() {}\n";
+        let names: Vec<_> = found(Class::Rust, src).into_iter().map(|f| f.1).collect();
+        assert_eq!(names, vec!["real".to_string()]);
     }
 
     #[test]
