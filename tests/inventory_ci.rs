@@ -555,3 +555,88 @@ fn a_bun_repository_gets_typescript_skeletons_importing_bun_test() {
     let plan = std::fs::read_to_string(d.join("testing-plans/q.md")).unwrap();
     assert!(plan[plan.find("### Scenario S3").unwrap()..].contains("```go"));
 }
+
+/// nextest with --run-ignored and a name filter, pytest -k, vitest -t, jest narrowed by its
+/// config, node --test on a directory.
+#[test]
+fn more_runners_and_filters_are_evaluated_or_null() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    write(
+        d,
+        ".github/workflows/ci.yml",
+        r#"on: [push]
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - run: cargo nextest run --workspace --run-ignored all raft
+      - run: python -m pytest -k "retry and not slow" py
+      - run: npx vitest run -t "parses" web
+      - run: cd api && npx jest
+      - run: node --test tools/test
+"#,
+    );
+    write(
+        d,
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"crates/*\"]\n",
+    );
+    write(
+        d,
+        "crates/raft/Cargo.toml",
+        "[package]\nname = \"raft\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        d,
+        "crates/raft/src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    #[ignore]\n    fn raft_elects() {}\n    #[test]\n    fn log_appends() {}\n}\n",
+    );
+    write(
+        d,
+        "py/test_client.py",
+        "def test_retry_backs_off():\n    pass\n\n\ndef test_retry_slow():\n    pass\n\n\ndef test_connects():\n    pass\n",
+    );
+    write(
+        d,
+        "web/parse.test.ts",
+        "import { test } from \"vitest\";\ntest(\"parses a header\", () => {});\ntest(\"renders\", () => {});\n",
+    );
+    write(
+        d,
+        "api/jest.config.js",
+        "module.exports = { testMatch: [\"**/*.spec.js\"] };\n",
+    );
+    write(
+        d,
+        "api/client.test.js",
+        "const { test } = require(\"@jest/globals\");\ntest(\"connects\", () => {});\n",
+    );
+    write(
+        d,
+        "tools/test/cli.test.mjs",
+        "import test from \"node:test\";\ntest(\"prints help\", () => {});\n",
+    );
+    let v = json(d, &[]);
+    assert_eq!(
+        runs(&v),
+        m(&[
+            ("api/client.test.js::connects", None),
+            ("crates/raft/src/lib.rs::tests::log_appends", Some(false)),
+            ("crates/raft/src/lib.rs::tests::raft_elects", Some(true)),
+            ("py/test_client.py::test_connects", Some(false)),
+            ("py/test_client.py::test_retry_backs_off", Some(true)),
+            ("py/test_client.py::test_retry_slow", Some(false)),
+            ("tools/test/cli.test.mjs::prints help", Some(true)),
+            ("web/parse.test.ts::parses a header", Some(true)),
+            ("web/parse.test.ts::renders", Some(false)),
+        ])
+    );
+    assert!(why(&v, "api/client.test.js::connects").contains("jest.config.js sets `testMatch`"));
+    assert!(why(&v, "crates/raft/src/lib.rs::tests::log_appends")
+        .contains("matches none of the filters `raft`"));
+    assert!(why(&v, "py/test_client.py::test_retry_slow")
+        .contains("deselected by `-k \"retry and not slow\"`"));
+    assert!(why(&v, "web/parse.test.ts::renders").contains("does not match `parses`"));
+}
