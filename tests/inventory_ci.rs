@@ -440,7 +440,7 @@ fn unresolvable_ci_gives_null_with_the_reason() {
     write(
         t.path(),
         ".github/workflows/ci.yml",
-        "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        include: [{pkg: a}]\n    steps:\n      - run: cd go && go test -run ${{ matrix.pkg }} ./...\n      - run: cargo test ${{ inputs.filter }}\n",
+        "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        include: [{pkg: a}, {pkg: b}]\n    steps:\n      - run: cd go && go test -run ${{ matrix.pkg }} ./...\n      - run: cargo test ${{ inputs.filter }}\n",
     );
     let v = json(t.path(), &[]);
     assert_eq!(runs(&v)["go/store/store_test.go::TestPut"], None);
@@ -578,11 +578,7 @@ jobs:
       - run: node --test tools/test
 "#,
     );
-    write(
-        d,
-        "Cargo.toml",
-        "[workspace]\nmembers = [\"crates/*\"]\n",
-    );
+    write(d, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
     write(
         d,
         "crates/raft/Cargo.toml",

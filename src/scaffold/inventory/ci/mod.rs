@@ -198,8 +198,14 @@ pub(super) fn scalar(v: &Value) -> Option<String> {
 fn env_of(v: Option<&Value>, into: &mut BTreeMap<String, String>) {
     if let Some(Value::Object(m)) = v {
         for (k, v) in m {
-            if let Some(s) = scalar(v) {
-                into.insert(k.clone(), s);
+            match scalar(v) {
+                // an expression is known only at run time: the variable stays unknown
+                Some(s) if !s.contains("${{") => {
+                    into.insert(k.clone(), s);
+                }
+                _ => {
+                    into.remove(k);
+                }
             }
         }
     }
@@ -253,39 +259,44 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
         env_of(job.get("env"), &mut env);
         let matrix = match job.pointer("/strategy/matrix") {
             None => Some(BTreeMap::new()),
-            Some(Value::Object(m)) => {
-                let mut out = BTreeMap::new();
-                let mut ok = true;
-                for (k, v) in m {
-                    if k == "include" || k == "exclude" {
-                        ok = false;
-                        continue;
-                    }
-                    match v {
-                        Value::Array(a) => {
-                            let vals: Vec<String> = a.iter().filter_map(scalar).collect();
-                            if vals.len() == a.len() {
-                                out.insert(k.clone(), vals);
-                            }
-                        }
-                        _ => ok = false,
-                    }
-                }
-                // include/exclude only matter when a command uses a key they may change
-                if ok {
-                    Some(out)
-                } else {
-                    Some(out).filter(|_| false)
-                }
-            }
+            Some(Value::Object(m)) => plain_matrix(m),
             Some(_) => None,
         };
+        let os_of = |r: &str| {
+            if r.contains("ubuntu") || r.contains("linux") {
+                Some("linux")
+            } else if r.contains("macos") {
+                Some("macos")
+            } else if r.contains("windows") {
+                Some("windows")
+            } else {
+                None
+            }
+        };
         let os = match job.get("runs-on").and_then(scalar) {
-            Some(r) if r.contains("${{") => None,
-            Some(r) if r.contains("ubuntu") || r.contains("linux") => Some("linux"),
-            Some(r) if r.contains("macos") => Some("macos"),
-            Some(r) if r.contains("windows") => Some("windows"),
-            _ => None,
+            // `${{ matrix.os }}`: known when every value names the same OS
+            Some(r) if r.contains("${{") => {
+                let key = r
+                    .trim()
+                    .strip_prefix("${{")
+                    .and_then(|x| x.strip_suffix("}}"))
+                    .and_then(|x| x.trim().strip_prefix("matrix."))
+                    .map(str::to_string);
+                let vals = key.and_then(|k| matrix.as_ref().and_then(|m| m.get(&k)).cloned());
+                match vals.as_deref() {
+                    Some([first, rest @ ..]) => {
+                        let o = os_of(first);
+                        if rest.iter().all(|x| os_of(x) == o) {
+                            o
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            Some(r) => os_of(&r),
+            None => None,
         };
         let job_cond = job
             .get("if")
@@ -372,6 +383,34 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
             script(&ctx, &run, cfg);
         }
     }
+}
+
+/// A matrix dstplan can expand: keys with plain lists of scalars, or a single `include`
+/// entry and nothing else; None with `exclude`, several `include` entries or expressions.
+fn plain_matrix(m: &serde_json::Map<String, Value>) -> Option<BTreeMap<String, Vec<String>>> {
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        match (k.as_str(), v) {
+            ("include", Value::Array(a)) if a.len() == 1 && m.len() == 1 => {
+                let Value::Object(entry) = &a[0] else {
+                    return None;
+                };
+                for (k, v) in entry {
+                    out.insert(k.clone(), vec![scalar(v)?]);
+                }
+            }
+            ("include" | "exclude", _) => return None,
+            (_, Value::Array(a)) => {
+                let vals: Vec<String> = a.iter().filter_map(scalar).collect();
+                if vals.len() != a.len() {
+                    return None;
+                }
+                out.insert(k.clone(), vals);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 const GITLAB_RESERVED: &[&str] = &[

@@ -297,6 +297,21 @@ fn command(
         });
     };
     let base = prog.rsplit('/').next().unwrap_or(&prog).to_string();
+    // a wrapper whose arguments are not known cannot be followed
+    let wrapper = matches!(
+        base.as_str(),
+        "make" | "gmake" | "just" | "bash" | "sh" | "zsh"
+    ) || (matches!(base.as_str(), "npm" | "yarn" | "pnpm" | "bun")
+        && a(0) != Some("test"))
+        || prog.starts_with("./")
+        || prog.ends_with(".sh");
+    if wrapper {
+        if let Some(u) = &unresolved {
+            cfg.opaque
+                .push(format!("{} (`{display}`: {u})", ctx.source));
+            return;
+        }
+    }
     match base.as_str() {
         "cd" | "pushd" => match &unresolved {
             None => state.cwd = join_dir(&state.cwd, a(0).unwrap_or("")),
