@@ -383,6 +383,16 @@ fn command(
         )),
         "bun" => match a(0) {
             Some("test") => record(Runner::Bun, &args[1..], cfg),
+            // `bun run file.ts` runs a file, not a package.json script
+            Some("run")
+                if args[1..]
+                    .iter()
+                    .find(|x| !x.starts_with('-'))
+                    .is_some_and(|x| {
+                        [".ts", ".js", ".mjs", ".cjs", ".tsx", ".jsx"]
+                            .iter()
+                            .any(|e| x.ends_with(e))
+                    }) => {}
             Some("run") => package_script(state, &ctx, &args[1..], display, cfg),
             Some("x") => command(state, &ctx, args[1..].to_vec(), display, unresolved, cfg),
             _ => {}

@@ -180,6 +180,18 @@ pub(super) fn js(root: &Path, inv: &Invocation, it: &Item) -> Sel {
         }
         i += 1;
     }
+    // `dir/*` (expanded by the shell) names everything under `dir`, as `dir` does
+    let file_filters: Vec<String> = file_filters
+        .iter()
+        .map(|f| {
+            let t = f.trim_end_matches("/**").trim_end_matches("/*");
+            if inv.runner != Runner::Jest && t.len() < f.len() && !t.contains('*') {
+                format!("{t}/")
+            } else {
+                f.clone()
+            }
+        })
+        .collect();
     if !file_filters.is_empty() {
         let hit = file_filters.iter().any(|f| {
             let f = f.trim_start_matches("./");
