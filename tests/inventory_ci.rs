@@ -576,6 +576,7 @@ jobs:
       - run: npx vitest run -t "parses" web
       - run: cd api && npx jest
       - run: node --test tools/test
+      - run: bun test tools/bun/*
 "#,
     );
     write(d, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
@@ -614,6 +615,8 @@ jobs:
         "tools/test/cli.test.mjs",
         "import test from \"node:test\";\ntest(\"prints help\", () => {});\n",
     );
+    write(d, "tools/bun/x.test.ts", API_TEST_TS);
+    write(d, "tools/other.test.ts", API_TEST_TS);
     let v = json(d, &[]);
     assert_eq!(
         runs(&v),
@@ -624,6 +627,10 @@ jobs:
             ("py/test_client.py::test_connects", Some(false)),
             ("py/test_client.py::test_retry_backs_off", Some(true)),
             ("py/test_client.py::test_retry_slow", Some(false)),
+            ("tools/bun/x.test.ts::retries on 503", Some(true)),
+            ("tools/bun/x.test.ts::survives a leader change", Some(false)),
+            ("tools/other.test.ts::retries on 503", Some(false)),
+            ("tools/other.test.ts::survives a leader change", Some(false)),
             ("tools/test/cli.test.mjs::prints help", Some(true)),
             ("web/parse.test.ts::parses a header", Some(true)),
             ("web/parse.test.ts::renders", Some(false)),
