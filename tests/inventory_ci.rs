@@ -643,3 +643,28 @@ jobs:
         .contains("deselected by `-k \"retry and not slow\"`"));
     assert!(why(&v, "web/parse.test.ts::renders").contains("does not match `parses`"));
 }
+
+#[test]
+fn local_composite_actions_are_read_like_the_job() {
+    let t = repo();
+    let d = t.path();
+    write(
+        d,
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  go:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/go-tests\n",
+    );
+    write(
+        d,
+        ".github/actions/go-tests/action.yml",
+        "name: go tests\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      working-directory: go\n      run: go test -tags e2e -run 'TestCluster|TestScan' ./...\n",
+    );
+    let v = json(d, &[]);
+    let r = runs(&v);
+    assert_eq!(r["go/e2e/e2e_test.go::TestCluster"], Some(true));
+    assert_eq!(r["go/store/store_test.go::TestScan"], Some(true));
+    assert_eq!(r["go/store/store_test.go::TestPut"], Some(false));
+    assert!(why(&v, "go/store/store_test.go::TestScan")
+        .contains(".github/workflows/ci.yml job `go` → ./.github/actions/go-tests"));
+    // no cargo or pytest anywhere: unknown, not false
+    assert_eq!(r["tests/cluster.rs::elects_a_leader"], None);
+}

@@ -325,8 +325,17 @@ fn github(root: &Path, rel: &str, v: &Value, cfg: &mut CiConfig) {
                 .or_else(|| job_cond.clone());
             if let Some(u) = step.get("uses").and_then(scalar) {
                 if u.starts_with("./") {
-                    cfg.opaque
-                        .push(format!("{source} (uses the local action {u})"));
+                    let ctx = Ctx {
+                        root,
+                        source: format!("{source} → {u}"),
+                        cwd: String::new(),
+                        env: env.clone(),
+                        matrix: matrix.clone(),
+                        condition: cond.clone(),
+                        depth: 1,
+                        os,
+                    };
+                    local_action(&ctx, u.trim_start_matches("./"), cfg);
                 } else if u.contains("cargo") {
                     let with = step.get("with");
                     if with
@@ -413,6 +422,62 @@ fn plain_matrix(m: &serde_json::Map<String, Value>) -> Option<BTreeMap<String, V
     Some(out)
 }
 
+/// A local composite action (`uses: ./path`): its `run:` steps, read like the job's own.
+fn local_action(ctx: &Ctx<'_>, dir: &str, cfg: &mut CiConfig) {
+    let base = ctx.root.join(dir);
+    let file = ["action.yml", "action.yaml"]
+        .iter()
+        .map(|f| base.join(f))
+        .find(|p| p.is_file());
+    let Some(v) = file.and_then(|f| read_yaml(&f).ok()) else {
+        cfg.opaque
+            .push(format!("{} (the local action is not readable)", ctx.source));
+        return;
+    };
+    if v.pointer("/runs/using").and_then(scalar).as_deref() != Some("composite") {
+        cfg.opaque.push(format!(
+            "{} (a local action that is not composite)",
+            ctx.source
+        ));
+        return;
+    }
+    let Some(Value::Array(steps)) = v.pointer("/runs/steps") else {
+        return;
+    };
+    for step in steps {
+        let mut inner = ctx.clone();
+        env_of(step.get("env"), &mut inner.env);
+        if let Some(c) = step
+            .get("if")
+            .and_then(scalar)
+            .filter(|c| !trivially_true(c))
+        {
+            inner.condition = Some(format!("a step of {} runs only if `{c}`", ctx.source));
+        }
+        if let Some(u) = step.get("uses").and_then(scalar) {
+            if u.starts_with("./") && ctx.depth < MAX_DEPTH {
+                inner.depth += 1;
+                local_action(&inner, u.trim_start_matches("./"), cfg);
+            }
+            continue;
+        }
+        let Some(run) = step.get("run").and_then(scalar) else {
+            continue;
+        };
+        if let Some(wd) = step.get("working-directory").and_then(scalar) {
+            if wd.contains("${{") {
+                inner.env.insert(
+                    "__cwd_unknown".into(),
+                    format!("working-directory `{wd}` is an expression"),
+                );
+            } else {
+                inner.cwd = join_dir("", &wd);
+            }
+        }
+        script(&inner, &run, cfg);
+    }
+}
+
 const GITLAB_RESERVED: &[&str] = &[
     "stages",
     "variables",
@@ -439,6 +504,50 @@ fn script_lines(v: Option<&Value>, out: &mut Vec<String>) {
     }
 }
 
+/// A GitLab job with its `extends` applied in GitLab's order (each template in turn, then
+/// the job's own keys, later ones winning), with `variables` merged key by key. None when a
+/// template is not in this file.
+fn extended(
+    top: &serde_json::Map<String, Value>,
+    job: &serde_json::Map<String, Value>,
+    depth: usize,
+) -> Option<serde_json::Map<String, Value>> {
+    let names: Vec<String> = match job.get("extends") {
+        None => return Some(job.clone()),
+        Some(Value::String(s)) => vec![s.clone()],
+        Some(Value::Array(a)) => a.iter().filter_map(scalar).collect(),
+        Some(_) => return None,
+    };
+    if depth > 10 {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    let mut vars = serde_json::Map::new();
+    let mut layers = Vec::new();
+    for n in &names {
+        let Some(Value::Object(t)) = top.get(n) else {
+            return None;
+        };
+        layers.push(extended(top, t, depth + 1)?);
+    }
+    layers.push(job.clone());
+    for layer in layers {
+        for (k, v) in layer {
+            if k == "variables" {
+                if let Value::Object(m) = v {
+                    vars.extend(m);
+                }
+            } else if k != "extends" {
+                out.insert(k, v);
+            }
+        }
+    }
+    if !vars.is_empty() {
+        out.insert("variables".into(), Value::Object(vars));
+    }
+    Some(out)
+}
+
 fn gitlab(root: &Path, v: &Value, cfg: &mut CiConfig) {
     let Value::Object(top) = v else { return };
     if top.contains_key("include") {
@@ -457,15 +566,21 @@ fn gitlab(root: &Path, v: &Value, cfg: &mut CiConfig) {
         if name.starts_with('.') || GITLAB_RESERVED.contains(&name.as_str()) {
             continue;
         }
-        let Value::Object(j) = job else { continue };
+        let Value::Object(own) = job else { continue };
         let source = format!(".gitlab-ci.yml job `{name}`");
+        let Some(j) = extended(top, own, 0) else {
+            cfg.opaque.push(format!(
+                "{source} (`extends` names a job this file does not define)"
+            ));
+            continue;
+        };
+        let j = &j;
         let mut lines = Vec::new();
         script_lines(j.get("script"), &mut lines);
         if lines.is_empty() {
-            if j.contains_key("extends") || j.contains_key("trigger") {
-                cfg.opaque.push(format!(
-                    "{source} (its script comes from `extends`/`trigger`)"
-                ));
+            if j.contains_key("trigger") {
+                cfg.opaque
+                    .push(format!("{source} (triggers another pipeline)"));
             }
             continue;
         }
@@ -532,7 +647,7 @@ mod gitlab_tests {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(
             dir.join(".gitlab-ci.yml"),
-            "variables:\n  PKGS: ./...\n.tmpl:\n  script: [go test ./x]\nunit:\n  script:\n    - make unit\nnightly:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\n  script: go test -tags e2e $PKGS\n",
+            "variables:\n  PKGS: ./...\n.tmpl:\n  script: [go test ./x]\nunit:\n  script:\n    - make unit\nextended:\n  extends: .tmpl\n  variables:\n    X: \"1\"\nnightly:\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\n  script: go test -tags e2e $PKGS\n",
         )
         .unwrap();
         std::fs::write(
@@ -551,6 +666,7 @@ mod gitlab_tests {
         assert_eq!(
             got,
             vec![
+                (Runner::Go, v(&["./x"]), false),
                 (Runner::Go, v(&["-tags", "e2e", "./..."]), true),
                 (
                     Runner::Cargo,
