@@ -658,8 +658,22 @@ fn local_composite_actions_are_read_like_the_job() {
         ".github/actions/go-tests/action.yml",
         "name: go tests\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      working-directory: go\n      run: go test -tags e2e -run 'TestCluster|TestScan' ./...\n",
     );
+    // a GOOS file-name suffix is a build constraint: not compiled on the Linux runner
+    write(
+        d,
+        "go/store/store_windows_test.go",
+        "package store\n\nimport \"testing\"\n\nfunc TestScanWindowsPaths(t *testing.T) {}\n",
+    );
     let v = json(d, &[]);
     let r = runs(&v);
+    assert_eq!(
+        r["go/store/store_windows_test.go::TestScanWindowsPaths"],
+        Some(false)
+    );
+    assert!(
+        why(&v, "go/store/store_windows_test.go::TestScanWindowsPaths")
+            .contains("`//go:build windows`")
+    );
     assert_eq!(r["go/e2e/e2e_test.go::TestCluster"], Some(true));
     assert_eq!(r["go/store/store_test.go::TestScan"], Some(true));
     assert_eq!(r["go/store/store_test.go::TestPut"], Some(false));

@@ -79,6 +79,44 @@ const GOOS_OTHER: &[&str] = &[
     "ppc64",
 ];
 
+/// In the tag list: the command runs on a Linux x86-64 runner.
+const LINUX_RUNNER: &str = "\u{0}linux-runner";
+
+/// The build constraint a file name implies (`x_windows_test.go`, `x_linux_arm64_test.go`).
+fn name_constraint(path: &str) -> Option<String> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.strip_suffix("_test.go")?;
+    let parts: Vec<&str> = stem.split('_').collect();
+    let is_os = |p: &str| p == "linux" || (GOOS_OTHER.contains(&p) && !is_arch(p));
+    let n = parts.len();
+    if n >= 3 && is_os(parts[n - 2]) && is_arch(parts[n - 1]) {
+        return Some(format!("{} && {}", parts[n - 2], parts[n - 1]));
+    }
+    if n >= 2 && (is_os(parts[n - 1]) || is_arch(parts[n - 1])) {
+        return Some(parts[n - 1].to_string());
+    }
+    None
+}
+
+fn is_arch(p: &str) -> bool {
+    matches!(
+        p,
+        "amd64"
+            | "arm64"
+            | "386"
+            | "arm"
+            | "riscv64"
+            | "ppc64le"
+            | "s390x"
+            | "wasm"
+            | "mips"
+            | "mipsle"
+            | "mips64"
+            | "loong64"
+            | "ppc64"
+    )
+}
+
 /// Evaluate a `//go:build` expression; None when it depends on the runner's OS or arch.
 fn go_constraint(expr: &str, tags: &[String]) -> Option<bool> {
     let toks: Vec<String> = Regex::new(r"&&|\|\||!|\(|\)|[A-Za-z0-9_.]+")
@@ -129,14 +167,15 @@ fn go_constraint(expr: &str, tags: &[String]) -> Option<bool> {
             }
             Some(id) if !matches!(id, "&&" | "||" | ")") => {
                 *i += 1;
+                // OS and architecture are known only for a Linux (x86-64) runner
+                let linux = tags.iter().any(|x| x == LINUX_RUNNER);
                 Some(
-                    if tags.iter().any(|x| x == id)
-                        || matches!(id, "linux" | "unix" | "amd64" | "gc" | "cgo")
-                        || id.starts_with("go1.")
-                    {
+                    if tags.iter().any(|x| x == id) || id == "gc" || id.starts_with("go1.") {
                         Some(true)
+                    } else if matches!(id, "linux" | "unix" | "amd64" | "cgo") {
+                        linux.then_some(true)
                     } else if GOOS_OTHER.contains(&id) {
-                        None
+                        linux.then_some(false)
                     } else {
                         Some(false)
                     },
@@ -273,7 +312,20 @@ pub(super) fn go(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache) ->
     if !covered {
         return Sel::NotHere;
     }
-    if let Some(g) = &it.meta.gate {
+    let gate = match (&it.meta.gate, name_constraint(&it.path)) {
+        (Some(g), Some(n)) => Some(format!("({g}) && ({n})")),
+        (Some(g), None) => Some(g.clone()),
+        (None, n) => n,
+    };
+    let shown_tags = if tags.is_empty() {
+        "none".to_string()
+    } else {
+        tags.join(",")
+    };
+    if inv.os == Some("linux") {
+        tags.push(LINUX_RUNNER.to_string());
+    }
+    if let Some(g) = &gate {
         match go_constraint(g, &tags) {
             None => {
                 return Sel::Unknown(format!(
@@ -283,11 +335,7 @@ pub(super) fn go(root: &Path, inv: &Invocation, it: &Item, cache: &mut Cache) ->
             Some(false) => {
                 return Sel::No(format!(
                     "`//go:build {g}` is not satisfied by the command's tags ({})",
-                    if tags.is_empty() {
-                        "none".to_string()
-                    } else {
-                        tags.join(",")
-                    }
+                    shown_tags
                 ))
             }
             Some(true) => {}
