@@ -381,7 +381,7 @@ fn markdown_groups_suites_and_says_what_ci_runs() {
     let md = stdout(&o);
     assert!(md.lines().count() < 60, "{md}");
     assert!(md.starts_with("| Test / harness | Subsystem | Tests | What CI does |"));
-    assert!(md.contains("| `tests/` Rust integration tests (cargo) | tests | 3 (1 ignored/skipped) | runs 2; cannot tell 1 (e.g. .github/workflows/ci.yml job 'nightly'"), "{md}");
+    assert!(md.contains("| `tests/` Rust integration tests (cargo) | tests | 3 (1 ignored/skipped) | runs 2; cannot tell 1 (e.g. runs only under a condition: job 'nightly' runs only if"), "{md}");
     assert_eq!(
         md.matches("{{TODO").count(),
         md.lines().filter(|l| l.starts_with("| `")).count()
@@ -440,19 +440,36 @@ fn unresolvable_ci_gives_null_with_the_reason() {
     write(
         t.path(),
         ".github/workflows/ci.yml",
-        "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        include: [{pkg: a}]\n    steps:\n      - run: cd go && go test -run ${{ matrix.pkg }} ./...\n      - run: cargo test ${{ inputs.filter }}\n",
+        "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        include: [{pkg: a}, {pkg: b}]\n    steps:\n      - run: cd go && go test -run ${{ matrix.pkg }} ./...\n      - run: cargo test ${{ inputs.filter }}\n",
     );
     let v = json(t.path(), &[]);
     assert_eq!(runs(&v)["go/store/store_test.go::TestPut"], None);
     assert!(why(&v, "go/store/store_test.go::TestPut").contains("matrix"));
     assert_eq!(runs(&v)["src/lib.rs::tests::put_then_get"], None);
     assert!(why(&v, "src/lib.rs::tests::put_then_get").contains("inputs.filter"));
-    // no pytest command at all: false, saying so
-    assert_eq!(
-        runs(&v)["py/tests/test_client.py::test_connects"],
-        Some(false)
+    // no pytest command at all: the tests may run on a CI dstplan does not read
+    assert_eq!(runs(&v)["py/tests/test_client.py::test_connects"], None);
+    assert!(
+        why(&v, "py/tests/test_client.py::test_connects").contains("no CI file read runs pytest")
     );
-    assert!(why(&v, "py/tests/test_client.py::test_connects").contains("no CI command runs pytest"));
+}
+
+#[test]
+fn an_unresolvable_cd_makes_what_follows_unknown_not_false() {
+    let t = repo();
+    write(
+        t.path(),
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          cd \"$PY_DIR\"\n          pytest -m \"not slow\"\n          cargo test -p $CRATE\n",
+    );
+    let v = json(t.path(), &[]);
+    assert_eq!(runs(&v)["py/tests/test_client.py::test_connects"], None);
+    assert!(
+        why(&v, "py/tests/test_client.py::test_connects").contains("earlier `cd`"),
+        "{}",
+        why(&v, "py/tests/test_client.py::test_connects")
+    );
+    assert_eq!(runs(&v)["src/lib.rs::tests::put_then_get"], None);
 }
 
 #[test]
@@ -537,4 +554,131 @@ fn a_bun_repository_gets_typescript_skeletons_importing_bun_test() {
     assert_exit(&o, 0);
     let plan = std::fs::read_to_string(d.join("testing-plans/q.md")).unwrap();
     assert!(plan[plan.find("### Scenario S3").unwrap()..].contains("```go"));
+}
+
+/// nextest with --run-ignored and a name filter, pytest -k, vitest -t, jest narrowed by its
+/// config, node --test on a directory.
+#[test]
+fn more_runners_and_filters_are_evaluated_or_null() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    git(d, &["init", "-q", "-b", "main"]);
+    write(
+        d,
+        ".github/workflows/ci.yml",
+        r#"on: [push]
+jobs:
+  t:
+    runs-on: ubuntu-latest
+    steps:
+      - run: cargo nextest run --workspace --run-ignored all raft
+      - run: python -m pytest -k "retry and not slow" py
+      - run: npx vitest run -t "parses" web
+      - run: cd api && npx jest
+      - run: node --test tools/test
+      - run: bun test tools/bun/*
+"#,
+    );
+    write(d, "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n");
+    write(
+        d,
+        "crates/raft/Cargo.toml",
+        "[package]\nname = \"raft\"\nversion = \"0.1.0\"\n",
+    );
+    write(
+        d,
+        "crates/raft/src/lib.rs",
+        "#[cfg(test)]\nmod tests {\n    #[test]\n    #[ignore]\n    fn raft_elects() {}\n    #[test]\n    fn log_appends() {}\n}\n",
+    );
+    write(
+        d,
+        "py/test_client.py",
+        "def test_retry_backs_off():\n    pass\n\n\ndef test_retry_slow():\n    pass\n\n\ndef test_connects():\n    pass\n",
+    );
+    write(
+        d,
+        "web/parse.test.ts",
+        "import { test } from \"vitest\";\ntest(\"parses a header\", () => {});\ntest(\"renders\", () => {});\n",
+    );
+    write(
+        d,
+        "api/jest.config.js",
+        "module.exports = { testMatch: [\"**/*.spec.js\"] };\n",
+    );
+    write(
+        d,
+        "api/client.test.js",
+        "const { test } = require(\"@jest/globals\");\ntest(\"connects\", () => {});\n",
+    );
+    write(
+        d,
+        "tools/test/cli.test.mjs",
+        "import test from \"node:test\";\ntest(\"prints help\", () => {});\n",
+    );
+    write(d, "tools/bun/x.test.ts", API_TEST_TS);
+    write(d, "tools/other.test.ts", API_TEST_TS);
+    let v = json(d, &[]);
+    assert_eq!(
+        runs(&v),
+        m(&[
+            ("api/client.test.js::connects", None),
+            ("crates/raft/src/lib.rs::tests::log_appends", Some(false)),
+            ("crates/raft/src/lib.rs::tests::raft_elects", Some(true)),
+            ("py/test_client.py::test_connects", Some(false)),
+            ("py/test_client.py::test_retry_backs_off", Some(true)),
+            ("py/test_client.py::test_retry_slow", Some(false)),
+            ("tools/bun/x.test.ts::retries on 503", Some(true)),
+            ("tools/bun/x.test.ts::survives a leader change", Some(false)),
+            ("tools/other.test.ts::retries on 503", Some(false)),
+            ("tools/other.test.ts::survives a leader change", Some(false)),
+            ("tools/test/cli.test.mjs::prints help", Some(true)),
+            ("web/parse.test.ts::parses a header", Some(true)),
+            ("web/parse.test.ts::renders", Some(false)),
+        ])
+    );
+    assert!(why(&v, "api/client.test.js::connects").contains("jest.config.js sets `testMatch`"));
+    assert!(why(&v, "crates/raft/src/lib.rs::tests::log_appends")
+        .contains("matches none of the filters `raft`"));
+    assert!(why(&v, "py/test_client.py::test_retry_slow")
+        .contains("deselected by `-k \"retry and not slow\"`"));
+    assert!(why(&v, "web/parse.test.ts::renders").contains("does not match `parses`"));
+}
+
+#[test]
+fn local_composite_actions_are_read_like_the_job() {
+    let t = repo();
+    let d = t.path();
+    write(
+        d,
+        ".github/workflows/ci.yml",
+        "on: push\njobs:\n  go:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - uses: ./.github/actions/go-tests\n",
+    );
+    write(
+        d,
+        ".github/actions/go-tests/action.yml",
+        "name: go tests\nruns:\n  using: composite\n  steps:\n    - shell: bash\n      working-directory: go\n      run: go test -tags e2e -run 'TestCluster|TestScan' ./...\n",
+    );
+    // a GOOS file-name suffix is a build constraint: not compiled on the Linux runner
+    write(
+        d,
+        "go/store/store_windows_test.go",
+        "package store\n\nimport \"testing\"\n\nfunc TestScanWindowsPaths(t *testing.T) {}\n",
+    );
+    let v = json(d, &[]);
+    let r = runs(&v);
+    assert_eq!(
+        r["go/store/store_windows_test.go::TestScanWindowsPaths"],
+        Some(false)
+    );
+    assert!(
+        why(&v, "go/store/store_windows_test.go::TestScanWindowsPaths")
+            .contains("`//go:build windows`")
+    );
+    assert_eq!(r["go/e2e/e2e_test.go::TestCluster"], Some(true));
+    assert_eq!(r["go/store/store_test.go::TestScan"], Some(true));
+    assert_eq!(r["go/store/store_test.go::TestPut"], Some(false));
+    assert!(why(&v, "go/store/store_test.go::TestScan")
+        .contains(".github/workflows/ci.yml job `go` → ./.github/actions/go-tests"));
+    // no cargo or pytest anywhere: unknown, not false
+    assert_eq!(r["tests/cluster.rs::elects_a_leader"], None);
 }

@@ -293,6 +293,47 @@ fn change_scoped_plan_lists_exactly_the_changed_files() {
 }
 
 #[test]
+fn untracked_names_that_look_like_pathspec_magic_and_moves_without_git_mv_are_listed() {
+    let t = repo_two_commits();
+    let d = t.path();
+    write(d, ":(glob)odd*.txt", "x\n");
+    // a committed file moved without `git mv`: one rename, not a delete and an add
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "three"]);
+    let body = "line one\nline two\nline three\nline four\n";
+    write(d, "docs/moved-from.md", body);
+    git(d, &["add", "-A"]);
+    git(d, &["commit", "-q", "-m", "four"]);
+    std::fs::rename(d.join("docs/moved-from.md"), d.join("docs/moved-to.md")).unwrap();
+    write(d, ":(glob)odd2*.txt", "y\n");
+    let out = dstplan(d, &["new", "x", "--base", "HEAD"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, p) = read_plan(&d.join("testing-plans/x.md"));
+    assert_eq!(
+        files_touched(&p),
+        [
+            ":(glob)odd2*.txt (added, untracked)",
+            "docs/moved-to.md (renamed from docs/moved-from.md)",
+        ]
+    );
+    // the user's index is untouched: the moved file is still staged as it was
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(d)
+        .args(["status", "--porcelain"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains(" D docs/moved-from.md"), "{status}");
+    assert!(status.contains("?? docs/moved-to.md"), "{status}");
+}
+
+#[test]
 fn default_base_is_the_merge_base_with_main_on_a_feature_branch() {
     let t = repo_two_commits();
     let d = t.path();

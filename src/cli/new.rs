@@ -71,7 +71,7 @@ pub fn run(args: Args) -> CmdResult {
         (ModeArg::ChangeScoped, 1) => "1 changed file listed".to_string(),
         (ModeArg::ChangeScoped, _) => format!("{n} changed files listed"),
         (ModeArg::ProjectWide, 1) => "1 §3 row from the test inventory".to_string(),
-        (ModeArg::ProjectWide, _) => format!("{n} §3 rows from the test inventory"),
+        (ModeArg::ProjectWide, _) => format!("{n} §3 suite rows from the test inventory"),
     };
     eprintln!(
         "created {} ({what}; {} placeholders to fill, then run `dstplan lint`)",

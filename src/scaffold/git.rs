@@ -300,19 +300,24 @@ pub fn change_scope(repo: &Repository, base: Option<&str>) -> Result<ChangeScope
     };
     // untracked files (minus ignored ones) become intent-to-add entries in a copy of the index
     let index = temp_index(repo)?;
-    let env: [(&str, &OsStr); 1] = [("GIT_INDEX_FILE", index.0.as_os_str())];
+    let env: [(&str, &OsStr); 2] = [
+        ("GIT_INDEX_FILE", index.0.as_os_str()),
+        // file names are names, never pathspec magic (`:(glob)…`) or patterns
+        ("GIT_LITERAL_PATHSPECS", OsStr::new("1")),
+    ];
     let untracked = repo.run(&["ls-files", "-z", "--others", "--exclude-standard"])?;
     let untracked: Vec<String> = untracked
         .split(|&b| b == 0)
         .filter(|p| !p.is_empty())
         .map(|p| String::from_utf8_lossy(p).into_owned())
         .collect();
-    if !untracked.is_empty() {
+    // in chunks, so a tree with many untracked files stays under the argument-length limit
+    for chunk in untracked.chunks(500) {
         let mut args: Vec<&OsStr> = ["add", "--intent-to-add", "--"]
             .iter()
             .map(OsStr::new)
             .collect();
-        args.extend(untracked.iter().map(OsStr::new));
+        args.extend(chunk.iter().map(OsStr::new));
         run_in(&repo.dir, args, &env)
             .map_err(|e| Error::new(format!("cannot mark untracked files for the diff: {e}")))?;
     }

@@ -57,7 +57,7 @@ pub struct NewOptions {
 #[derive(Debug, Clone)]
 pub struct Created {
     pub path: PathBuf,
-    /// Changed files listed (change-scoped) or inventory rows (project-wide).
+    /// Changed files listed (change-scoped) or §3 suite rows (project-wide).
     pub entries: usize,
     /// Placeholders left to fill.
     pub placeholders: usize,
@@ -250,10 +250,17 @@ pub fn create(opts: &NewOptions) -> Result<Created, Error> {
         }
         Mode::ProjectWide => {
             let inv = inventory::scan_with_ci(&root, inventory::default_threads())?;
-            entries = inv.items.len();
             ctx.section3 = inventory::render_markdown(&inv, None)
                 .trim_end()
                 .to_string();
+            // the §3 table's rows (one per suite)
+            entries = ctx
+                .section3
+                .lines()
+                .take_while(|l| l.starts_with('|'))
+                .count()
+                .saturating_sub(2);
+            inventory_seen = Some(inv);
             PLAN_PROJECT_WIDE
         }
     };

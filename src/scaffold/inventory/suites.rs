@@ -43,10 +43,19 @@ pub fn suite_kind(it: &Item) -> &'static str {
     ]) || it.kind == "bats-test"
     {
         "end-to-end"
-    } else if has(&["integration", "/it/"])
-        || p.starts_with("tests/")
-        || p.contains("/tests/") && it.kind == "rust-test"
-    {
+    } else if it.kind == "rust-test" {
+        // Rust: the crate-level directory decides (`src/…` unit, `tests/…` integration)
+        let first = it
+            .path
+            .split('/')
+            .find(|d| matches!(*d, "src" | "tests" | "benches" | "examples"));
+        match first {
+            Some("tests") => "integration",
+            Some("benches") => "benchmark",
+            _ if has(&["integration"]) => "integration",
+            _ => "unit",
+        }
+    } else if has(&["integration", "/it/"]) {
         "integration"
     } else {
         "unit"
