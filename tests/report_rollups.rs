@@ -218,7 +218,13 @@ fn a_probe_run_below_the_smoke_budget_is_capped_at_partial_model() {
     let (_t, dir) = session("probe");
     let p = dir.join("findings/S2.md");
     edit(&p, "budget_tier: smoke", "budget_tier: probe");
-    let o = run(&["report", dir.to_str().unwrap(), "--check", "--format", "json"]);
+    let o = run(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--check",
+        "--format",
+        "json",
+    ]);
     assert_exit(&o, 1);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let rpt003: Vec<&str> = v["diagnostics"]
@@ -233,8 +239,18 @@ fn a_probe_run_below_the_smoke_budget_is_capped_at_partial_model() {
     assert!(rpt003[0].contains("probe"), "{rpt003:?}");
     // Recorded honestly, the probe run is accepted at PARTIAL-model.
     edit(&p, "verdict: PASS-smoke", "verdict: PARTIAL-model");
-    edit(&p, "reason: null", "reason: \"5 of the 20 planned cold starts (probe)\"");
-    let o = run(&["report", dir.to_str().unwrap(), "--check", "--format", "json"]);
+    edit(
+        &p,
+        "reason: null",
+        "reason: \"5 of the 20 planned cold starts (probe)\"",
+    );
+    let o = run(&[
+        "report",
+        dir.to_str().unwrap(),
+        "--check",
+        "--format",
+        "json",
+    ]);
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["scenarios"][1]["id"], "S2");

@@ -1,5 +1,5 @@
 //! `dstplan report SESSION [--check] [--fail-on fail|concerns] [--force] [--format F]
-//! [--require-verified-landing]`:
+//! [--require-verified-landing] [--timeout S]`:
 //! judge the findings and write findings/report.md + report.json.
 
 use std::path::PathBuf;
@@ -44,6 +44,19 @@ pub struct Args {
     /// A PASS-* whose fault landing is only typed (no verified `nemesis.fault_ids`) is an error
     #[arg(long)]
     require_verified_landing: bool,
+    /// Overall budget in seconds for re-checking the cited histories (in parallel); a
+    /// history not decided in time is shown as undecided [default: 10]
+    #[arg(long, value_name = "S", value_parser = positive_seconds)]
+    timeout: Option<f64>,
+}
+
+fn positive_seconds(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x.is_finite() && x <= 86_400.0 => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds between 0 and 86400 (e.g. 10 or 2.5)"
+        )),
+    }
 }
 
 pub fn run(args: Args) -> CmdResult {
@@ -51,12 +64,13 @@ pub fn run(args: Args) -> CmdResult {
     let oracle = report::history_oracle();
     let opts = report::Options {
         require_verified_landing: args.require_verified_landing,
+        timeout: args.timeout.map(std::time::Duration::from_secs_f64),
     };
     let mut r = report::build_with(&args.session, &oracle, &opts)
         .map_err(|e| CliError::from(e).machine(machine))?;
     let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
     if !args.check {
-        report::write(&args.session, &md, &json, args.force)
+        report::write(&args.session, &md, &json, None, args.force)
             .map_err(|e| CliError::from(e).machine(machine))?;
     }
     let out = match args.format {

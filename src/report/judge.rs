@@ -8,21 +8,24 @@ use serde_json::Value;
 
 use super::landing::{self, FaultLogs, Landing};
 use super::load::ByKey;
-use super::{Diag, HistoryOracle, HistoryOutcome, ScenarioRow};
+use super::recheck::{self, Recheck};
+use super::{Diag, HistoryOutcome, HistoryVerdict, ScenarioRow};
 use crate::plan::{Block, LineIndex, Plan, Scenario};
 use crate::session::finding::Finding;
 use crate::session::{self, stub, SessionInfo};
 use crate::vocab::{self, Blame, Verdict, VerdictContext};
+use std::collections::HashMap;
 
 /// What every judgement reads: the session, the plan and the history oracle.
 pub struct Ctx<'a> {
     pub dir: &'a Path,
     pub dir_canon: PathBuf,
     pub plan: &'a Plan,
-    pub oracle: &'a dyn HistoryOracle,
     pub info: &'a SessionInfo,
     pub index: &'a LineIndex,
     pub faults: &'a FaultLogs,
+    /// The re-checked histories, by scenario or arm key.
+    pub rechecks: &'a HashMap<String, Recheck>,
     /// `--require-verified-landing`: a PASS-* on typed landing evidence only is an error.
     pub require_verified_landing: bool,
 }
@@ -135,6 +138,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         landing: "none".into(),
         why: String::new(),
         recheck: None,
+        recheck_conflict: None,
         reason: None,
         finding: None,
         v: Some(Verdict::NotRun),
@@ -145,7 +149,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
 }
 
 /// Check that `rel` names an existing file inside the session; the canonical path on success.
-fn inside_session(cx: &Ctx, rel: &str) -> Result<PathBuf, String> {
+pub fn inside_session(dir: &Path, dir_canon: &Path, rel: &str) -> Result<PathBuf, String> {
     let p = Path::new(rel);
     if p.is_absolute() {
         return Err(format!(
@@ -155,12 +159,11 @@ fn inside_session(cx: &Ctx, rel: &str) -> Result<PathBuf, String> {
     if p.components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!("`{rel}` leaves the session directory (`..`)"));
     }
-    let canon = cx
-        .dir
+    let canon = dir
         .join(p)
         .canonicalize()
         .map_err(|_| format!("`{rel}` does not exist in the session directory"))?;
-    if !canon.starts_with(&cx.dir_canon) {
+    if !canon.starts_with(dir_canon) {
         return Err(format!(
             "`{rel}` resolves outside the session directory (through a symlink) to {}",
             canon.display()
@@ -236,9 +239,9 @@ fn judge_key(
         }
         j.reason(r, diags);
     }
-    let plan_checkers = j.declared(diags);
+    j.declared(diags);
     j.cited(diags);
-    let span = j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
+    let span = j.history(recorded, &mut row, &mut eff, diags);
     row.landing = j.landing(recorded, span, diags).as_str().to_string();
     row.v = Some(eff);
     row.verdict = eff.to_string();
@@ -511,7 +514,7 @@ impl Judging<'_> {
         let (cx, f, id, rel) = (self.cx, self.f, &self.id, self.rel);
         // Cited artifacts.
         for (p, line) in f.cited.iter().cloned() {
-            if let Err(m) = inside_session(cx, &p) {
+            if let Err(m) = inside_session(cx.dir, &cx.dir_canon, &p) {
                 diags.push(Diag::new(
                     "RPT011",
                     rel,
@@ -529,16 +532,15 @@ impl Judging<'_> {
     fn history(
         &self,
         recorded: Option<Verdict>,
-        plan_checkers: &[&'static str],
         row: &mut ScenarioRow,
         eff: &mut Verdict,
         diags: &mut Vec<Diag>,
     ) -> Option<(i64, i64)> {
         let mut span = None;
-        let (cx, f, id, block) = (self.cx, self.f, &self.id, self.block);
+        let (cx, f, id) = (self.cx, self.f, &self.id);
         // The history: inside the session, re-checked, context checks.
         if let Some(h) = &f.oracle_history {
-            match inside_session(cx, h) {
+            match inside_session(cx.dir, &cx.dir_canon, h) {
                 Err(m) => self.d(
                     diags,
                     "RPT010",
@@ -546,40 +548,108 @@ impl Judging<'_> {
                     format!("{id}: oracle.history {m}"),
                     "copy the history under artifacts/ and cite it relative to the session directory",
                 ),
-                Ok(path) => {
-                    let model = block.and_then(stub::model_id);
-                    let checker = plan_checkers.iter().find(|c| vocab::is_builtin_checker(c));
-                    if let (Some(m), Some(c), Some(r)) = (model, checker, recorded) {
-                        match cx.oracle.check(&path, m, c) {
-                            Ok(hv) => {
-                                row.recheck = Some(match hv.outcome {
-                                    HistoryOutcome::Unknown => hv.evidence.clone(),
-                                    o => format!(
-                                        "re-checked with {c} as {m}: {} — {}",
-                                        o.as_str(),
-                                        hv.evidence
-                                    ),
-                                });
-                                if hv.outcome == HistoryOutcome::Violation && !r.is_fail() {
-                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds a violation: {}", hv.evidence), "record FAIL-* with a failure block, or fix the history if it was recorded wrongly");
-                                    *eff = Verdict::FailNondeterministic;
-                                } else if hv.outcome == HistoryOutcome::Ok && r.is_fail() {
-                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds no violation: {}", hv.evidence), "cite the history that shows the violation, or correct the verdict");
-                                }
-                            }
-                            Err(e) => row.recheck = Some(format!("not re-checked ({c}, {m}): {e}")),
+                Ok(path) => match cx.rechecks.get(id.as_str()) {
+                    Some(Recheck::Unreadable(why)) => {
+                        if let Some(r) = recorded.filter(|r| r.is_pass()) {
+                            self.d(
+                                diags,
+                                "RPT025",
+                                &["oracle", "history"],
+                                format!("{id} records {r} on oracle.history `{h}`, which {why}"),
+                                "cite the JSONL history the checker consumed (history-format.md); `dstplan history validate` shows what is wrong with it",
+                            );
+                        }
+                        if let (Some((m, c)), Some(_)) = (recheck::declared(cx.plan, id), recorded) {
+                            row.recheck = Some(format!("not re-checked ({c}, {m}): `{h}` {why}"));
                         }
                     }
-                    weak_history(self, &path, diags);
-                    if !f.fault_ids.is_empty() {
-                        span = crate::history::load(&path)
-                            .ok()
-                            .and_then(|(h, _)| landing::span(&h));
+                    Some(Recheck::Read { span: sp, verdict }) => {
+                        span = *sp;
+                        if let (Some((m, c, res)), Some(r)) = (verdict, recorded) {
+                            self.recheck(r, h, m, c, res, row, eff, diags);
+                        }
+                        weak_history(self, &path, diags);
                     }
-                }
+                    None => {}
+                },
             }
         }
         span
+    }
+
+    /// RPT013: the re-run checker against the recorded verdict; the finding's and the
+    /// re-check's readings side by side when they disagree or the re-check cannot decide.
+    #[allow(clippy::too_many_arguments)]
+    fn recheck(
+        &self,
+        r: Verdict,
+        h: &str,
+        m: &str,
+        c: &str,
+        res: &Result<HistoryVerdict, String>,
+        row: &mut ScenarioRow,
+        eff: &mut Verdict,
+        diags: &mut Vec<Diag>,
+    ) {
+        let id = &self.id;
+        let hv = match res {
+            Ok(hv) => hv,
+            Err(e) => {
+                row.recheck = Some(format!("not re-checked ({c}, {m}): {e}"));
+                return;
+            }
+        };
+        row.recheck = Some(match hv.outcome {
+            HistoryOutcome::Unknown => hv.evidence.clone(),
+            o => format!(
+                "re-checked with {c} as {m}: {} — {}",
+                o.as_str(),
+                hv.evidence
+            ),
+        });
+        let disagrees = match hv.outcome {
+            HistoryOutcome::Violation => !r.is_fail(),
+            HistoryOutcome::Ok => r.is_fail(),
+            HistoryOutcome::Unknown => true,
+        };
+        if disagrees {
+            let short = |s: &str| super::rollup::one_sentence(s, 100);
+            row.recheck_conflict = Some(format!(
+                "finding: {r}, {}; re-check by the report ({c}): {}, {}",
+                short(
+                    self.f
+                        .oracle_evidence
+                        .as_deref()
+                        .unwrap_or("no evidence recorded")
+                ),
+                hv.outcome.as_str(),
+                short(&hv.evidence)
+            ));
+        }
+        if hv.outcome == HistoryOutcome::Violation && !r.is_fail() {
+            self.d(
+                diags,
+                "RPT013",
+                &["oracle", "history"],
+                format!(
+                    "{id} records {r} but re-running {c} on {h} finds a violation: {}",
+                    hv.evidence
+                ),
+                "record FAIL-* with a failure block, or fix the history if it was recorded wrongly",
+            );
+            *eff = Verdict::FailNondeterministic;
+        } else if hv.outcome == HistoryOutcome::Ok && r.is_fail() {
+            self.d(
+                diags,
+                "RPT013",
+                &["oracle", "history"],
+                format!(
+                    "{id} records {r} but re-running {c} on {h} finds no violation: {}",
+                    hv.evidence
+                ),
+                "cite the history that shows the violation, or correct the verdict",
+            );
+        }
     }
 
     /// RPT022–RPT024: the cited fault ids against the session's fault logs; the landing.

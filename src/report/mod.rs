@@ -24,6 +24,7 @@ mod judge;
 mod landing;
 mod load;
 mod model;
+mod recheck;
 mod render;
 mod rollup;
 pub mod rules;
@@ -55,6 +56,9 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
 pub struct Options {
     /// `--require-verified-landing`.
     pub require_verified_landing: bool,
+    /// `--timeout`: the overall budget for re-checking cited histories (default
+    /// [`history_link::CHECK_BUDGET`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// [`build`] with options.
@@ -83,11 +87,18 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
     }
     let by_key = load::key_findings(dir, &plan, &files, parsed, &mut diags)?;
     let index = LineIndex::new(&src);
+    let rechecks = recheck::run_all(
+        &plan,
+        &by_key,
+        |rel| judge::inside_session(dir, &dir_canon, rel).ok(),
+        oracle,
+        opts.timeout,
+    );
     let cx = judge::Ctx {
         dir,
         dir_canon: dir_canon.clone(),
         plan: &plan,
-        oracle,
+        rechecks: &rechecks,
         info: &info,
         index: &index,
         faults: &landing::FaultLogs::default(),
@@ -153,42 +164,81 @@ pub fn exit_code(r: &Report, fail_on: Option<&str>) -> i32 {
     }
 }
 
-/// Render report.md and set `report_md_sha256`; returns (report.md, report.json).
+/// The last line of a generated report.md: the SHA-256 of everything above it. It lets the
+/// hand-edit guard judge report.md by itself, so a run killed between writing report.json and
+/// report.md never makes the next run think the report was edited.
+const SEAL_PREFIX: &str = "<!-- dstplan report: sha256 ";
+const SEAL_SUFFIX: &str = " of the lines above; edit the findings, not this file -->";
+
+/// Render report.md (sealed with its own checksum) and set `report_md_sha256` to the checksum
+/// of the whole file as written; returns (report.md, report.json).
 pub fn finish(r: &mut Report) -> Result<(String, String), Error> {
-    let md = render_markdown(r)?;
+    let mut md = render_markdown(r)?;
+    md.push('\n');
+    let seal = session::sha256_hex(md.as_bytes());
+    md.push_str(&format!("{SEAL_PREFIX}{seal}{SEAL_SUFFIX}\n"));
     r.report_md_sha256 = Some(session::sha256_hex(md.as_bytes()));
     let json = render_json(r);
     Ok((md, json))
 }
 
-/// Write report.md and report.json atomically, refusing (exit 2, nothing touched) to replace
-/// a report.md that was edited since it was generated unless `force`.
-pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), Error> {
+/// Whether `md` is a report.md as generated: its seal matches the text above it, or (for a
+/// report written before seals) report.json's `report_md_sha256` matches the file.
+fn generated(md: &[u8], json_path: &Path) -> bool {
+    let text = String::from_utf8_lossy(md);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    if let Some((above, last)) = body.rsplit_once('\n') {
+        if let Some(hex) = last
+            .strip_prefix(SEAL_PREFIX)
+            .and_then(|x| x.strip_suffix(SEAL_SUFFIX))
+        {
+            return session::sha256_hex(format!("{above}\n").as_bytes()) == hex;
+        }
+    }
+    let recorded = std::fs::read_to_string(json_path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| {
+            v.get("report_md_sha256")
+                .and_then(|s| s.as_str())
+                .map(str::to_string)
+        });
+    recorded.as_deref() == Some(session::sha256_hex(md).as_str())
+}
+
+/// Write report.md, report.json (and report.html when given) as one step: all temporary files
+/// first, then the renames (report.json, report.html, report.md last), so a kill or a full disk
+/// never leaves a half file and never a report.md that looks edited. Refuses (exit 2, nothing
+/// touched) to replace a report.md edited by hand since it was generated unless `force`.
+/// Temporary files left by killed runs are removed.
+pub fn write(
+    dir: &Path,
+    md: &str,
+    json: &str,
+    html: Option<&str>,
+    force: bool,
+) -> Result<(), Error> {
     let fdir = dir.join("findings");
     let md_path = fdir.join("report.md");
     let json_path = fdir.join("report.json");
+    let html_path = fdir.join("report.html");
+    crate::fsx::clean_stale_temps(&fdir, "report.");
     if !force {
         if let Ok(existing) = std::fs::read(&md_path) {
-            let sha = session::sha256_hex(&existing);
-            let recorded = std::fs::read_to_string(&json_path)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| {
-                    v.get("report_md_sha256")
-                        .and_then(|s| s.as_str())
-                        .map(str::to_string)
-                });
-            let same_as_new = existing == md.as_bytes();
-            if recorded.as_deref() != Some(sha.as_str()) && !same_as_new {
+            if existing != md.as_bytes() && !generated(&existing, &json_path) {
                 return Err(Error::at(
                     md_path.display().to_string(),
                     None,
-                    "report.md was edited by hand since `dstplan report` generated it (its checksum no longer matches report.json); refusing to overwrite it. Move your notes into the findings, or pass --force to regenerate",
+                    "report.md was edited by hand since `dstplan report` generated it (its checksum no longer matches); refusing to overwrite it. Move your notes into the findings, or pass --force to regenerate",
                 ));
             }
         }
     }
-    crate::fsx::write(&md_path, md.as_bytes(), crate::fsx::Overwrite::Allow)?;
-    crate::fsx::write(&json_path, json.as_bytes(), crate::fsx::Overwrite::Allow)?;
+    let mut files: Vec<(&Path, &[u8])> = vec![(&json_path, json.as_bytes())];
+    if let Some(h) = html {
+        files.push((&html_path, h.as_bytes()));
+    }
+    files.push((&md_path, md.as_bytes()));
+    crate::fsx::write_all(&files)?;
     Ok(())
 }

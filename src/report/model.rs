@@ -29,6 +29,9 @@ pub struct ScenarioRow {
     pub landing: String,
     /// The re-computed history line, when the history was re-checked.
     pub recheck: Option<String>,
+    /// When the re-check disagrees with the finding or cannot decide: both readings, each
+    /// labelled (`finding: …; re-check by the report (…): …`).
+    pub recheck_conflict: Option<String>,
     pub reason: Option<String>,
     /// One sentence for the Scenario results table: the FAIL's title, the PASS's oracle
     /// evidence, or why the scenario fell short.
