@@ -32,6 +32,7 @@ impl HistoryOracle for TestOracle {
                 "2 acknowledged appends, 0 lost".into()
             },
             span: None,
+            witness: Vec::new(),
         })
     }
 }

@@ -1,5 +1,5 @@
 //! `dstplan report SESSION [--check] [--fail-on fail|concerns] [--force] [--format F]
-//! [--require-verified-landing] [--timeout S]`:
+//! [--require-verified-landing] [--timeout S] [--html]`:
 //! judge the findings and write findings/report.md + report.json.
 
 use std::path::PathBuf;
@@ -44,6 +44,10 @@ pub struct Args {
     /// A PASS-* whose fault landing is only typed (no verified `nemesis.fault_ids`) is an error
     #[arg(long)]
     require_verified_landing: bool,
+    /// Also write findings/report.html: the same content as one offline page, with a timeline
+    /// picture of every cited history
+    #[arg(long, conflicts_with = "check")]
+    html: bool,
     /// Overall budget in seconds for re-checking the cited histories (in parallel); a
     /// history not decided in time is shown as undecided [default: 10]
     #[arg(long, value_name = "S", value_parser = positive_seconds)]
@@ -70,11 +74,19 @@ pub fn run(args: Args) -> CmdResult {
         .map_err(|e| CliError::from(e).machine(machine))?;
     let (md, json) = report::finish(&mut r).map_err(|e| CliError::from(e).machine(machine))?;
     if !args.check {
-        report::write(&args.session, &md, &json, None, args.force)
+        let html = if args.html {
+            Some(
+                report::render_html(&args.session, &r)
+                    .map_err(|e| CliError::from(e).machine(machine))?,
+            )
+        } else {
+            None
+        };
+        report::write(&args.session, &md, &json, html.as_deref(), args.force)
             .map_err(|e| CliError::from(e).machine(machine))?;
     }
     let out = match args.format {
-        Format::Text => report::render_text(&r, &args.session, !args.check),
+        Format::Text => report::render_text(&r, &args.session, !args.check, args.html),
         Format::Json => json,
         Format::Github => report::render_github(&r, &args.session),
     };

@@ -42,6 +42,8 @@ pub struct HistoryVerdict {
     pub evidence: String,
     /// The history's time span (first invocation, last completion), when known.
     pub span: Option<(i64, i64)>,
+    /// On a violation: the op ids of the witness (drawn in the HTML report).
+    pub witness: Vec<String>,
 }
 
 /// Something that can check a history file against a model with a checker.
@@ -83,6 +85,7 @@ impl HistoryOracle for Linked {
             outcome,
             evidence: without_timing(&r.evidence),
             span,
+            witness: r.witness.map(|w| w.ops).unwrap_or_default(),
         })
     }
 }

@@ -142,6 +142,9 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         reason: None,
         finding: None,
         v: Some(Verdict::NotRun),
+        history_path: None,
+        witness: Vec::new(),
+        fault_ids: Vec::new(),
         attempted: false,
         gbb: Vec::new(),
         weak: Vec::new(),
@@ -219,6 +222,7 @@ fn judge_key(
     row.finding = Some(rel.trim_start_matches("findings/").to_string());
     row.oracle_evidence = f.oracle_evidence.clone();
     row.landing_evidence = f.landing_evidence.clone();
+    row.fault_ids = f.fault_ids.clone();
     row.reason = f.reason.clone();
     row.gbb = f.green_but_broken.clone();
     row.weak = f.weak_oracle.clone();
@@ -565,6 +569,7 @@ impl Judging<'_> {
                     }
                     Some(Recheck::Read { span: sp, verdict }) => {
                         span = *sp;
+                        row.history_path = Some(path.clone());
                         if let (Some((m, c, res)), Some(r)) = (verdict, recorded) {
                             self.recheck(r, h, m, c, res, row, eff, diags);
                         }
@@ -599,6 +604,7 @@ impl Judging<'_> {
                 return;
             }
         };
+        row.witness = hv.witness.clone();
         row.recheck = Some(match hv.outcome {
             HistoryOutcome::Unknown => hv.evidence.clone(),
             o => format!(

@@ -28,6 +28,7 @@ mod recheck;
 mod render;
 mod rollup;
 pub mod rules;
+mod timeline;
 
 use std::path::Path;
 
@@ -40,6 +41,11 @@ pub use history_link::{history_oracle, HistoryOracle, HistoryOutcome, HistoryVer
 pub use load::cited_paths;
 pub use model::*;
 pub use render::{render_github, render_json, render_markdown, render_text};
+
+/// report.html for a built report (reads the cited histories and fault logs again to draw them).
+pub fn render_html(dir: &Path, r: &Report) -> Result<String, Error> {
+    render::render_html(r, &timeline::all(dir, &r.scenarios))
+}
 pub use rules::{Diag, RULES};
 
 /// `report.json` format version.

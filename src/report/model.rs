@@ -40,6 +40,15 @@ pub struct ScenarioRow {
     pub finding: Option<String>,
     #[serde(skip)]
     pub v: Option<Verdict>,
+    /// The cited history, resolved inside the session (for the HTML timeline).
+    #[serde(skip)]
+    pub history_path: Option<std::path::PathBuf>,
+    /// The re-check's witness op ids, on a violation.
+    #[serde(skip)]
+    pub witness: Vec<String>,
+    /// `nemesis.fault_ids`.
+    #[serde(skip)]
+    pub fault_ids: Vec<String>,
     #[serde(skip)]
     pub attempted: bool,
     #[serde(skip)]

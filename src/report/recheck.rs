@@ -127,6 +127,7 @@ fn one(job: &Job, oracle: &dyn HistoryOracle, overall: Duration, deadline: Insta
                 seconds(overall)
             ),
             span: None,
+            witness: Vec::new(),
         })
     } else {
         oracle
