@@ -71,6 +71,7 @@ pub struct FailBlock {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub severity: Option<String>,
+    pub tags: Vec<String>,
     pub evidence: Vec<String>,
     pub root_cause: Option<String>,
     pub next_action: Option<String>,

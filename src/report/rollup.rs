@@ -175,6 +175,7 @@ fn fail_blocks(rx: &Rows, by_key: &ByKey) -> Vec<FailBlock> {
             blame: f.failure.blame.clone(),
             kind: f.failure.kind.clone(),
             severity: f.failure.severity.clone(),
+            tags: f.failure.tags.clone(),
             evidence,
             root_cause: f.failure.root_cause.clone(),
             next_action: f.failure.next_action.clone(),

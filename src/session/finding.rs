@@ -37,6 +37,8 @@ pub struct Failure {
     pub blame: Option<String>,
     pub kind: Option<String>,
     pub severity: Option<String>,
+    /// `failure.tags` (from the vocabulary's failure tags).
+    pub tags: Vec<String>,
     pub reproducer: Option<String>,
     pub root_cause: Option<String>,
     pub next_action: Option<String>,
@@ -251,10 +253,25 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
         blame: r.string(&root, &["failure", "blame"]),
         kind: r.string(&root, &["failure", "type"]),
         severity: r.string(&root, &["failure", "severity"]),
+        tags: r.strings(&root, &["failure", "tags"]),
         reproducer: r.string(&root, &["failure", "reproducer"]),
         root_cause: r.string(&root, &["failure", "root_cause"]),
         next_action: r.string(&root, &["failure", "next_action"]),
     };
+    for tag in &f.failure.tags {
+        if !crate::vocab::FAILURE_TAGS
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(tag))
+        {
+            r.problem(
+                &["failure", "tags"],
+                format!(
+                    "failure tag `{tag}` is not one of {}",
+                    crate::vocab::FAILURE_TAGS.join(", ")
+                ),
+            );
+        }
+    }
     f.reason = r.string(&root, &["reason"]);
     f.problems = r.problems;
     f.value = root;
