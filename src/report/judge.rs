@@ -4,8 +4,6 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use serde_json::Value;
-
 use super::landing::{self, FaultLogs, Landing};
 use super::load::ByKey;
 use super::recheck::{self, Recheck};
@@ -563,17 +561,23 @@ impl Judging<'_> {
                                 "cite the JSONL history the checker consumed (history-format.md); `dstplan history validate` shows what is wrong with it",
                             );
                         }
-                        if let (Some((m, c)), Some(_)) = (recheck::declared(cx.plan, id), recorded) {
+                        if let (Some((m, c)), Some(_)) = (recheck::declared(self.block), recorded) {
                             row.recheck = Some(format!("not re-checked ({c}, {m}): `{h}` {why}"));
                         }
                     }
-                    Some(Recheck::Read { span: sp, verdict }) => {
+                    Some(Recheck::Read {
+                        span: sp,
+                        ops,
+                        any_epoch,
+                        any_node,
+                        verdict,
+                    }) => {
                         span = *sp;
                         row.history_path = Some(path.clone());
                         if let (Some((m, c, res)), Some(r)) = (verdict, recorded) {
                             self.recheck(r, h, m, c, res, row, eff, diags);
                         }
-                        weak_history(self, &path, diags);
+                        weak_history(self, *ops, *any_epoch, *any_node, diags);
                     }
                     None => {}
                 },
@@ -720,7 +724,7 @@ fn declared_at(s: &Scenario, arm: Option<&str>) -> usize {
 }
 
 /// The context checks on a history that need the plan: `fault_epoch` and `node_seen`.
-fn weak_history(j: &Judging, path: &Path, diags: &mut Vec<Diag>) {
+fn weak_history(j: &Judging, ops: usize, epoch: bool, node: bool, diags: &mut Vec<Diag>) {
     let (cx, s, f, id, rel) = (j.cx, j.s, j.f, j.id.as_str(), j.rel);
     let need_epoch = f.facts.fault_landed == Some(true);
     let need_node = s.falsifies().iter().any(|c| {
@@ -731,29 +735,6 @@ fn weak_history(j: &Judging, path: &Path, diags: &mut Vec<Diag>) {
                 t.contains("replica") || t.contains("replicat")
             })
     });
-    if !need_epoch && !need_node {
-        return;
-    }
-    let Ok(file) = std::fs::File::open(path) else {
-        return;
-    };
-    use std::io::BufRead;
-    let (mut epoch, mut node, mut ops) = (false, false, 0usize);
-    for line in std::io::BufReader::new(file).lines() {
-        let Ok(line) = line else { break };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        ops += 1;
-        epoch |= m.get("fault_epoch").is_some_and(|v| !v.is_null());
-        node |= m.get("node_seen").is_some_and(|v| !v.is_null());
-        if (epoch || !need_epoch) && (node || !need_node) {
-            return;
-        }
-    }
     if ops == 0 {
         return;
     }

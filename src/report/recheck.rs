@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::history_link::{HistoryOracle, HistoryOutcome, HistoryVerdict, CHECK_BUDGET};
 use super::load::ByKey;
-use crate::plan::Plan;
+use crate::plan::{Block, Plan, Scenario};
 use crate::session::stub;
 use crate::vocab;
 
@@ -34,6 +34,10 @@ pub enum Recheck {
     /// The history was read (and checked, when `verdict` is set).
     Read {
         span: Option<(i64, i64)>,
+        /// Operations, and whether any has a `fault_epoch` / a `node_seen`.
+        ops: usize,
+        any_epoch: bool,
+        any_node: bool,
         /// `(model, checker, result)` of the re-run checker.
         verdict: Option<(&'static str, &'static str, Result<HistoryVerdict, String>)>,
     },
@@ -41,10 +45,9 @@ pub enum Recheck {
     Unreadable(String),
 }
 
-/// The plan's model and built-in checker for a scenario or arm key.
-pub fn declared(plan: &Plan, key: &str) -> Option<(&'static str, &'static str)> {
-    let (s, arm) = stub::resolve(plan, key)?;
-    let block = stub::model_block(s, arm.as_deref())?;
+/// The model and built-in checker a §7.M block declares, when it declares both.
+pub fn declared(block: Option<&Block>) -> Option<(&'static str, &'static str)> {
+    let block = block?;
     let model = stub::model_id(block)?;
     let checker = block
         .field("checker")
@@ -64,6 +67,14 @@ pub fn run_all(
     oracle: &dyn HistoryOracle,
     overall: Option<Duration>,
 ) -> HashMap<String, Recheck> {
+    // Scenario by key, built once (a lookup per finding would be quadratic in the plan).
+    let scenarios: HashMap<String, &Scenario> =
+        plan.scenarios.iter().map(|s| (s.id.key(), s)).collect();
+    let block_of = |key: &str| {
+        let base = key.split('/').next().unwrap_or(key);
+        let s = scenarios.get(base)?;
+        stub::model_block(s, key.contains('/').then_some(key))
+    };
     let jobs: Vec<Job> = by_key
         .iter()
         .filter_map(|(key, (_, f))| {
@@ -71,32 +82,51 @@ pub fn run_all(
             Some(Job {
                 key: key.clone(),
                 path,
-                check: declared(plan, key),
+                check: declared(block_of(key)),
                 own_budget: f.oracle_timeout_s.map(Duration::from_secs_f64),
             })
         })
         .collect();
     let overall = overall.unwrap_or(CHECK_BUDGET);
     let deadline = Instant::now() + overall;
+    // The same history with the same check is read and checked once.
+    type Same = (PathBuf, Option<(&'static str, &'static str)>, Option<u64>);
+    let mut unique: Vec<&Job> = Vec::new();
+    let mut index: HashMap<Same, usize> = HashMap::new();
+    let mut of_job: Vec<usize> = Vec::with_capacity(jobs.len());
+    for job in &jobs {
+        let same = (
+            job.path.clone(),
+            job.check,
+            job.own_budget.map(|d| d.as_nanos() as u64),
+        );
+        let i = *index.entry(same).or_insert_with(|| {
+            unique.push(job);
+            unique.len() - 1
+        });
+        of_job.push(i);
+    }
     let next = AtomicUsize::new(0);
-    let out = Mutex::new(HashMap::new());
+    let results: Mutex<Vec<Option<Recheck>>> = Mutex::new(vec![None; unique.len()]);
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8)
-        .min(jobs.len());
+        .min(unique.len());
     std::thread::scope(|sc| {
         for _ in 0..workers {
             sc.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(job) = jobs.get(i) else { break };
+                let Some(job) = unique.get(i) else { break };
                 let r = one(job, oracle, overall, deadline);
-                out.lock()
-                    .expect("recheck results")
-                    .insert(job.key.clone(), r);
+                results.lock().expect("recheck results")[i] = Some(r);
             });
         }
     });
-    out.into_inner().expect("recheck results")
+    let results = results.into_inner().expect("recheck results");
+    jobs.iter()
+        .zip(of_job)
+        .filter_map(|(job, i)| Some((job.key.clone(), results[i].clone()?)))
+        .collect()
 }
 
 fn one(job: &Job, oracle: &dyn HistoryOracle, overall: Duration, deadline: Instant) -> Recheck {
@@ -108,31 +138,32 @@ fn one(job: &Job, oracle: &dyn HistoryOracle, overall: Duration, deadline: Insta
         Ok(_) => return Recheck::Unreadable("is not a regular file (a FIFO or a device?)".into()),
         Err(e) => return Recheck::Unreadable(format!("cannot be read: {e}")),
     }
-    let Some((model, checker)) = job.check else {
-        return match crate::history::load(&job.path) {
-            Ok((h, _)) => Recheck::Read {
-                span: super::landing::span(&h),
-                verdict: None,
-            },
-            Err(e) => Recheck::Unreadable(format!("does not parse as a history: {e}")),
-        };
+    let h = match crate::history::load(&job.path) {
+        Ok((h, _)) => h,
+        Err(e) => return Recheck::Unreadable(format!("does not parse as a history: {e}")),
     };
-    let left = deadline.saturating_duration_since(Instant::now());
-    let budget = job.own_budget.map_or(left, |b| b.min(left));
-    let verdict = if left.is_zero() {
-        Ok(HistoryVerdict {
-            outcome: HistoryOutcome::Unknown,
-            evidence: format!(
-                "unknown: not re-checked, the report's --timeout of {} (for all histories together) ran out before this one",
-                seconds(overall)
-            ),
-            span: None,
-            witness: Vec::new(),
-        })
-    } else {
-        oracle
-            .check(&job.path, model, checker, budget)
-            .map(|mut v| {
+    let span = super::landing::span(&h);
+    let (ops, any_epoch, any_node) = (
+        h.ops.len(),
+        h.ops.iter().any(|o| o.fault_epoch.is_some()),
+        h.ops.iter().any(|o| o.node.is_some()),
+    );
+    drop(h);
+    let verdict = job.check.map(|(model, checker)| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let budget = job.own_budget.map_or(left, |b| b.min(left));
+        let v = if left.is_zero() {
+            Ok(HistoryVerdict {
+                outcome: HistoryOutcome::Unknown,
+                evidence: format!(
+                    "unknown: not re-checked, the report's --timeout of {} (for all histories together) ran out before this one",
+                    seconds(overall)
+                ),
+                span: None,
+                witness: Vec::new(),
+            })
+        } else {
+            oracle.check(&job.path, model, checker, budget).map(|mut v| {
                 if v.outcome == HistoryOutcome::Unknown {
                     let which = if job.own_budget.is_some_and(|b| b <= left) {
                         format!("the finding's oracle.timeout_s of {}", seconds(budget))
@@ -143,21 +174,15 @@ fn one(job: &Job, oracle: &dyn HistoryOracle, overall: Duration, deadline: Insta
                 }
                 v
             })
-    };
-    if let Err(e) = &verdict {
-        if crate::history::load(&job.path).is_err() {
-            return Recheck::Unreadable(format!("does not parse as a history: {e}"));
-        }
-    }
-    let span = verdict.as_ref().ok().and_then(|v| v.span).or_else(|| {
-        // An oracle that does not report a span (or ran out of time): read it directly.
-        crate::history::load(&job.path)
-            .ok()
-            .and_then(|(h, _)| super::landing::span(&h))
+        };
+        (model, checker, v)
     });
     Recheck::Read {
         span,
-        verdict: Some((model, checker, verdict)),
+        ops,
+        any_epoch,
+        any_node,
+        verdict,
     }
 }
 

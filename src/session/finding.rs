@@ -161,8 +161,18 @@ fn split_front(text: &str) -> Result<(&str, &str), FindingError> {
 /// Parse a finding's text.
 pub fn parse(text: &str) -> Result<Finding, FindingError> {
     let (front, body) = split_front(text)?;
+    let value = match super::front::parse(front) {
+        Some(v) => v,
+        None => full_parse(front)?,
+    };
+    from_value(front, body, value)
+}
+
+/// Parse front matter with serde-saphyr under the budget (the slow path, and the only one
+/// that reports errors).
+pub fn full_parse(front: &str) -> Result<Value, FindingError> {
     let options = serde_saphyr::options! { budget: Some(budget()), emit_comments: false };
-    let value: Value = serde_saphyr::from_str_with_options(front, options).map_err(|e| {
+    serde_saphyr::from_str_with_options(front, options).map_err(|e| {
         let line = e.location().map(|l| l.line() as usize + 1);
         let msg = e.to_string();
         let mut msg = msg.lines().next().unwrap_or("").trim().to_string();
@@ -182,7 +192,10 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
             format!("the front matter is not valid YAML: {msg}")
         };
         FindingError { line, message }
-    })?;
+    })
+}
+
+fn from_value(front: &str, body: &str, value: Value) -> Result<Finding, FindingError> {
     let mut f = Finding {
         front: front.to_string(),
         front_first_line: 2,
