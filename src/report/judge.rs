@@ -16,16 +16,31 @@ use std::collections::HashMap;
 
 /// What every judgement reads: the session, the plan and the history oracle.
 pub struct Ctx<'a> {
-    pub dir: &'a Path,
-    pub dir_canon: PathBuf,
+    /// The sessions read (the first is the one reported into; `--merge` adds others).
+    pub sessions: &'a [SessionDir],
+    /// The session each finding came from, by scenario or arm key.
+    pub origin: &'a HashMap<String, usize>,
     pub plan: &'a Plan,
     pub info: &'a SessionInfo,
     pub index: &'a LineIndex,
-    pub faults: &'a FaultLogs,
     /// The re-checked histories, by scenario or arm key.
     pub rechecks: &'a HashMap<String, Recheck>,
     /// `--require-verified-landing`: a PASS-* on typed landing evidence only is an error.
     pub require_verified_landing: bool,
+}
+
+/// One session directory being reported on.
+pub struct SessionDir {
+    pub dir: PathBuf,
+    pub canon: PathBuf,
+    pub faults: FaultLogs,
+}
+
+impl Ctx<'_> {
+    /// The session a finding came from.
+    fn session_of(&self, key: &str) -> &SessionDir {
+        &self.sessions[self.origin.get(key).copied().unwrap_or(0)]
+    }
 }
 
 /// Judge every scenario and arm in plan order; a scenario with arms is followed by its arms
@@ -141,6 +156,7 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         finding: None,
         v: Some(Verdict::NotRun),
         history_path: None,
+        session_dir: None,
         witness: Vec::new(),
         fault_ids: Vec::new(),
         attempted: false,
@@ -217,7 +233,12 @@ fn judge_key(
         f,
         id: row.id.clone(),
     };
-    row.finding = Some(rel.trim_start_matches("findings/").to_string());
+    // Relative to the reported session's findings directory (a merged session's finding is
+    // reached through `..`).
+    row.finding = Some(match rel.strip_prefix("findings/") {
+        Some(r) => r.to_string(),
+        None => format!("../{rel}"),
+    });
     row.oracle_evidence = f.oracle_evidence.clone();
     row.landing_evidence = f.landing_evidence.clone();
     row.fault_ids = f.fault_ids.clone();
@@ -254,6 +275,10 @@ fn judge_key(
 }
 
 impl Judging<'_> {
+    fn sess(&self) -> &SessionDir {
+        self.cx.session_of(&self.id)
+    }
+
     fn d(&self, diags: &mut Vec<Diag>, code: &'static str, key: &[&str], msg: String, help: &str) {
         diags.push(Diag::new(code, self.rel, self.f.line_of(key), msg, help));
     }
@@ -513,10 +538,10 @@ impl Judging<'_> {
 
     /// RPT011: every cited artifact exists inside the session.
     fn cited(&self, diags: &mut Vec<Diag>) {
-        let (cx, f, id, rel) = (self.cx, self.f, &self.id, self.rel);
+        let (f, id, rel) = (self.f, &self.id, self.rel);
         // Cited artifacts.
         for (p, line) in f.cited.iter().cloned() {
-            if let Err(m) = inside_session(cx.dir, &cx.dir_canon, &p) {
+            if let Err(m) = inside_session(&self.sess().dir, &self.sess().canon, &p) {
                 diags.push(Diag::new(
                     "RPT011",
                     rel,
@@ -542,7 +567,7 @@ impl Judging<'_> {
         let (cx, f, id) = (self.cx, self.f, &self.id);
         // The history: inside the session, re-checked, context checks.
         if let Some(h) = &f.oracle_history {
-            match inside_session(cx.dir, &cx.dir_canon, h) {
+            match inside_session(&self.sess().dir, &self.sess().canon, h) {
                 Err(m) => self.d(
                     diags,
                     "RPT010",
@@ -574,6 +599,7 @@ impl Judging<'_> {
                     }) => {
                         span = *sp;
                         row.history_path = Some(path.clone());
+                        row.session_dir = Some(self.sess().dir.clone());
                         if let (Some((m, c, res)), Some(r)) = (verdict, recorded) {
                             self.recheck(r, h, m, c, res, row, eff, diags);
                         }
@@ -680,8 +706,8 @@ impl Judging<'_> {
             );
         }
         let (landing, problems) = landing::verify(
-            cx.dir,
-            cx.faults,
+            &self.sess().dir,
+            &self.sess().faults,
             &f.fault_ids,
             span,
             f.landing_evidence.is_some(),

@@ -30,7 +30,7 @@ mod rollup;
 pub mod rules;
 mod timeline;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -65,14 +65,64 @@ pub struct Options {
     /// `--timeout`: the overall budget for re-checking cited histories (default
     /// [`history_link::CHECK_BUDGET`]).
     pub timeout: Option<std::time::Duration>,
+    /// `--merge`: other sessions of the same plan whose findings join this one's.
+    pub merge: Vec<PathBuf>,
 }
 
 /// [`build`] with options.
 pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Result<Report, Error> {
     let info = SessionInfo::read(dir)?;
     let plan_path = info.plan_path(dir);
-    let files = load::finding_files(dir)?;
-    let (plan_read, parsed) = load::parse_all(&plan_path, &dir.join("findings"), &files);
+    // The sessions: this one, then any merged ones, which must have run the same plan.
+    let mut dirs: Vec<PathBuf> = vec![dir.to_path_buf()];
+    for other in &opts.merge {
+        let oi = SessionInfo::read(other)?;
+        let same_file = match (oi.plan_path(other).canonicalize(), plan_path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same_file || oi.plan_sha256 != info.plan_sha256 {
+            return Err(Error::at(
+                other.join("session.json").display().to_string(),
+                None,
+                format!(
+                    "this session ran plan {} (sha256 {}), not the plan of {} ({}, sha256 {}); --merge takes sessions of one plan",
+                    oi.plan,
+                    short(&oi.plan_sha256),
+                    dir.display(),
+                    info.plan,
+                    short(&info.plan_sha256)
+                ),
+            ));
+        }
+        let canon = load::canonical(other)?;
+        if dirs
+            .iter()
+            .any(|d| load::canonical(d).is_ok_and(|c| c == canon))
+        {
+            return Err(Error::at(
+                other.display().to_string(),
+                None,
+                "this session is given twice; name each session once",
+            ));
+        }
+        dirs.push(other.clone());
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut shown: Vec<(String, String, usize)> = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let fdir = d.join("findings");
+        let rel = if i == 0 {
+            "findings".to_string()
+        } else {
+            session::relative_path(dir, &fdir).display().to_string()
+        };
+        for name in load::finding_files(d)? {
+            files.push((fdir.clone(), name.clone()));
+            shown.push((rel.clone(), name, i));
+        }
+    }
+    let (plan_read, parsed) = load::parse_all(&plan_path, &files);
     let (src, plan) = plan_read?;
     let sha_now = session::sha256_hex(src.as_bytes());
     let dir_canon = load::canonical(dir)?;
@@ -91,23 +141,35 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
             "re-run the affected scenarios against the current plan, or restore the plan the session ran against",
         ));
     }
-    let by_key = load::key_findings(dir, &plan, &files, parsed, &mut diags)?;
+    let (by_key, origin) = load::key_findings(dir, &plan, &shown, parsed, &mut diags)?;
+    let sessions: Vec<judge::SessionDir> = dirs
+        .iter()
+        .map(|d| {
+            Ok(judge::SessionDir {
+                canon: load::canonical(d)?,
+                dir: d.clone(),
+                faults: landing::FaultLogs::default(),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
     let index = LineIndex::new(&src);
     let rechecks = recheck::run_all(
         &plan,
         &by_key,
-        |rel| judge::inside_session(dir, &dir_canon, rel).ok(),
+        |key, rel| {
+            let s = &sessions[origin.get(key).copied().unwrap_or(0)];
+            judge::inside_session(&s.dir, &s.canon, rel).ok()
+        },
         oracle,
         opts.timeout,
     );
     let cx = judge::Ctx {
-        dir,
-        dir_canon: dir_canon.clone(),
+        sessions: &sessions,
+        origin: &origin,
         plan: &plan,
         rechecks: &rechecks,
         info: &info,
         index: &index,
-        faults: &landing::FaultLogs::default(),
         require_verified_landing: opts.require_verified_landing,
     };
     let mut rows = judge::judge_all(&cx, &by_key, &mut diags);
@@ -136,6 +198,10 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
             started: info.started.clone(),
             operator: info.operator.clone(),
             sut_commit: info.sut_commit.clone(),
+            merged: dirs[1..]
+                .iter()
+                .map(|d| session::relative_path(dir, d).display().to_string())
+                .collect(),
         },
         headline: ro.headline,
         summary: ro.summary,

@@ -43,6 +43,9 @@ pub struct ScenarioRow {
     /// The cited history, resolved inside the session (for the HTML timeline).
     #[serde(skip)]
     pub history_path: Option<std::path::PathBuf>,
+    /// The session the finding came from (differs from the reported one under `--merge`).
+    #[serde(skip)]
+    pub session_dir: Option<std::path::PathBuf>,
     /// The re-check's witness op ids, on a violation.
     #[serde(skip)]
     pub witness: Vec<String>,
@@ -169,6 +172,10 @@ pub struct SessionRef {
     pub started: String,
     pub operator: String,
     pub sut_commit: Option<String>,
+    /// `--merge`: the other sessions whose findings this report also judges (their
+    /// directories, relative to this session).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<String>,
 }
 
 /// Everything the report says; serialised as report.json.

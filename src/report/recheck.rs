@@ -63,7 +63,7 @@ pub fn declared(block: Option<&Block>) -> Option<(&'static str, &'static str)> {
 pub fn run_all(
     plan: &Plan,
     by_key: &ByKey,
-    resolve: impl Fn(&str) -> Option<PathBuf>,
+    resolve: impl Fn(&str, &str) -> Option<PathBuf>,
     oracle: &dyn HistoryOracle,
     overall: Option<Duration>,
 ) -> HashMap<String, Recheck> {
@@ -78,7 +78,7 @@ pub fn run_all(
     let jobs: Vec<Job> = by_key
         .iter()
         .filter_map(|(key, (_, f))| {
-            let path = resolve(f.oracle_history.as_deref()?)?;
+            let path = resolve(key, f.oracle_history.as_deref()?)?;
             Some(Job {
                 key: key.clone(),
                 path,

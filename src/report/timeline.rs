@@ -347,16 +347,20 @@ pub fn fault_windows(
 
 /// The timelines of every scenario row that cites a readable history.
 pub fn all(dir: &Path, rows: &[super::ScenarioRow]) -> Vec<Timeline> {
-    let logs = crate::fault::log::read_session(dir).unwrap_or_default();
+    let mut logs: BTreeMap<std::path::PathBuf, BTreeMap<String, FaultRecord>> = BTreeMap::new();
     rows.iter()
         .filter_map(|r| {
             let path = r.history_path.as_ref()?;
+            let sess = r.session_dir.as_deref().unwrap_or(dir);
             let (h, _) = crate::history::load(path).ok()?;
             let shown = path
-                .strip_prefix(dir.canonicalize().ok()?)
+                .strip_prefix(sess.canonicalize().ok()?)
                 .map(|p| p.display().to_string())
                 .unwrap_or_else(|_| path.display().to_string());
-            let faults = fault_windows(&h, &r.id, &r.fault_ids, &logs);
+            let log = logs
+                .entry(sess.to_path_buf())
+                .or_insert_with(|| crate::fault::log::read_session(sess).unwrap_or_default());
+            let faults = fault_windows(&h, &r.id, &r.fault_ids, log);
             build(&r.id, &shown, &h, &r.witness, &faults)
         })
         .collect()
