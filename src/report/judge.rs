@@ -176,6 +176,32 @@ pub fn inside_session(dir: &Path, dir_canon: &Path, rel: &str) -> Result<PathBuf
     if p.components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!("`{rel}` leaves the session directory (`..`)"));
     }
+    // Fast path: walk the components under the canonical session directory; with no symlink
+    // on the way, that path is already canonical (one lstat per component instead of a full
+    // realpath). A symlink anywhere takes the slow path, which resolves it.
+    let mut walked = dir_canon.to_path_buf();
+    let mut plain = true;
+    for c in p.components() {
+        match c {
+            Component::CurDir => continue,
+            Component::Normal(n) => walked.push(n),
+            _ => {
+                plain = false;
+                break;
+            }
+        }
+        match std::fs::symlink_metadata(&walked) {
+            Ok(m) if m.file_type().is_symlink() => {
+                plain = false;
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => return Err(format!("`{rel}` does not exist in the session directory")),
+        }
+    }
+    if plain && walked != dir_canon {
+        return Ok(walked);
+    }
     let canon = dir
         .join(p)
         .canonicalize()
