@@ -291,3 +291,26 @@ fn a_finding_may_ask_for_a_shorter_budget_with_oracle_timeout_s() {
     let other = row(&v, "S3/api")["recheck"].as_str().unwrap();
     assert!(other.contains("--timeout of 1 s"), "{other}");
 }
+
+#[test]
+fn a_fifo_as_the_cited_history_is_refused_without_hanging() {
+    let (_t, dir) = session("clean");
+    let h = dir.join("artifacts/S1/history.jsonl");
+    std::fs::remove_file(&h).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&h).status();
+    if !require(made.is_ok_and(|s| s.success()), "mkfifo") {
+        return;
+    }
+    let start = Instant::now();
+    let (code, v) = check_json(&dir, &[]);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "the report hung on a FIFO"
+    );
+    assert_eq!(code, 1);
+    let m = diags(&v, "RPT025");
+    assert!(
+        m.len() == 1 && m[0].contains("is not a regular file"),
+        "{m:?}"
+    );
+}
