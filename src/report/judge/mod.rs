@@ -49,8 +49,45 @@ pub use evidence::inside_session;
 /// Judge every scenario and arm in plan order; a scenario with arms is followed by its arms
 /// and carries their roll-up.
 pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<ScenarioRow> {
+    // Scenarios are judged independently, so large plans are split across threads; rows come
+    // back in plan order and the diagnostics are sorted by the caller.
+    let scenarios = &cx.plan.scenarios;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = scenarios.len().div_ceil(workers).max(256);
+    let parts: Vec<(Vec<ScenarioRow>, Vec<Diag>)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = scenarios
+            .chunks(chunk)
+            .map(|part| {
+                sc.spawn(move || {
+                    let mut d = Vec::new();
+                    let rows = judge_scenarios(cx, part, by_key, &mut d);
+                    (rows, d)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("judge thread"))
+            .collect()
+    });
+    let mut rows = Vec::with_capacity(by_key.len());
+    for (r, d) in parts {
+        rows.extend(r);
+        diags.extend(d);
+    }
+    rows
+}
+
+fn judge_scenarios(
+    cx: &Ctx,
+    scenarios: &[Scenario],
+    by_key: &ByKey,
+    diags: &mut Vec<Diag>,
+) -> Vec<ScenarioRow> {
     let mut rows: Vec<ScenarioRow> = Vec::new();
-    for s in &cx.plan.scenarios {
+    for s in scenarios {
         let serious = stub::is_serious(cx.plan, s);
         let arms = session::scenario_arm_keys(s);
         let mut arm_rows = Vec::new();
