@@ -372,6 +372,14 @@ mod tests {
             "yEs",
             "nUll",
             "tRue",
+            "-0",
+            "+0",
+            "0.0",
+            "-1",
+            "00",
+            "+",
+            "--",
+            "a\r",
         ];
         let mut fast = 0;
         for v in values {
