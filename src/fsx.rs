@@ -118,6 +118,78 @@ pub fn replace_in_place(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
+
+/// Write several files as one step: every temporary file is written and synced first, and only
+/// then are they renamed into place, in the order given. A failure while writing (a full
+/// disk) leaves every target as it was and no temporary file behind. Targets are replaced.
+pub fn write_all(files: &[(&Path, &[u8])]) -> Result<(), WriteError> {
+    let mut temps: Vec<(PathBuf, &Path)> = Vec::new();
+    let cleanup = |temps: &[(PathBuf, &Path)]| {
+        for (tmp, _) in temps {
+            let _ = fs::remove_file(tmp);
+        }
+    };
+    for (path, bytes) in files {
+        let io = |e| WriteError::Io(path.to_path_buf(), e);
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let made = fs::create_dir_all(&dir).and_then(|()| {
+            let tmp = dir.join(format!(
+                ".{}.dstplan-tmp-{}",
+                path.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "out".into()),
+                std::process::id()
+            ));
+            let mut f = fs::File::create(&tmp)?;
+            temps.push((tmp, path));
+            f.write_all(bytes)?;
+            f.sync_all()
+        });
+        if let Err(e) = made {
+            cleanup(&temps);
+            return Err(io(e));
+        }
+    }
+    for (i, (tmp, path)) in temps.iter().enumerate() {
+        if let Err(e) = fs::rename(tmp, path) {
+            cleanup(&temps[i..]);
+            return Err(WriteError::Io(path.to_path_buf(), e));
+        }
+    }
+    Ok(())
+}
+
+/// Remove temporary files `.<name>.dstplan-tmp-PID` in `dir` whose `<name>` starts with
+/// `prefix` and whose process is gone (no `/proc/PID`): leftovers of a killed run. Files of
+/// live processes, and everything on a system without `/proc`, are left alone.
+pub fn clean_stale_temps(dir: &Path, prefix: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(rd) = fs::read_dir(dir) else { return };
+    for e in rd.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('.').filter(|r| r.starts_with(prefix)) else {
+            continue;
+        };
+        let Some((_, pid)) = rest.rsplit_once(".dstplan-tmp-") else {
+            continue;
+        };
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id()
+            && !Path::new(&format!("/proc/{pid}")).exists()
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Append one line (a `\n` is added) to `path`, creating it and its directories. The line
 /// goes out in a single `write` on a file opened with `O_APPEND`, so concurrent appenders and a
 /// crash mid-way never interleave or half-write a line shorter than the pipe buffer, and the

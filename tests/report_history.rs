@@ -10,7 +10,13 @@ use dstplan::report::{self, HistoryOracle, HistoryOutcome, HistoryVerdict};
 struct TestOracle;
 
 impl HistoryOracle for TestOracle {
-    fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String> {
+    fn check(
+        &self,
+        path: &Path,
+        model: &str,
+        checker: &str,
+        _budget: std::time::Duration,
+    ) -> Result<HistoryVerdict, String> {
         assert_eq!((model, checker), ("log", "no-lost-ack"));
         let t = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
         let lost = t.contains("\"output\":[1],");
@@ -25,6 +31,8 @@ impl HistoryOracle for TestOracle {
             } else {
                 "2 acknowledged appends, 0 lost".into()
             },
+            span: None,
+            witness: Vec::new(),
         })
     }
 }

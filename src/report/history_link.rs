@@ -2,13 +2,15 @@
 //!
 //! The report re-runs the declared checker on a finding's `oracle.history` through the
 //! [`HistoryOracle`] trait, so tests can inject an oracle; [`history_oracle`] returns the real
-//! one, which calls [`crate::history::check_file`] with a bounded budget. An `unknown` answer
-//! (budget exhausted) is shown as such and never turns into a diagnostic.
+//! one, which loads the history once and calls [`crate::history::check_history`] within the
+//! budget it is given. An `unknown` answer (budget exhausted) is shown as such and never turns
+//! into a diagnostic. Re-checks run in parallel (`recheck.rs`), so an oracle is `Sync`.
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-/// Time budget for one re-check (the report must stay fast; `unknown` is an honest answer).
+/// Default overall time budget for all re-checks of one report (`report --timeout`); the
+/// report must stay fast, and `unknown` is an honest answer.
 pub const CHECK_BUDGET: Duration = Duration::from_secs(10);
 
 /// What a re-check found.
@@ -38,13 +40,23 @@ impl HistoryOutcome {
 pub struct HistoryVerdict {
     pub outcome: HistoryOutcome,
     pub evidence: String,
+    /// The history's time span (first invocation, last completion), when known.
+    pub span: Option<(i64, i64)>,
+    /// On a violation: the op ids of the witness (drawn in the HTML report).
+    pub witness: Vec<String>,
 }
 
 /// Something that can check a history file against a model with a checker.
-pub trait HistoryOracle {
-    /// Check `path` (a JSONL history) as `model` with `checker`. `Err` is a message saying
-    /// why the history could not be checked (malformed, unreadable).
-    fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String>;
+pub trait HistoryOracle: Sync {
+    /// Check `path` (a JSONL history) as `model` with `checker` within `budget`. `Err` is a
+    /// message saying why the history could not be checked (malformed, unreadable).
+    fn check(
+        &self,
+        path: &Path,
+        model: &str,
+        checker: &str,
+        budget: Duration,
+    ) -> Result<HistoryVerdict, String>;
 }
 
 /// The real checker: `dstplan history check` as a library call.
@@ -52,8 +64,17 @@ pub trait HistoryOracle {
 pub struct Linked;
 
 impl HistoryOracle for Linked {
-    fn check(&self, path: &Path, model: &str, checker: &str) -> Result<HistoryVerdict, String> {
-        let r = crate::history::check_file(path, model, Some(checker), CHECK_BUDGET)
+    fn check(
+        &self,
+        path: &Path,
+        model: &str,
+        checker: &str,
+        budget: Duration,
+    ) -> Result<HistoryVerdict, String> {
+        let start = Instant::now();
+        let (h, warnings) = crate::history::load(path).map_err(|e| e.to_string())?;
+        let span = super::landing::span(&h);
+        let r = crate::history::check_history(&h, warnings, model, Some(checker), budget, start)
             .map_err(|e| e.to_string())?;
         let outcome = match r.outcome {
             crate::history::Outcome::Ok => HistoryOutcome::Ok,
@@ -63,6 +84,8 @@ impl HistoryOracle for Linked {
         Ok(HistoryVerdict {
             outcome,
             evidence: without_timing(&r.evidence),
+            span,
+            witness: r.witness.map(|w| w.ops).unwrap_or_default(),
         })
     }
 }

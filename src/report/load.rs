@@ -1,7 +1,7 @@
 //! Reading a session for the report: the finding files (parsed in parallel with the plan)
 //! keyed by the scenario or arm they record, and the artifact paths each one cites.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -42,12 +42,11 @@ pub fn finding_files(dir: &Path) -> Result<Vec<String>, Error> {
 pub type PlanRead = Result<(String, Plan), Error>;
 
 /// Parse the plan and the findings in parallel: both are independent, and YAML parsing
-/// dominates on large sessions. Results come back in `files` order, so the first error
-/// reported is deterministic.
+/// dominates on large sessions. `files` are (findings directory, file name); results come back
+/// in `files` order, so the first error reported is deterministic.
 pub fn parse_all(
     plan_path: &Path,
-    fdir: &Path,
-    files: &[String],
+    files: &[(PathBuf, String)],
 ) -> (PlanRead, Vec<Result<Finding, FindingError>>) {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -61,7 +60,7 @@ pub fn parse_all(
                 sc.spawn(move || {
                     names
                         .iter()
-                        .map(|name| {
+                        .map(|(fdir, name)| {
                             finding::read(&fdir.join(name)).map(|mut f| {
                                 // Keep only what the report needs: the cited paths, not the
                                 // whole value.
@@ -85,18 +84,21 @@ pub fn parse_all(
 /// Key each parsed finding by the scenario or arm it records. A malformed finding is `Err`
 /// (exit 2); a missing, unknown or duplicate scenario, or a file name that disagrees, is a
 /// diagnostic.
+/// `files` are (path of the findings directory as shown, relative to the reported session;
+/// file name; session index). Returns the findings by key and the session each came from.
 pub fn key_findings(
     dir: &Path,
     plan: &Plan,
-    files: &[String],
+    files: &[(String, String, usize)],
     parsed: Vec<Result<Finding, FindingError>>,
     diags: &mut Vec<Diag>,
-) -> Result<ByKey, Error> {
+) -> Result<(ByKey, HashMap<String, usize>), Error> {
     let keys = session::plan_keys(plan);
     let key_set: HashSet<&str> = keys.iter().map(String::as_str).collect();
     let mut by_key = ByKey::new();
-    for (name, f) in files.iter().zip(parsed) {
-        let rel = format!("findings/{name}");
+    let mut origin = HashMap::new();
+    for ((shown, name, sess), f) in files.iter().zip(parsed) {
+        let rel = format!("{shown}/{name}");
         let f =
             f.map_err(|e| Error::at(dir.join(&rel).display().to_string(), e.line, e.message))?;
         let stem = name.trim_end_matches(".md").to_string();
@@ -145,9 +147,10 @@ pub fn key_findings(
             ));
             continue;
         }
+        origin.insert(key.clone(), *sess);
         by_key.insert(key, (rel, f));
     }
-    Ok(by_key)
+    Ok((by_key, origin))
 }
 
 /// Artifact paths a finding cites besides `oracle.history`, with the file line they are on.

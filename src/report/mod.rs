@@ -24,11 +24,13 @@ mod judge;
 mod landing;
 mod load;
 mod model;
+mod recheck;
 mod render;
 mod rollup;
 pub mod rules;
+mod timeline;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
@@ -39,6 +41,11 @@ pub use history_link::{history_oracle, HistoryOracle, HistoryOutcome, HistoryVer
 pub use load::cited_paths;
 pub use model::*;
 pub use render::{render_github, render_json, render_markdown, render_text};
+
+/// report.html for a built report (reads the cited histories and fault logs again to draw them).
+pub fn render_html(dir: &Path, r: &Report) -> Result<String, Error> {
+    render::render_html(r, &timeline::all(dir, &r.scenarios))
+}
 pub use rules::{Diag, RULES};
 
 /// `report.json` format version.
@@ -55,14 +62,67 @@ pub fn build(dir: &Path, oracle: &dyn HistoryOracle) -> Result<Report, Error> {
 pub struct Options {
     /// `--require-verified-landing`.
     pub require_verified_landing: bool,
+    /// `--timeout`: the overall budget for re-checking cited histories (default
+    /// [`history_link::CHECK_BUDGET`]).
+    pub timeout: Option<std::time::Duration>,
+    /// `--merge`: other sessions of the same plan whose findings join this one's.
+    pub merge: Vec<PathBuf>,
 }
 
 /// [`build`] with options.
 pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Result<Report, Error> {
     let info = SessionInfo::read(dir)?;
     let plan_path = info.plan_path(dir);
-    let files = load::finding_files(dir)?;
-    let (plan_read, parsed) = load::parse_all(&plan_path, &dir.join("findings"), &files);
+    // The sessions: this one, then any merged ones, which must have run the same plan.
+    let mut dirs: Vec<PathBuf> = vec![dir.to_path_buf()];
+    for other in &opts.merge {
+        let oi = SessionInfo::read(other)?;
+        let same_file = match (oi.plan_path(other).canonicalize(), plan_path.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if !same_file || oi.plan_sha256 != info.plan_sha256 {
+            return Err(Error::at(
+                other.join("session.json").display().to_string(),
+                None,
+                format!(
+                    "this session ran plan {} (sha256 {}), not the plan of {} ({}, sha256 {}); --merge takes sessions of one plan",
+                    oi.plan,
+                    short(&oi.plan_sha256),
+                    dir.display(),
+                    info.plan,
+                    short(&info.plan_sha256)
+                ),
+            ));
+        }
+        let canon = load::canonical(other)?;
+        if dirs
+            .iter()
+            .any(|d| load::canonical(d).is_ok_and(|c| c == canon))
+        {
+            return Err(Error::at(
+                other.display().to_string(),
+                None,
+                "this session is given twice; name each session once",
+            ));
+        }
+        dirs.push(other.clone());
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    let mut shown: Vec<(String, String, usize)> = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let fdir = d.join("findings");
+        let rel = if i == 0 {
+            "findings".to_string()
+        } else {
+            session::relative_path(dir, &fdir).display().to_string()
+        };
+        for name in load::finding_files(d)? {
+            files.push((fdir.clone(), name.clone()));
+            shown.push((rel.clone(), name, i));
+        }
+    }
+    let (plan_read, parsed) = load::parse_all(&plan_path, &files);
     let (src, plan) = plan_read?;
     let sha_now = session::sha256_hex(src.as_bytes());
     let dir_canon = load::canonical(dir)?;
@@ -81,16 +141,35 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
             "re-run the affected scenarios against the current plan, or restore the plan the session ran against",
         ));
     }
-    let by_key = load::key_findings(dir, &plan, &files, parsed, &mut diags)?;
+    let (by_key, origin) = load::key_findings(dir, &plan, &shown, parsed, &mut diags)?;
+    let sessions: Vec<judge::SessionDir> = dirs
+        .iter()
+        .map(|d| {
+            Ok(judge::SessionDir {
+                canon: load::canonical(d)?,
+                dir: d.clone(),
+                faults: landing::FaultLogs::default(),
+            })
+        })
+        .collect::<Result<_, Error>>()?;
     let index = LineIndex::new(&src);
-    let cx = judge::Ctx {
-        dir,
-        dir_canon: dir_canon.clone(),
-        plan: &plan,
+    let rechecks = recheck::run_all(
+        &plan,
+        &by_key,
+        |key, rel| {
+            let s = &sessions[origin.get(key).copied().unwrap_or(0)];
+            judge::inside_session(&s.dir, &s.canon, rel).ok()
+        },
         oracle,
+        opts.timeout,
+    );
+    let cx = judge::Ctx {
+        sessions: &sessions,
+        origin: &origin,
+        plan: &plan,
+        rechecks: &rechecks,
         info: &info,
         index: &index,
-        faults: &landing::FaultLogs::default(),
         require_verified_landing: opts.require_verified_landing,
     };
     let mut rows = judge::judge_all(&cx, &by_key, &mut diags);
@@ -119,6 +198,10 @@ pub fn build_with(dir: &Path, oracle: &dyn HistoryOracle, opts: &Options) -> Res
             started: info.started.clone(),
             operator: info.operator.clone(),
             sut_commit: info.sut_commit.clone(),
+            merged: dirs[1..]
+                .iter()
+                .map(|d| session::relative_path(dir, d).display().to_string())
+                .collect(),
         },
         headline: ro.headline,
         summary: ro.summary,
@@ -153,42 +236,81 @@ pub fn exit_code(r: &Report, fail_on: Option<&str>) -> i32 {
     }
 }
 
-/// Render report.md and set `report_md_sha256`; returns (report.md, report.json).
+/// The last line of a generated report.md: the SHA-256 of everything above it. It lets the
+/// hand-edit guard judge report.md by itself, so a run killed between writing report.json and
+/// report.md never makes the next run think the report was edited.
+const SEAL_PREFIX: &str = "<!-- dstplan report: sha256 ";
+const SEAL_SUFFIX: &str = " of the lines above; edit the findings, not this file -->";
+
+/// Render report.md (sealed with its own checksum) and set `report_md_sha256` to the checksum
+/// of the whole file as written; returns (report.md, report.json).
 pub fn finish(r: &mut Report) -> Result<(String, String), Error> {
-    let md = render_markdown(r)?;
+    let mut md = render_markdown(r)?;
+    md.push('\n');
+    let seal = session::sha256_hex(md.as_bytes());
+    md.push_str(&format!("{SEAL_PREFIX}{seal}{SEAL_SUFFIX}\n"));
     r.report_md_sha256 = Some(session::sha256_hex(md.as_bytes()));
     let json = render_json(r);
     Ok((md, json))
 }
 
-/// Write report.md and report.json atomically, refusing (exit 2, nothing touched) to replace
-/// a report.md that was edited since it was generated unless `force`.
-pub fn write(dir: &Path, md: &str, json: &str, force: bool) -> Result<(), Error> {
+/// Whether `md` is a report.md as generated: its seal matches the text above it, or (for a
+/// report written before seals) report.json's `report_md_sha256` matches the file.
+fn generated(md: &[u8], json_path: &Path) -> bool {
+    let text = String::from_utf8_lossy(md);
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    if let Some((above, last)) = body.rsplit_once('\n') {
+        if let Some(hex) = last
+            .strip_prefix(SEAL_PREFIX)
+            .and_then(|x| x.strip_suffix(SEAL_SUFFIX))
+        {
+            return session::sha256_hex(format!("{above}\n").as_bytes()) == hex;
+        }
+    }
+    let recorded = crate::fsx::read_text_bounded(json_path, 64 << 20)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+        .and_then(|v| {
+            v.get("report_md_sha256")
+                .and_then(|s| s.as_str())
+                .map(str::to_string)
+        });
+    recorded.as_deref() == Some(session::sha256_hex(md).as_str())
+}
+
+/// Write report.md, report.json (and report.html when given) as one step: all temporary files
+/// first, then the renames (report.json, report.html, report.md last), so a kill or a full disk
+/// never leaves a half file and never a report.md that looks edited. Refuses (exit 2, nothing
+/// touched) to replace a report.md edited by hand since it was generated unless `force`.
+/// Temporary files left by killed runs are removed.
+pub fn write(
+    dir: &Path,
+    md: &str,
+    json: &str,
+    html: Option<&str>,
+    force: bool,
+) -> Result<(), Error> {
     let fdir = dir.join("findings");
     let md_path = fdir.join("report.md");
     let json_path = fdir.join("report.json");
+    let html_path = fdir.join("report.html");
+    crate::fsx::clean_stale_temps(&fdir, "report.");
     if !force {
         if let Ok(existing) = crate::fsx::read_bytes_bounded(&md_path, 64 << 20) {
-            let sha = session::sha256_hex(&existing);
-            let recorded = crate::fsx::read_text_bounded(&json_path, 64 << 20)
-                .ok()
-                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| {
-                    v.get("report_md_sha256")
-                        .and_then(|s| s.as_str())
-                        .map(str::to_string)
-                });
-            let same_as_new = existing == md.as_bytes();
-            if recorded.as_deref() != Some(sha.as_str()) && !same_as_new {
+            if existing != md.as_bytes() && !generated(&existing, &json_path) {
                 return Err(Error::at(
                     md_path.display().to_string(),
                     None,
-                    "report.md was edited by hand since `dstplan report` generated it (its checksum no longer matches report.json); refusing to overwrite it. Move your notes into the findings, or pass --force to regenerate",
+                    "report.md was edited by hand since `dstplan report` generated it (its checksum no longer matches); refusing to overwrite it. Move your notes into the findings, or pass --force to regenerate",
                 ));
             }
         }
     }
-    crate::fsx::write(&md_path, md.as_bytes(), crate::fsx::Overwrite::Allow)?;
-    crate::fsx::write(&json_path, json.as_bytes(), crate::fsx::Overwrite::Allow)?;
+    let mut files: Vec<(&Path, &[u8])> = vec![(&json_path, json.as_bytes())];
+    if let Some(h) = html {
+        files.push((&html_path, h.as_bytes()));
+    }
+    files.push((&md_path, md.as_bytes()));
+    crate::fsx::write_all(&files)?;
     Ok(())
 }

@@ -29,6 +29,9 @@ pub struct ScenarioRow {
     pub landing: String,
     /// The re-computed history line, when the history was re-checked.
     pub recheck: Option<String>,
+    /// When the re-check disagrees with the finding or cannot decide: both readings, each
+    /// labelled (`finding: …; re-check by the report (…): …`).
+    pub recheck_conflict: Option<String>,
     pub reason: Option<String>,
     /// One sentence for the Scenario results table: the FAIL's title, the PASS's oracle
     /// evidence, or why the scenario fell short.
@@ -37,6 +40,18 @@ pub struct ScenarioRow {
     pub finding: Option<String>,
     #[serde(skip)]
     pub v: Option<Verdict>,
+    /// The cited history, resolved inside the session (for the HTML timeline).
+    #[serde(skip)]
+    pub history_path: Option<std::path::PathBuf>,
+    /// The session the finding came from (differs from the reported one under `--merge`).
+    #[serde(skip)]
+    pub session_dir: Option<std::path::PathBuf>,
+    /// The re-check's witness op ids, on a violation.
+    #[serde(skip)]
+    pub witness: Vec<String>,
+    /// `nemesis.fault_ids`.
+    #[serde(skip)]
+    pub fault_ids: Vec<String>,
     #[serde(skip)]
     pub attempted: bool,
     #[serde(skip)]
@@ -59,6 +74,7 @@ pub struct FailBlock {
     #[serde(rename = "type")]
     pub kind: Option<String>,
     pub severity: Option<String>,
+    pub tags: Vec<String>,
     pub evidence: Vec<String>,
     pub root_cause: Option<String>,
     pub next_action: Option<String>,
@@ -156,6 +172,10 @@ pub struct SessionRef {
     pub started: String,
     pub operator: String,
     pub sut_commit: Option<String>,
+    /// `--merge`: the other sessions whose findings this report also judges (their
+    /// directories, relative to this session).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub merged: Vec<String>,
 }
 
 /// Everything the report says; serialised as report.json.

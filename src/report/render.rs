@@ -9,6 +9,7 @@ use crate::error::Error;
 use crate::session::cell_text;
 
 const REPORT_TEMPLATE: &str = include_str!("../../templates/report.md.j2");
+const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.j2");
 
 fn cell(v: minijinja::Value) -> String {
     if v.is_none() || v.is_undefined() {
@@ -53,6 +54,32 @@ pub fn render_markdown(r: &Report) -> Result<String, Error> {
         .map_err(|e| Error::internal(format!("internal: report template: {e}")))
 }
 
+/// A verdict's CSS class in report.html.
+fn vclass(v: &str) -> &'static str {
+    if v.starts_with("FAIL") {
+        "v-FAIL"
+    } else if v.starts_with("PASS") {
+        "v-PASS"
+    } else {
+        "v-other"
+    }
+}
+
+/// report.html: one self-contained page (inline CSS and SVG, no scripts, no external URL) with
+/// the content of report.md and a timeline per cited history. The template name ends in
+/// `.html`, so minijinja escapes every value.
+pub fn render_html(r: &Report, timelines: &[super::timeline::Timeline]) -> Result<String, Error> {
+    let mut env = minijinja::Environment::new();
+    env.set_trim_blocks(true);
+    env.add_filter("anchor", |s: String| anchor(&s));
+    env.add_filter("vclass", |s: String| vclass(&s));
+    env.add_template("report.html", HTML_TEMPLATE)
+        .map_err(|e| Error::internal(format!("internal: report.html template: {e}")))?;
+    let tpl = env.get_template("report.html").expect("added");
+    tpl.render(minijinja::context! { r => r, timelines => timelines })
+        .map_err(|e| Error::internal(format!("internal: report.html template: {e}")))
+}
+
 /// report.json (pretty, trailing newline).
 pub fn render_json(r: &Report) -> String {
     let mut s = serde_json::to_string_pretty(r).expect("report serialises");
@@ -65,7 +92,7 @@ fn shown(dir: &Path, path: &str) -> String {
 }
 
 /// A human summary for `--format text`.
-pub fn render_text(r: &Report, dir: &Path, wrote: bool) -> String {
+pub fn render_text(r: &Report, dir: &Path, wrote: bool, html: bool) -> String {
     let mut s = String::new();
     for d in &r.diagnostics {
         s.push_str(&format!(
@@ -95,8 +122,9 @@ pub fn render_text(r: &Report, dir: &Path, wrote: bool) -> String {
     s.push_str(&format!("{errors} error(s), {warnings} warning(s)\n"));
     if wrote {
         s.push_str(&format!(
-            "wrote {} and report.json\n",
-            shown(dir, "findings/report.md")
+            "wrote {} and report.json{}\n",
+            shown(dir, "findings/report.md"),
+            if html { " and report.html" } else { "" }
         ));
     }
     s

@@ -175,6 +175,7 @@ fn fail_blocks(rx: &Rows, by_key: &ByKey) -> Vec<FailBlock> {
             blame: f.failure.blame.clone(),
             kind: f.failure.kind.clone(),
             severity: f.failure.severity.clone(),
+            tags: f.failure.tags.clone(),
             evidence,
             root_cause: f.failure.root_cause.clone(),
             next_action: f.failure.next_action.clone(),
@@ -447,6 +448,9 @@ pub fn reason_lines(rows: &[ScenarioRow], by_key: &ByKey) -> Vec<String> {
                     .collect();
                 (!ids.is_empty()).then(|| format!("rolled up from its arms ({})", ids.join(", ")))
             };
+            if let Some(c) = &r.recheck_conflict {
+                return c.clone();
+            }
             let line = if v.is_fail() {
                 own.and_then(|f| f.failure.title.clone())
                     .or_else(|| arms(|a| a.v.is_some_and(Verdict::is_fail)))
@@ -459,23 +463,22 @@ pub fn reason_lines(rows: &[ScenarioRow], by_key: &ByKey) -> Vec<String> {
             } else {
                 not_pass_why(rows, &children, r)
             };
-            one_sentence(&line)
+            one_sentence(&line, 160)
         })
         .collect()
 }
 
-/// The first sentence of `s`, at most about 160 characters (cut at a word, with `…`).
-fn one_sentence(s: &str) -> String {
+/// The first sentence of `s`, at most about `max` characters (cut at a word, with `…`).
+pub fn one_sentence(s: &str, max: usize) -> String {
     let s = s.trim();
     let first = match s.find(". ") {
         Some(i) => &s[..=i],
         None => s,
     };
-    const MAX: usize = 160;
-    if first.chars().count() <= MAX {
+    if first.chars().count() <= max {
         return first.to_string();
     }
-    let cut: String = first.chars().take(MAX).collect();
+    let cut: String = first.chars().take(max).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(a, _)| a);
     format!("{}…", cut.trim_end_matches([',', ';', ':']))
 }

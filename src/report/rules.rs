@@ -41,6 +41,7 @@ pub const RULES: &[Rule] = &[
     Rule { code: "RPT022", severity: "error", summary: "a fault id in `nemesis.fault_ids` is not in the session's fault logs, never landed (`landed` is not true), or its window does not overlap the cited history's time span" },
     Rule { code: "RPT023", severity: "error", summary: "with `--require-verified-landing`: a PASS-* whose landing is only typed (free-text `landing_evidence`, no verified fault id)" },
     Rule { code: "RPT024", severity: "warning", summary: "`nemesis.fault_ids` is given without `oracle.history`, so the fault windows cannot be checked against the run" },
+    Rule { code: "RPT025", severity: "error", summary: "a PASS-* cites an `oracle.history` that is not a regular file or does not parse as a history" },
 ];
 
 /// One report diagnostic, serialised like lint's.

@@ -37,6 +37,8 @@ pub struct Failure {
     pub blame: Option<String>,
     pub kind: Option<String>,
     pub severity: Option<String>,
+    /// `failure.tags` (from the vocabulary's failure tags).
+    pub tags: Vec<String>,
     pub reproducer: Option<String>,
     pub root_cause: Option<String>,
     pub next_action: Option<String>,
@@ -160,8 +162,18 @@ fn split_front(text: &str) -> Result<(&str, &str), FindingError> {
 /// Parse a finding's text.
 pub fn parse(text: &str) -> Result<Finding, FindingError> {
     let (front, body) = split_front(text)?;
+    let value = match super::front::parse(front) {
+        Some(v) => v,
+        None => full_parse(front)?,
+    };
+    from_value(front, body, value)
+}
+
+/// Parse front matter with serde-saphyr under the budget (the slow path, and the only one
+/// that reports errors).
+pub fn full_parse(front: &str) -> Result<Value, FindingError> {
     let options = serde_saphyr::options! { budget: Some(budget()), emit_comments: false };
-    let value: Value = serde_saphyr::from_str_with_options(front, options).map_err(|e| {
+    serde_saphyr::from_str_with_options(front, options).map_err(|e| {
         let line = e.location().map(|l| l.line() as usize + 1);
         let msg = e.to_string();
         let mut msg = msg.lines().next().unwrap_or("").trim().to_string();
@@ -181,7 +193,10 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
             format!("the front matter is not valid YAML: {msg}")
         };
         FindingError { line, message }
-    })?;
+    })
+}
+
+fn from_value(front: &str, body: &str, value: Value) -> Result<Finding, FindingError> {
     let mut f = Finding {
         front: front.to_string(),
         front_first_line: 2,
@@ -252,10 +267,25 @@ pub fn parse(text: &str) -> Result<Finding, FindingError> {
         blame: r.string(&root, &["failure", "blame"]),
         kind: r.string(&root, &["failure", "type"]),
         severity: r.string(&root, &["failure", "severity"]),
+        tags: r.strings(&root, &["failure", "tags"]),
         reproducer: r.string(&root, &["failure", "reproducer"]),
         root_cause: r.string(&root, &["failure", "root_cause"]),
         next_action: r.string(&root, &["failure", "next_action"]),
     };
+    for tag in &f.failure.tags {
+        if !crate::vocab::FAILURE_TAGS
+            .iter()
+            .any(|x| x.eq_ignore_ascii_case(tag))
+        {
+            r.problem(
+                &["failure", "tags"],
+                format!(
+                    "failure tag `{tag}` is not one of {}",
+                    crate::vocab::FAILURE_TAGS.join(", ")
+                ),
+            );
+        }
+    }
     f.reason = r.string(&root, &["reason"]);
     f.problems = r.problems;
     f.value = root;

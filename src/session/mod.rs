@@ -6,6 +6,7 @@
 //! Everything that writes goes through [`crate::fsx`].
 
 pub mod finding;
+pub mod front;
 pub mod stub;
 
 use std::path::{Component, Path, PathBuf};

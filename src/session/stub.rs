@@ -101,6 +101,25 @@ pub fn nemesis_ids(text: &str) -> Vec<&'static str> {
     out
 }
 
+/// Every checker named anywhere in a prose line (an `Oracle:` line: "… checked with
+/// no-lost-ack"), at word starts.
+pub fn mentioned_checkers(text: &str) -> Vec<&'static str> {
+    let n = vocab::normalise(text);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < n.len() {
+        if i == 0 || n.as_bytes()[i - 1] == b'-' {
+            for id in checker_ids(&n[i..]) {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+            }
+        }
+        i += n[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
 /// The model ID of a §7.M block, if recognised.
 pub fn model_id(b: &Block) -> Option<&'static str> {
     let f = b.field("model under test")?;
@@ -135,6 +154,21 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
                 ids.join(" + ")
             }
         });
+    // Without §7.M, the scenario's (or arm's) `Oracle:` and `Faults:` lines say what to run.
+    let line = |label: &str| {
+        arm.and_then(|a| s.arms.iter().find(|x| x.id.key() == a))
+            .and_then(|x| x.field(label))
+            .or_else(|| s.field(label))
+            .map(|f| f.value.as_str())
+    };
+    let checker = checker.or_else(|| {
+        let ids = mentioned_checkers(line("oracle")?);
+        (!ids.is_empty()).then(|| ids.join(" + "))
+    });
+    let nemesis = nemesis.or_else(|| {
+        let ids = nemesis_ids(line("faults")?);
+        (!ids.is_empty()).then(|| ids.join(" + "))
+    });
     let opt = |v: Option<String>| v.map(|x| yaml_str(&x)).unwrap_or_else(|| "null".into());
     let mut y = String::from("---\n");
     y.push_str(&format!("scenario: {key}\n"));
@@ -167,7 +201,7 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
     y.push_str("  checker_coverage: null  # full | subset | none\n");
     y.push_str("oracle:\n");
     y.push_str(&format!(
-        "  checker: {}      # declared in the plan's §7.M\n",
+        "  checker: {}      # from the plan's §7.M (else its Oracle: line)\n",
         opt(checker)
     ));
     y.push_str("  evidence: null          # what the oracle consumed and found\n");
@@ -202,6 +236,10 @@ pub fn render(plan: &Plan, s: &Scenario, arm: Option<&str>) -> String {
     y.push_str(&format!(
         "  severity: null          # {}\n",
         vocab::SEVERITIES.join(" | ")
+    ));
+    y.push_str(&format!(
+        "  tags: []                # any of {}\n",
+        vocab::FAILURE_TAGS.join(", ")
     ));
     for k in ["reproducer", "root_cause", "next_action"] {
         y.push_str(&format!("  {k}: null\n"));

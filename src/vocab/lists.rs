@@ -241,9 +241,9 @@ pub fn fitting_checkers(model: &str, category: &str) -> Option<Vec<&'static str>
 
 /// Canonical nemeses with their group; the plan may add text after the ID.
 pub const NEMESES: &[Term] = &[
-    ta("process-kill", &["hard-kill", "kill-9"]),
+    ta("process-kill", &["hard-kill", "kill-9", "sigkill"]),
     ta("process-stop", &["graceful-stop"]),
-    ta("process-pause", &["gc-pause", "freeze"]),
+    ta("process-pause", &["gc-pause", "freeze", "sigstop"]),
     t("container-restart"),
     ta("partition-full", &["full-partition"]),
     ta("partition-asymmetric", &["asymmetric-partition"]),

@@ -2,36 +2,92 @@
 //! support (decision tree and caps in `vocab`), the evidence rules RPT002–RPT015, cited
 //! artifacts, and the re-check of a cited history — then arms rolled up into their scenario.
 
-use std::path::{Component, Path, PathBuf};
+mod evidence;
+use std::path::PathBuf;
 
-use serde_json::Value;
-
-use super::landing::{self, FaultLogs, Landing};
+use super::landing::FaultLogs;
 use super::load::ByKey;
-use super::{Diag, HistoryOracle, HistoryOutcome, ScenarioRow};
+use super::recheck::Recheck;
+use super::{Diag, ScenarioRow};
 use crate::plan::{Block, LineIndex, Plan, Scenario};
 use crate::session::finding::Finding;
 use crate::session::{self, stub, SessionInfo};
 use crate::vocab::{self, Blame, Verdict, VerdictContext};
+use std::collections::HashMap;
 
 /// What every judgement reads: the session, the plan and the history oracle.
 pub struct Ctx<'a> {
-    pub dir: &'a Path,
-    pub dir_canon: PathBuf,
+    /// The sessions read (the first is the one reported into; `--merge` adds others).
+    pub sessions: &'a [SessionDir],
+    /// The session each finding came from, by scenario or arm key.
+    pub origin: &'a HashMap<String, usize>,
     pub plan: &'a Plan,
-    pub oracle: &'a dyn HistoryOracle,
     pub info: &'a SessionInfo,
     pub index: &'a LineIndex,
-    pub faults: &'a FaultLogs,
+    /// The re-checked histories, by scenario or arm key.
+    pub rechecks: &'a HashMap<String, Recheck>,
     /// `--require-verified-landing`: a PASS-* on typed landing evidence only is an error.
     pub require_verified_landing: bool,
 }
 
+/// One session directory being reported on.
+pub struct SessionDir {
+    pub dir: PathBuf,
+    pub canon: PathBuf,
+    pub faults: FaultLogs,
+}
+
+impl Ctx<'_> {
+    /// The session a finding came from.
+    fn session_of(&self, key: &str) -> &SessionDir {
+        &self.sessions[self.origin.get(key).copied().unwrap_or(0)]
+    }
+}
+
+pub use evidence::inside_session;
+
 /// Judge every scenario and arm in plan order; a scenario with arms is followed by its arms
 /// and carries their roll-up.
 pub fn judge_all(cx: &Ctx, by_key: &ByKey, diags: &mut Vec<Diag>) -> Vec<ScenarioRow> {
+    // Scenarios are judged independently, so large plans are split across threads; rows come
+    // back in plan order and the diagnostics are sorted by the caller.
+    let scenarios = &cx.plan.scenarios;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = scenarios.len().div_ceil(workers).max(256);
+    let parts: Vec<(Vec<ScenarioRow>, Vec<Diag>)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = scenarios
+            .chunks(chunk)
+            .map(|part| {
+                sc.spawn(move || {
+                    let mut d = Vec::new();
+                    let rows = judge_scenarios(cx, part, by_key, &mut d);
+                    (rows, d)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("judge thread"))
+            .collect()
+    });
+    let mut rows = Vec::with_capacity(by_key.len());
+    for (r, d) in parts {
+        rows.extend(r);
+        diags.extend(d);
+    }
+    rows
+}
+
+fn judge_scenarios(
+    cx: &Ctx,
+    scenarios: &[Scenario],
+    by_key: &ByKey,
+    diags: &mut Vec<Diag>,
+) -> Vec<ScenarioRow> {
     let mut rows: Vec<ScenarioRow> = Vec::new();
-    for s in &cx.plan.scenarios {
+    for s in scenarios {
         let serious = stub::is_serious(cx.plan, s);
         let arms = session::scenario_arm_keys(s);
         let mut arm_rows = Vec::new();
@@ -135,38 +191,18 @@ fn empty_row(s: &Scenario, arm: Option<&str>) -> ScenarioRow {
         landing: "none".into(),
         why: String::new(),
         recheck: None,
+        recheck_conflict: None,
         reason: None,
         finding: None,
         v: Some(Verdict::NotRun),
+        history_path: None,
+        session_dir: None,
+        witness: Vec::new(),
+        fault_ids: Vec::new(),
         attempted: false,
         gbb: Vec::new(),
         weak: Vec::new(),
     }
-}
-
-/// Check that `rel` names an existing file inside the session; the canonical path on success.
-fn inside_session(cx: &Ctx, rel: &str) -> Result<PathBuf, String> {
-    let p = Path::new(rel);
-    if p.is_absolute() {
-        return Err(format!(
-            "`{rel}` is an absolute path; cite it relative to the session directory"
-        ));
-    }
-    if p.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(format!("`{rel}` leaves the session directory (`..`)"));
-    }
-    let canon = cx
-        .dir
-        .join(p)
-        .canonicalize()
-        .map_err(|_| format!("`{rel}` does not exist in the session directory"))?;
-    if !canon.starts_with(&cx.dir_canon) {
-        return Err(format!(
-            "`{rel}` resolves outside the session directory (through a symlink) to {}",
-            canon.display()
-        ));
-    }
-    Ok(canon)
 }
 
 /// One finding being judged, with what it is judged against.
@@ -213,9 +249,15 @@ fn judge_key(
         f,
         id: row.id.clone(),
     };
-    row.finding = Some(rel.trim_start_matches("findings/").to_string());
+    // Relative to the reported session's findings directory (a merged session's finding is
+    // reached through `..`).
+    row.finding = Some(match rel.strip_prefix("findings/") {
+        Some(r) => r.to_string(),
+        None => format!("../{rel}"),
+    });
     row.oracle_evidence = f.oracle_evidence.clone();
     row.landing_evidence = f.landing_evidence.clone();
+    row.fault_ids = f.fault_ids.clone();
     row.reason = f.reason.clone();
     row.gbb = f.green_but_broken.clone();
     row.weak = f.weak_oracle.clone();
@@ -236,9 +278,9 @@ fn judge_key(
         }
         j.reason(r, diags);
     }
-    let plan_checkers = j.declared(diags);
+    j.declared(diags);
     j.cited(diags);
-    let span = j.history(recorded, &plan_checkers, &mut row, &mut eff, diags);
+    let span = j.history(recorded, &mut row, &mut eff, diags);
     row.landing = j.landing(recorded, span, diags).as_str().to_string();
     row.v = Some(eff);
     row.verdict = eff.to_string();
@@ -249,6 +291,10 @@ fn judge_key(
 }
 
 impl Judging<'_> {
+    fn sess(&self) -> &SessionDir {
+        self.cx.session_of(&self.id)
+    }
+
     fn d(&self, diags: &mut Vec<Diag>, code: &'static str, key: &[&str], msg: String, help: &str) {
         diags.push(Diag::new(code, self.rel, self.f.line_of(key), msg, help));
     }
@@ -505,129 +551,6 @@ impl Judging<'_> {
         }
         plan_checkers
     }
-
-    /// RPT011: every cited artifact exists inside the session.
-    fn cited(&self, diags: &mut Vec<Diag>) {
-        let (cx, f, id, rel) = (self.cx, self.f, &self.id, self.rel);
-        // Cited artifacts.
-        for (p, line) in f.cited.iter().cloned() {
-            if let Err(m) = inside_session(cx, &p) {
-                diags.push(Diag::new(
-                    "RPT011",
-                    rel,
-                    line,
-                    format!("{id} cites {m}"),
-                    "put the artifact under the session directory and cite it relative to it",
-                ));
-            }
-        }
-    }
-
-    /// RPT010/RPT013/RPT017/RPT018: the cited history is inside the session, re-checked with
-    /// the declared checker, and carries the context the claims need.
-    /// Returns the cited history's time span when fault ids need it.
-    fn history(
-        &self,
-        recorded: Option<Verdict>,
-        plan_checkers: &[&'static str],
-        row: &mut ScenarioRow,
-        eff: &mut Verdict,
-        diags: &mut Vec<Diag>,
-    ) -> Option<(i64, i64)> {
-        let mut span = None;
-        let (cx, f, id, block) = (self.cx, self.f, &self.id, self.block);
-        // The history: inside the session, re-checked, context checks.
-        if let Some(h) = &f.oracle_history {
-            match inside_session(cx, h) {
-                Err(m) => self.d(
-                    diags,
-                    "RPT010",
-                    &["oracle", "history"],
-                    format!("{id}: oracle.history {m}"),
-                    "copy the history under artifacts/ and cite it relative to the session directory",
-                ),
-                Ok(path) => {
-                    let model = block.and_then(stub::model_id);
-                    let checker = plan_checkers.iter().find(|c| vocab::is_builtin_checker(c));
-                    if let (Some(m), Some(c), Some(r)) = (model, checker, recorded) {
-                        match cx.oracle.check(&path, m, c) {
-                            Ok(hv) => {
-                                row.recheck = Some(match hv.outcome {
-                                    HistoryOutcome::Unknown => hv.evidence.clone(),
-                                    o => format!(
-                                        "re-checked with {c} as {m}: {} — {}",
-                                        o.as_str(),
-                                        hv.evidence
-                                    ),
-                                });
-                                if hv.outcome == HistoryOutcome::Violation && !r.is_fail() {
-                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds a violation: {}", hv.evidence), "record FAIL-* with a failure block, or fix the history if it was recorded wrongly");
-                                    *eff = Verdict::FailNondeterministic;
-                                } else if hv.outcome == HistoryOutcome::Ok && r.is_fail() {
-                                    self.d(diags, "RPT013", &["oracle", "history"], format!("{id} records {r} but re-running {c} on {h} finds no violation: {}", hv.evidence), "cite the history that shows the violation, or correct the verdict");
-                                }
-                            }
-                            Err(e) => row.recheck = Some(format!("not re-checked ({c}, {m}): {e}")),
-                        }
-                    }
-                    weak_history(self, &path, diags);
-                    if !f.fault_ids.is_empty() {
-                        span = crate::history::load(&path)
-                            .ok()
-                            .and_then(|(h, _)| landing::span(&h));
-                    }
-                }
-            }
-        }
-        span
-    }
-
-    /// RPT022–RPT024: the cited fault ids against the session's fault logs; the landing.
-    fn landing(
-        &self,
-        recorded: Option<Verdict>,
-        span: Option<(i64, i64)>,
-        diags: &mut Vec<Diag>,
-    ) -> Landing {
-        let (cx, f, id) = (self.cx, self.f, &self.id);
-        if !f.fault_ids.is_empty() && f.oracle_history.is_none() {
-            self.d(
-                diags,
-                "RPT024",
-                &["nemesis", "fault_ids"],
-                format!("{id} cites fault ids {} but no `oracle.history`, so their windows cannot be checked against the run", f.fault_ids.join(", ")),
-                "cite the history the faults were injected into (`oracle.history`)",
-            );
-        }
-        let (landing, problems) = landing::verify(
-            cx.dir,
-            cx.faults,
-            &f.fault_ids,
-            span,
-            f.landing_evidence.is_some(),
-        );
-        for p in problems {
-            self.d(
-                diags,
-                "RPT022",
-                &["nemesis", "fault_ids"],
-                format!("{id}: {p}"),
-                "cite only faults `dstplan fault` logged as landed during this history, or record the verdict the evidence supports",
-            );
-        }
-        if cx.require_verified_landing && landing == Landing::Typed {
-            if let Some(r) = recorded.filter(|r| r.is_pass()) {
-                self.d(
-                    diags,
-                    "RPT023",
-                    &["nemesis", "landing_evidence"],
-                    format!("{id} records {r} on typed landing evidence only (--require-verified-landing)"),
-                    "inject the fault with `dstplan fault start` and cite its id in `nemesis.fault_ids`",
-                );
-            }
-        }
-        landing
-    }
 }
 
 /// Where the plan declares a scenario or arm (byte offset): the arm block, else the arm's
@@ -641,51 +564,4 @@ fn declared_at(s: &Scenario, arm: Option<&str>) -> usize {
         .into_iter()
         .find(|r| r.key() == a)
         .map_or(s.span.start, |r| r.span.start)
-}
-
-/// The context checks on a history that need the plan: `fault_epoch` and `node_seen`.
-fn weak_history(j: &Judging, path: &Path, diags: &mut Vec<Diag>) {
-    let (cx, s, f, id, rel) = (j.cx, j.s, j.f, j.id.as_str(), j.rel);
-    let need_epoch = f.facts.fault_landed == Some(true);
-    let need_node = s.falsifies().iter().any(|c| {
-        let key = c.key();
-        cx.plan.claim_category(&key) == Some("membership")
-            || cx.plan.claim(&key).is_some_and(|cl| {
-                let t = cl.text.to_lowercase();
-                t.contains("replica") || t.contains("replicat")
-            })
-    });
-    if !need_epoch && !need_node {
-        return;
-    }
-    let Ok(file) = crate::fsx::open_bounded(path, crate::history::MAX_HISTORY_BYTES) else {
-        return;
-    };
-    use std::io::BufRead;
-    let (mut epoch, mut node, mut ops) = (false, false, 0usize);
-    for line in std::io::BufReader::new(file).lines() {
-        let Ok(line) = line else { break };
-        if line.trim().is_empty() {
-            continue;
-        }
-        let Ok(Value::Object(m)) = serde_json::from_str::<Value>(&line) else {
-            continue;
-        };
-        ops += 1;
-        epoch |= m.get("fault_epoch").is_some_and(|v| !v.is_null());
-        node |= m.get("node_seen").is_some_and(|v| !v.is_null());
-        if (epoch || !need_epoch) && (node || !need_node) {
-            return;
-        }
-    }
-    if ops == 0 {
-        return;
-    }
-    let line = f.line_of(&["oracle", "history"]);
-    if need_epoch && !epoch {
-        diags.push(Diag::new("RPT017", rel, line, format!("{id}: `fault_epoch` is null on all {ops} operations of the history while `fault_landed` is true"), "record the id of the active fault window per operation, or the verdict cannot rest on the fault"));
-    }
-    if need_node && !node {
-        diags.push(Diag::new("RPT018", rel, line, format!("{id}: `node_seen` is null on all {ops} operations for a replication or membership claim"), "record which node served each operation"));
-    }
 }
