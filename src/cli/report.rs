@@ -77,7 +77,7 @@ pub fn run(mut args: Args) -> CmdResult {
     let oracle = report::history_oracle();
     let progress = super::progress::Progress::start(format!(
         "checking the findings and cited histories of {}",
-        args.session.display()
+        session.display()
     ));
     let opts = report::Options {
         require_verified_landing: args.require_verified_landing,
