@@ -2,7 +2,7 @@
 # Build every fuzz target and run each for a short, seeded time (fuzz/README.md). Needs a
 # nightly toolchain; without one it says so and exits 0, since the stable property tests
 # (tests/robustness_properties.rs, tests/history_differential.rs) check the same invariants.
-# Usage: scripts/fuzz-ci.sh [SECONDS_PER_TARGET]   (default 60)
+# Usage: scripts/fuzz-ci.sh [SECONDS_PER_TARGET]   (default 60; .ci/run passes 30)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-60}"
