@@ -183,7 +183,7 @@ fn a_harness_killed_mid_fault_is_healed_by_undo_all() {
     assert_exit(&run(&["net", "up", &net, "--nodes", "2"]), 0);
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     // The harness: a shell that starts two faults, each meant to last a minute, in the
     // foreground; it is killed (with its whole process group) while they are active.
     let script = format!(

@@ -587,9 +587,8 @@ fn html_never_overwrites_the_history_or_an_existing_file_without_force() {
 
 /// Run dstplan with a deadline: a hang is a test failure, not a stuck suite.
 fn run_bounded(args: &[&str]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let mut child = bin()
         .args(args)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -331,7 +331,7 @@ fn net_and_fault_refuse_without_root() {
     }
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     for args in [
         vec!["net", "up", "nr", "--nodes", "2"],
         vec![
@@ -452,7 +452,7 @@ fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
     }
     let n = name('f');
     let _g = NetGuard(n.clone());
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     // A host like one running Docker (FORWARD policy DROP, bridged packets seen by iptables),
     // made inside a network namespace of its own so the real host is untouched.
     let script = format!(

@@ -20,12 +20,18 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// A `dstplan` command run from the repository root, with no colour variables inherited.
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dstplan"));
+    let mut c = Command::new(bin_path());
     c.current_dir(root());
     c.env_remove("NO_COLOR");
     c.env_remove("CLICOLOR_FORCE");
     c.stdin(Stdio::null());
     c
+}
+
+/// The path of the `dstplan` binary under test, for scripts and wrappers (`bash -c`,
+/// `setpriv`, `unshare`) that start it themselves.
+pub fn bin_path() -> &'static str {
+    env!("CARGO_BIN_EXE_dstplan")
 }
 
 /// Run `dstplan ARGS` from the repository root.
