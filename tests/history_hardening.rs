@@ -24,12 +24,7 @@ fn line(
     input: Value,
     output: Value,
 ) -> String {
-    json!({
-        "op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp, "op_type": ty,
-        "key": key, "input": input, "output": output, "error": null,
-        "timeout_marker": false, "node_seen": null, "fault_epoch": null,
-    })
-    .to_string()
+    history_op(id, p, inv, comp, ty, key, input, output, None, false).to_string()
 }
 
 /// An indeterminate op.

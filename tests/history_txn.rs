@@ -55,16 +55,22 @@ fn line(
     error: Option<&str>,
     timeout: bool,
 ) -> Value {
-    json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
-        "op_type": "txn", "key": null, "input": input, "output": output, "error": error,
-        "timeout_marker": timeout, "node_seen": null, "fault_epoch": null})
+    history_op(
+        id,
+        p,
+        inv,
+        comp,
+        "txn",
+        Value::Null,
+        input,
+        output,
+        error,
+        timeout,
+    )
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, lines: &[Value]) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&p, text).unwrap();
-    p
+    write_jsonl(&dir.path().join(name), lines)
 }
 
 const LEVELS: [&str; 5] = [
@@ -259,27 +265,32 @@ fn write_skew() -> Vec<Value> {
     ]
 }
 
+/// The same write skew on registers: both read x and y unset, each writes one of them.
+fn write_skew_register() -> Vec<Value> {
+    vec![
+        ok(
+            1,
+            0,
+            0,
+            10,
+            json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
+        ),
+        ok(
+            2,
+            1,
+            0,
+            10,
+            json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
+        ),
+    ]
+}
+
 #[test]
 fn g2_item_write_skew_is_allowed_at_snapshot_isolation_only() {
     judge("list-append", &write_skew(), "G2-item", [0, 0, 1, 1, 1]);
     judge(
         "rw-register",
-        &[
-            ok(
-                1,
-                0,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
-            ),
-            ok(
-                2,
-                1,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
-            ),
-        ],
+        &write_skew_register(),
         "G2-item",
         [0, 0, 1, 1, 1],
     );
@@ -545,22 +556,10 @@ fn text_output_goldens() {
         &dir,
         "skew-register.jsonl",
         &[
-            ok(
-                1,
-                0,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
-            ),
-            ok(
-                2,
-                1,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
-            ),
-            ok(3, 2, 20, 30, json!([["r", "x", 1], ["r", "y", 2]])),
-        ],
+            write_skew_register(),
+            vec![ok(3, 2, 20, 30, json!([["r", "x", 1], ["r", "y", 2]]))],
+        ]
+        .concat(),
     );
     write(
         &dir,

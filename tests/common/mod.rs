@@ -120,6 +120,33 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// One history line (the JSONL history format), `node_seen` and `fault_epoch` null;
+/// `comp: None` is an op that never completed.
+#[allow(clippy::too_many_arguments)]
+pub fn history_op(
+    id: u64,
+    p: u64,
+    inv: i64,
+    comp: Option<i64>,
+    ty: &str,
+    key: serde_json::Value,
+    input: serde_json::Value,
+    output: serde_json::Value,
+    error: Option<&str>,
+    timeout: bool,
+) -> serde_json::Value {
+    serde_json::json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
+        "op_type": ty, "key": key, "input": input, "output": output, "error": error,
+        "timeout_marker": timeout, "node_seen": null, "fault_epoch": null})
+}
+
+/// Write `lines`, one JSON value a line, to `path`; returns `path`.
+pub fn write_jsonl(path: &Path, lines: &[serde_json::Value]) -> PathBuf {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(path, text).unwrap();
+    path.to_path_buf()
+}
+
 /// Whether the tests run as root (needed by fault injection and network namespaces).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
