@@ -625,6 +625,21 @@ fn text_output_goldens() {
     }
 }
 
+/// `history check H --model list-append --html OUT EXTRA…`.
+fn check_html(h: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "history",
+        "check",
+        h.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn html_draws_each_cycle_next_to_the_timeline() {
     let dir = tempfile::tempdir().unwrap();
@@ -646,15 +661,7 @@ fn html_draws_each_cycle_next_to_the_timeline() {
         ],
     );
     let out = dir.path().join("g2.html");
-    let o = run(&[
-        "history",
-        "check",
-        f.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&f, &out, &[]);
     assert_exit(&o, 1);
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.contains("Isolation anomalies at <code>serializable</code>"));
@@ -676,15 +683,7 @@ fn html_draws_each_cycle_next_to_the_timeline() {
         &[ok(1, 0, 0, 10, json!([["append", "x", 1]]))],
     );
     let out = dir.path().join("ok.html");
-    let o = run(&[
-        "history",
-        "check",
-        clean.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&clean, &out, &[]);
     assert_exit(&o, 0);
     assert!(!std::fs::read_to_string(&out)
         .unwrap()
@@ -736,17 +735,7 @@ fn html_of_a_long_history_keeps_the_witness_in_the_timeline() {
     let f = dir.path().join("long.jsonl");
     std::fs::write(&f, text).unwrap();
     let out = dir.path().join("long.html");
-    let o = run(&[
-        "history",
-        "check",
-        f.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--format",
-        "json",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&f, &out, &["--format", "json"]);
     assert_exit(&o, 1);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
