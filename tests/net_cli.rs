@@ -145,33 +145,15 @@ fn leader_isolation_cuts_one_member_off_and_the_majority_still_talks() {
     let ns = |i: usize| format!("{n}-n{i}");
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
+    let (t1, t2) = (format!("netns:{}", ns(1)), format!("netns:{}", ns(2)));
+    let both = ["--target", &t1, "--target", &t2];
     // Leader isolation names one member; two is a refusal that changes nothing.
-    let o = fault_start(
-        "leader-isolation",
-        s,
-        "S5",
-        &[
-            "--target",
-            &format!("netns:{}", ns(1)),
-            "--target",
-            &format!("netns:{}", ns(2)),
-        ],
-    );
+    let o = fault_start("leader-isolation", s, "S5", &both);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("one member"), "{}", stderr(&o));
     assert_eq!(chains_left(&ns(1)), "");
     // partition-minority refuses a side that is not a minority.
-    let o = fault_start(
-        "partition-minority",
-        s,
-        "S5",
-        &[
-            "--target",
-            &format!("netns:{}", ns(1)),
-            "--target",
-            &format!("netns:{}", ns(2)),
-        ],
-    );
+    let o = fault_start("partition-minority", s, "S5", &both);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not a minority"), "{}", stderr(&o));
 
