@@ -188,19 +188,12 @@ fn container_and_compose_targets_go_through_the_docker_cli() {
     let s = t.path().to_str().unwrap();
     let run_docker = |args: &[&str]| bin().env("PATH", &path).args(args).output().unwrap();
 
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "container-restart",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "container:web1",
-        "--format",
-        "json",
-    ]);
+        &["--target", "container:web1", "--format", "json"],
+    ));
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["landed"], true, "{v}");
@@ -226,36 +219,24 @@ fn container_and_compose_targets_go_through_the_docker_cli() {
     );
 
     // compose:SERVICE resolves through `docker compose ps -q` to the container's process.
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "process-pause",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "compose:web",
-        "--for",
-        "100ms",
-    ]);
+        &["--target", "compose:web", "--for", "100ms"],
+    ));
     assert_exit(&o, 0);
     let lines = log_lines(t.path(), "S1");
     assert_eq!(lines[3]["landed"], true, "{}", lines[3]);
     let calls = std::fs::read_to_string(d.path().join("calls")).unwrap();
     assert!(calls.contains("compose ps -q web"), "{calls}");
 
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "container-restart",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "compose:db",
-    ]);
+        &["--target", "compose:db"],
+    ));
     assert_exit(&o, 2);
     assert!(
         stderr(&o).contains("compose service db has no running container"),

@@ -74,9 +74,14 @@ pub fn ready_for(why: &str, tools: &[&str]) -> bool {
             .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
 }
 
-/// `dstplan fault start NEMESIS --session SESSION --scenario SCENARIO REST…` (REST: the
-/// targets and options).
-pub fn fault_start(nemesis: &str, session: &str, scenario: &str, rest: &[&str]) -> Output {
+/// The arguments of `dstplan fault start NEMESIS --session SESSION --scenario SCENARIO
+/// REST…` (REST: the targets and options).
+pub fn fault_start_args<'a>(
+    nemesis: &'a str,
+    session: &'a str,
+    scenario: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
     let mut args = vec![
         "fault",
         "start",
@@ -87,7 +92,12 @@ pub fn fault_start(nemesis: &str, session: &str, scenario: &str, rest: &[&str]) 
         scenario,
     ];
     args.extend_from_slice(rest);
-    run(&args)
+    args
+}
+
+/// Run `dstplan fault start NEMESIS --session SESSION --scenario SCENARIO REST…`.
+pub fn fault_start(nemesis: &str, session: &str, scenario: &str, rest: &[&str]) -> Output {
+    run(&fault_start_args(nemesis, session, scenario, rest))
 }
 
 pub fn sleeper() -> ProcGuard {
