@@ -73,13 +73,22 @@ fn write(dir: &tempfile::TempDir, name: &str, lines: &[Value]) -> std::path::Pat
     write_jsonl(&dir.path().join(name), lines)
 }
 
-const LEVELS: [&str; 5] = [
-    "read-committed",
-    "snapshot-isolation",
-    "repeatable-read",
-    "serializable",
-    "strict-serializable",
-];
+const LEVELS: [&str; 5] = ISOLATION_LEVELS;
+
+/// `history check F --model MODEL --consistency LEVEL --format json`.
+fn check_at(f: &str, model: &str, level: &str) -> std::process::Output {
+    run(&[
+        "history",
+        "check",
+        f,
+        "--model",
+        model,
+        "--consistency",
+        level,
+        "--format",
+        "json",
+    ])
+}
 
 /// Check `lines` at every level; `want[i]` is the exit code at `LEVELS[i]`; `class` must be
 /// reported (forbidden where the exit is 1, as a note where it is 0).
@@ -88,17 +97,7 @@ fn judge(model: &str, lines: &[Value], class: &str, want: [i32; 5]) {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "h.jsonl", lines);
     for (level, want) in LEVELS.iter().zip(want) {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            model,
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), model, level);
         assert_exit(&o, want);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         let found = v["anomalies"]
@@ -347,17 +346,7 @@ fn real_time_order_counts_only_at_strict_serializable() {
         ],
     );
     for level in LEVELS {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            "list-append",
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), "list-append", level);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         if level == "strict-serializable" {
             assert_exit(&o, 1);
@@ -376,17 +365,7 @@ fn clean(model: &str, lines: &[Value]) {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "h.jsonl", lines);
     for level in LEVELS {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            model,
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), model, level);
         assert_exit(&o, 0);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(v["anomalies"], json!([]), "{level}: {v}");

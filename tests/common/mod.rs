@@ -120,6 +120,15 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The isolation levels `history check --consistency` takes, read committed first.
+pub const ISOLATION_LEVELS: [&str; 5] = [
+    "read-committed",
+    "snapshot-isolation",
+    "repeatable-read",
+    "serializable",
+    "strict-serializable",
+];
+
 /// One history line (the JSONL history format), `node_seen` and `fault_epoch` null;
 /// `comp: None` is an op that never completed.
 #[allow(clippy::too_many_arguments)]
