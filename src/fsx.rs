@@ -336,6 +336,17 @@ pub fn open_bounded(
 /// The UTF-8 byte order mark some editors put at the start of a file.
 pub const BOM: &str = "\u{feff}";
 
+/// A line as read, trimmed; on the first line (`first`) also without a leading byte order
+/// mark, which some editors write and which is not part of the content.
+pub fn trim_line(buf: &str, first: bool) -> &str {
+    let text = buf.trim();
+    if first {
+        text.strip_prefix(BOM).unwrap_or(text).trim_start()
+    } else {
+        text
+    }
+}
+
 /// Read a regular file of at most `max_bytes` bytes. Refuses directories, FIFOs and devices
 /// instead of blocking or reading forever.
 pub fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {

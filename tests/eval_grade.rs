@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::{copy_dir, run, stderr};
+use common::{copy_dir, root, run, stderr};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/evals/sample-skill")
+    root().join("tests/fixtures/evals/sample-skill")
 }
 
 /// A copy of the fixture skill at `<tmp>/evals/sample-skill`; returns (tmp, skill dir).

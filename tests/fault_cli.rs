@@ -22,21 +22,12 @@ fn pause_then_resume_a_sleep_records_state_before_during_after() {
     let s = t.path().to_str().unwrap();
     let target = format!("pid:{pid}");
     let probe = format!("st=grep State: /proc/{pid}/status");
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "process-pause",
-        "--session",
         s,
-        "--scenario",
         "S2",
-        "--target",
-        &target,
-        "--probe",
-        &probe,
-        "--format",
-        "json",
-    ]);
+        &["--target", &target, "--probe", &probe, "--format", "json"],
+    );
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(
@@ -98,19 +89,12 @@ fn for_duration_heals_by_itself() {
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
     let started = Instant::now();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "gc-pause",
-        "--session",
         s,
-        "--scenario",
         "S2",
-        "--target",
-        &format!("pid:{pid}"),
-        "--for",
-        "300ms",
-    ]);
+        &["--target", &format!("pid:{pid}"), "--for", "300ms"],
+    );
     assert_exit(&o, 0);
     assert!(started.elapsed() >= Duration::from_millis(300));
     assert_eq!(stdout(&o), "F1\n");
@@ -132,19 +116,17 @@ fn kill_a_sleep_and_restart_it_on_stop() {
     let pid = p.0.id();
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "process-kill",
-        "--session",
         s,
-        "--scenario",
         "S3",
-        "--target",
-        &format!("pid:{pid}"),
-        "--restart",
-        "exec sleep 61",
-    ]);
+        &[
+            "--target",
+            &format!("pid:{pid}"),
+            "--restart",
+            "exec sleep 61",
+        ],
+    );
     assert_exit(&o, 0);
     let lines = log_lines(t.path(), "S3");
     assert_eq!(lines[0]["landed"], true, "{}", lines[0]);
@@ -183,7 +165,7 @@ fn a_harness_killed_mid_fault_is_healed_by_undo_all() {
     assert_exit(&run(&["net", "up", &net, "--nodes", "2"]), 0);
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     // The harness: a shell that starts two faults, each meant to last a minute, in the
     // foreground; it is killed (with its whole process group) while they are active.
     let script = format!(
@@ -247,19 +229,7 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
     let pid = p.0.id();
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let start = |nemesis: &str, target: &str| {
-        run(&[
-            "fault",
-            "start",
-            nemesis,
-            "--session",
-            s,
-            "--scenario",
-            "S9",
-            "--target",
-            target,
-        ])
-    };
+    let start = |nemesis: &str, target: &str| fault_start(nemesis, s, "S9", &["--target", target]);
     let cases: Vec<(std::process::Output, &str)> = vec![
         (
             start("process-pause", "vm:db1"),
@@ -283,17 +253,12 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
             "`dstplan vocab` lists the canonical IDs",
         ),
         (
-            run(&[
-                "fault",
-                "start",
+            fault_start(
                 "process-pause",
-                "--session",
                 "/nonexistent/s",
-                "--scenario",
                 "S9",
-                "--target",
-                &format!("pid:{pid}"),
-            ]),
+                &["--target", &format!("pid:{pid}")],
+            ),
             "/nonexistent/s: is not a session directory",
         ),
         (run(&["fault", "stop", "F7", "--session", s]), "no fault F7"),
@@ -337,19 +302,12 @@ fn refusals_exit_2_say_how_to_fix_and_leave_nothing_behind() {
     });
     assert_eq!(left, 0, "no state file left by a refusal");
     // JSON errors go to stdout as an object.
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "process-pause",
-        "--session",
         s,
-        "--scenario",
         "S9",
-        "--target",
-        "vm:x",
-        "--format",
-        "json",
-    ]);
+        &["--target", "vm:x", "--format", "json"],
+    );
     assert_exit(&o, 2);
     assert!(stdout(&o).contains("\"error\""));
 }
@@ -365,17 +323,7 @@ fn latency_without_netem_refuses_and_rolls_back() {
     let ns = format!("{net}-n1");
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
-        "latency",
-        "--session",
-        s,
-        "--scenario",
-        "S6",
-        "--target",
-        &format!("netns:{ns}"),
-    ]);
+    let o = fault_start("latency", s, "S6", &["--target", &format!("netns:{ns}")]);
     let qdisc = Command::new("ip")
         .args(["netns", "exec", &ns, "tc", "qdisc", "show", "dev", "eth0"])
         .output()
@@ -422,19 +370,12 @@ fn process_stop_is_a_graceful_sigterm() {
     let pid = p.0.id();
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "graceful-stop",
-        "--session",
         s,
-        "--scenario",
         "S3",
-        "--target",
-        &format!("pid:{pid}"),
-        "--format",
-        "json",
-    ]);
+        &["--target", &format!("pid:{pid}"), "--format", "json"],
+    );
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["nemesis"], "process-stop");
@@ -500,19 +441,12 @@ fn a_harness_killed_mid_apply_leaves_a_fault_undo_all_still_heals() {
         "only the begun step is undone"
     );
     // The next fault gets a fresh id.
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "process-pause",
-        "--session",
         s,
-        "--scenario",
         "S2",
-        "--target",
-        &format!("pid:{pb}"),
-        "--for",
-        "100ms",
-    ]);
+        &["--target", &format!("pid:{pb}"), "--for", "100ms"],
+    );
     assert_exit(&o, 0);
     assert_eq!(stdout(&o), "F2\n");
 }

@@ -38,19 +38,12 @@ fn clock_skew_moves_a_faketime_members_clock_and_back() {
     let pid = p.0.id();
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "time-skew",
-        "--session",
         s,
-        "--scenario",
         "S8",
-        "--target",
-        &format!("pid:{pid}"),
-        "--skew",
-        "-1h",
-    ]);
+        &["--target", &format!("pid:{pid}"), "--skew", "-1h"],
+    );
     assert_exit(&o, 0);
     assert_eq!(std::fs::read_to_string(&clock).unwrap().trim(), "-3600");
     assert_exit(&run(&["fault", "undo", "--all", "--session", s]), 0);
@@ -70,17 +63,12 @@ fn clock_skew_moves_a_faketime_members_clock_and_back() {
 
     // A process not started under libfaketime cannot be skewed: refused, nothing written.
     let plain = sleeper();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "clock-skew",
-        "--session",
         s,
-        "--scenario",
         "S8",
-        "--target",
-        &format!("pid:{}", plain.0.id()),
-    ]);
+        &["--target", &format!("pid:{}", plain.0.id())],
+    );
     assert_exit(&o, 2);
     assert!(
         stderr(&o).contains("not started under libfaketime"),
@@ -117,21 +105,12 @@ fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
     let s = t.path().to_str().unwrap();
     let target = format!("pid:{}", p.0.id());
     let d = data.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "disk-full",
-        "--session",
         s,
-        "--scenario",
         "S9",
-        "--target",
-        &target,
-        "--data-dir",
-        d,
-        "--format",
-        "json",
-    ]);
+        &["--target", &target, "--data-dir", d, "--format", "json"],
+    );
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["landed"], true, "{v}");
@@ -148,19 +127,12 @@ fn disk_full_fills_a_data_dirs_own_mount_and_frees_it() {
     assert_eq!(lines[1]["probes"]["after"]["write_64k"], "ok");
 
     // A data dir on the root file system would fill the host: refused.
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "disk-full",
-        "--session",
         s,
-        "--scenario",
         "S9",
-        "--target",
-        &target,
-        "--data-dir",
-        "/",
-    ]);
+        &["--target", &target, "--data-dir", "/"],
+    );
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("root file system"), "{}", stderr(&o));
 }
@@ -216,19 +188,12 @@ fn container_and_compose_targets_go_through_the_docker_cli() {
     let s = t.path().to_str().unwrap();
     let run_docker = |args: &[&str]| bin().env("PATH", &path).args(args).output().unwrap();
 
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "container-restart",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "container:web1",
-        "--format",
-        "json",
-    ]);
+        &["--target", "container:web1", "--format", "json"],
+    ));
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["landed"], true, "{v}");
@@ -254,36 +219,24 @@ fn container_and_compose_targets_go_through_the_docker_cli() {
     );
 
     // compose:SERVICE resolves through `docker compose ps -q` to the container's process.
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "process-pause",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "compose:web",
-        "--for",
-        "100ms",
-    ]);
+        &["--target", "compose:web", "--for", "100ms"],
+    ));
     assert_exit(&o, 0);
     let lines = log_lines(t.path(), "S1");
     assert_eq!(lines[3]["landed"], true, "{}", lines[3]);
     let calls = std::fs::read_to_string(d.path().join("calls")).unwrap();
     assert!(calls.contains("compose ps -q web"), "{calls}");
 
-    let o = run_docker(&[
-        "fault",
-        "start",
+    let o = run_docker(&fault_start_args(
         "container-restart",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        "compose:db",
-    ]);
+        &["--target", "compose:db"],
+    ));
     assert_exit(&o, 2);
     assert!(
         stderr(&o).contains("compose service db has no running container"),

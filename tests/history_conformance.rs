@@ -13,7 +13,7 @@ use std::time::Duration;
 use dstplan::history::{check_file, Outcome};
 
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/histories");
+    let dir = common::root().join("../shared/corpus/histories");
     if dir.join("MANIFEST.json").is_file() {
         Some(dir)
     } else {

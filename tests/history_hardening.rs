@@ -24,18 +24,38 @@ fn line(
     input: Value,
     output: Value,
 ) -> String {
-    json!({
-        "op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp, "op_type": ty,
-        "key": key, "input": input, "output": output, "error": null,
-        "timeout_marker": false, "node_seen": null, "fault_epoch": null,
-    })
-    .to_string()
+    history_op(id, p, inv, comp, ty, key, input, output, None, false).to_string()
+}
+
+/// An op with an input and no output (a write, an increment, a credit, …).
+fn call(
+    id: u64,
+    p: u64,
+    inv: i64,
+    comp: Option<i64>,
+    ty: &str,
+    key: Value,
+    input: Value,
+) -> String {
+    line(id, p, inv, comp, ty, key, input, Value::Null)
+}
+
+/// An op with an output and no input (a read, a balance, …).
+fn query(
+    id: u64,
+    p: u64,
+    inv: i64,
+    comp: Option<i64>,
+    ty: &str,
+    key: Value,
+    output: Value,
+) -> String {
+    line(id, p, inv, comp, ty, key, Value::Null, output)
 }
 
 /// An indeterminate op.
 fn lost(id: u64, p: u64, inv: i64, ty: &str, key: Value, input: Value) -> String {
-    let mut v: Value =
-        serde_json::from_str(&line(id, p, inv, None, ty, key, input, Value::Null)).unwrap();
+    let mut v: Value = serde_json::from_str(&call(id, p, inv, None, ty, key, input)).unwrap();
     v["timeout_marker"] = json!(true);
     v.to_string()
 }
@@ -85,7 +105,7 @@ fn integer_and_string_keys_are_different_keys_for_every_checker() {
         t.path(),
         "a.jsonl",
         &[
-            line(1, 0, 0, Some(10), "write", json!(1), json!(5), n.clone()),
+            call(1, 0, 0, Some(10), "write", json!(1), json!(5)),
             line(2, 0, 20, Some(30), "read", json!("1"), n.clone(), n.clone()),
         ],
     );
@@ -96,8 +116,8 @@ fn integer_and_string_keys_are_different_keys_for_every_checker() {
         t.path(),
         "b.jsonl",
         &[
-            line(1, 0, 0, Some(10), "write", json!("1"), json!(5), n.clone()),
-            line(2, 0, 20, Some(30), "read", json!(1), n.clone(), json!(5)),
+            call(1, 0, 0, Some(10), "write", json!("1"), json!(5)),
+            query(2, 0, 20, Some(30), "read", json!(1), json!(5)),
         ],
     );
     let v = verdict(&h, "register", None, "violation");
@@ -110,8 +130,8 @@ fn integer_and_string_keys_are_different_keys_for_every_checker() {
         t.path(),
         "b2.jsonl",
         &[
-            line(1, 0, 0, Some(10), "write", json!(1), json!(5), n.clone()),
-            line(2, 0, 20, Some(30), "read", json!("1"), n.clone(), json!(5)),
+            call(1, 0, 0, Some(10), "write", json!(1), json!(5)),
+            query(2, 0, 20, Some(30), "read", json!("1"), json!(5)),
         ],
     );
     let v = verdict(&h, "register", None, "violation");
@@ -121,17 +141,8 @@ fn integer_and_string_keys_are_different_keys_for_every_checker() {
         t.path(),
         "q.jsonl",
         &[
-            line(1, 0, 0, Some(10), "enqueue", json!(1), json!(7), n.clone()),
-            line(
-                2,
-                0,
-                20,
-                Some(30),
-                "dequeue",
-                json!("1"),
-                n.clone(),
-                json!(7),
-            ),
+            call(1, 0, 0, Some(10), "enqueue", json!(1), json!(7)),
+            query(2, 0, 20, Some(30), "dequeue", json!("1"), json!(7)),
         ],
     );
     verdict(&h, "queue", None, "violation");
@@ -141,27 +152,9 @@ fn integer_and_string_keys_are_different_keys_for_every_checker() {
         t.path(),
         "l.jsonl",
         &[
-            line(1, 0, 0, Some(10), "credit", json!(1), credit, n.clone()),
-            line(
-                2,
-                0,
-                20,
-                Some(30),
-                "balance",
-                json!("1"),
-                n.clone(),
-                json!(0),
-            ),
-            line(
-                3,
-                0,
-                40,
-                Some(50),
-                "balance",
-                json!(1),
-                n.clone(),
-                json!(10),
-            ),
+            call(1, 0, 0, Some(10), "credit", json!(1), credit),
+            query(2, 0, 20, Some(30), "balance", json!("1"), json!(0)),
+            query(3, 0, 40, Some(50), "balance", json!(1), json!(10)),
         ],
     );
     verdict(&h, "ledger", Some("exactly-once"), "ok");
@@ -179,8 +172,8 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "c.jsonl",
         &[
-            line(1, 0, 0, Some(10), "read", json!("c"), n.clone(), json!(5)),
-            line(2, 1, 10, Some(20), "inc", json!("c"), json!(5), n.clone()),
+            query(1, 0, 0, Some(10), "read", json!("c"), json!(5)),
+            call(2, 1, 10, Some(20), "inc", json!("c"), json!(5)),
         ],
     );
     verdict(&h, "counter", Some("linearizability"), "ok");
@@ -190,8 +183,8 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "c2.jsonl",
         &[
-            line(1, 0, 0, Some(10), "read", json!("c"), n.clone(), json!(5)),
-            line(2, 1, 11, Some(20), "inc", json!("c"), json!(5), n.clone()),
+            query(1, 0, 0, Some(10), "read", json!("c"), json!(5)),
+            call(2, 1, 11, Some(20), "inc", json!("c"), json!(5)),
         ],
     );
     verdict(&h, "counter", Some("linearizability"), "violation");
@@ -201,17 +194,8 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "l.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "balance",
-                json!("a"),
-                n.clone(),
-                json!(10),
-            ),
-            line(
+            query(1, 0, 0, Some(10), "balance", json!("a"), json!(10)),
+            call(
                 2,
                 1,
                 10,
@@ -219,7 +203,6 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
                 "credit",
                 json!("a"),
                 json!({"amount": 10, "idem": "x"}),
-                n.clone(),
             ),
         ],
     );
@@ -230,7 +213,7 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "l2.jsonl",
         &[
-            line(
+            call(
                 1,
                 1,
                 0,
@@ -238,18 +221,8 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
                 "credit",
                 json!("a"),
                 json!({"amount": 10, "idem": "x"}),
-                n.clone(),
             ),
-            line(
-                2,
-                0,
-                10,
-                Some(20),
-                "balance",
-                json!("a"),
-                n.clone(),
-                json!(0),
-            ),
+            query(2, 0, 10, Some(20), "balance", json!("a"), json!(0)),
         ],
     );
     verdict(&h, "ledger", Some("exactly-once"), "ok");
@@ -257,7 +230,7 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "l3.jsonl",
         &[
-            line(
+            call(
                 1,
                 1,
                 0,
@@ -265,18 +238,8 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
                 "credit",
                 json!("a"),
                 json!({"amount": 10, "idem": "x"}),
-                n.clone(),
             ),
-            line(
-                2,
-                0,
-                10,
-                Some(20),
-                "balance",
-                json!("a"),
-                n.clone(),
-                json!(0),
-            ),
+            query(2, 0, 10, Some(20), "balance", json!("a"), json!(0)),
         ],
     );
     verdict(&h, "ledger", Some("exactly-once"), "violation");
@@ -286,16 +249,7 @@ fn an_op_invoked_at_another_ops_complete_ts_is_concurrent_for_every_checker() {
         t.path(),
         "q.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "enqueue",
-                json!("q"),
-                json!(1),
-                n.clone(),
-            ),
+            call(1, 0, 0, Some(10), "enqueue", json!("q"), json!(1)),
             line(
                 2,
                 1,
@@ -324,24 +278,14 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
         t.path(),
         "a.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "debit",
-                json!("acct"),
-                min.clone(),
-                n.clone(),
-            ),
-            line(
+            call(1, 0, 0, Some(10), "debit", json!("acct"), min.clone()),
+            query(
                 2,
                 0,
                 20,
                 Some(30),
                 "balance",
                 json!("acct"),
-                n.clone(),
                 json!(9_223_372_036_854_775_808u64),
             ),
         ],
@@ -354,17 +298,8 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
         t.path(),
         "b.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "credit",
-                json!("acct"),
-                max("a"),
-                n.clone(),
-            ),
-            line(
+            call(1, 0, 0, Some(10), "credit", json!("acct"), max("a")),
+            call(
                 2,
                 0,
                 20,
@@ -372,26 +307,15 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
                 "debit",
                 json!("acct"),
                 json!({"amount": i64::MAX, "idem": "b"}),
-                n.clone(),
             ),
-            line(
-                3,
-                0,
-                40,
-                Some(50),
-                "credit",
-                json!("acct"),
-                max("c"),
-                n.clone(),
-            ),
-            line(
+            call(3, 0, 40, Some(50), "credit", json!("acct"), max("c")),
+            query(
                 4,
                 0,
                 60,
                 Some(70),
                 "balance",
                 json!("acct"),
-                n.clone(),
                 json!(i64::MAX),
             ),
         ],
@@ -402,36 +326,9 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
         t.path(),
         "c.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "credit",
-                json!("acct"),
-                max("a"),
-                n.clone(),
-            ),
-            line(
-                3,
-                0,
-                40,
-                Some(50),
-                "credit",
-                json!("acct"),
-                max("c"),
-                n.clone(),
-            ),
-            line(
-                4,
-                0,
-                60,
-                Some(70),
-                "balance",
-                json!("acct"),
-                n.clone(),
-                json!(-2),
-            ),
+            call(1, 0, 0, Some(10), "credit", json!("acct"), max("a")),
+            call(3, 0, 40, Some(50), "credit", json!("acct"), max("c")),
+            query(4, 0, 60, Some(70), "balance", json!("acct"), json!(-2)),
         ],
     );
     verdict(&h, "ledger", Some("exactly-once"), "violation");
@@ -470,27 +367,9 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
         t.path(),
         "e.jsonl",
         &[
-            line(
-                1,
-                0,
-                0,
-                Some(10),
-                "inc",
-                json!("c"),
-                json!(i64::MAX),
-                n.clone(),
-            ),
-            line(2, 0, 20, Some(30), "inc", json!("c"), json!(2), n.clone()),
-            line(
-                3,
-                0,
-                40,
-                Some(50),
-                "read",
-                json!("c"),
-                n.clone(),
-                json!(i64::MIN + 1),
-            ),
+            call(1, 0, 0, Some(10), "inc", json!("c"), json!(i64::MAX)),
+            call(2, 0, 20, Some(30), "inc", json!("c"), json!(2)),
+            query(3, 0, 40, Some(50), "read", json!("c"), json!(i64::MIN + 1)),
         ],
     );
     let out = run(&[
@@ -506,9 +385,9 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
     // monotonic-read compares reads beyond i64 instead of refusing them.
     let big = |a: u64, b: u64| {
         vec![
-            line(1, 0, 0, Some(10), "inc", json!("c"), json!(1), n.clone()),
-            line(2, 1, 20, Some(30), "read", json!("c"), n.clone(), json!(a)),
-            line(3, 1, 40, Some(50), "read", json!("c"), n.clone(), json!(b)),
+            call(1, 0, 0, Some(10), "inc", json!("c"), json!(1)),
+            query(2, 1, 20, Some(30), "read", json!("c"), json!(a)),
+            query(3, 1, 40, Some(50), "read", json!("c"), json!(b)),
         ]
     };
     let h = write(t.path(), "m.jsonl", &big(1 << 63, (1 << 63) + 1));
@@ -522,13 +401,12 @@ fn ledger_amounts_at_the_integer_limits_are_exact_or_input_errors() {
 #[test]
 fn html_never_overwrites_the_history_or_an_existing_file_without_force() {
     let t = tempfile::tempdir().unwrap();
-    let n = Value::Null;
     let h = write(
         t.path(),
         "h.jsonl",
         &[
-            line(1, 0, 0, Some(10), "write", json!("x"), json!(1), n.clone()),
-            line(2, 0, 20, Some(30), "read", json!("x"), n.clone(), json!(1)),
+            call(1, 0, 0, Some(10), "write", json!("x"), json!(1)),
+            query(2, 0, 20, Some(30), "read", json!("x"), json!(1)),
         ],
     );
     let before = std::fs::read(&h).unwrap();
@@ -587,9 +465,8 @@ fn html_never_overwrites_the_history_or_an_existing_file_without_force() {
 
 /// Run dstplan with a deadline: a hang is a test failure, not a stuck suite.
 fn run_bounded(args: &[&str]) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let mut child = bin()
         .args(args)
-        .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -671,25 +548,16 @@ fn messages_say_what_where_and_how_to_fix() {
     let t = tempfile::tempdir().unwrap();
     let n = Value::Null;
     // A failed op without complete_ts: one story, "failed", in every note.
-    let mut failed: Value = serde_json::from_str(&line(
-        2,
-        1,
-        5,
-        None,
-        "write",
-        json!("x"),
-        json!(2),
-        n.clone(),
-    ))
-    .unwrap();
+    let mut failed: Value =
+        serde_json::from_str(&call(2, 1, 5, None, "write", json!("x"), json!(2))).unwrap();
     failed["error"] = json!("rejected");
     let h = write(
         t.path(),
         "f.jsonl",
         &[
-            line(1, 0, 0, Some(10), "write", json!("x"), json!(1), n.clone()),
+            call(1, 0, 0, Some(10), "write", json!("x"), json!(1)),
             failed.to_string(),
-            line(3, 0, 20, Some(30), "read", json!("x"), n.clone(), json!(1)),
+            query(3, 0, 20, Some(30), "read", json!("x"), json!(1)),
         ],
     );
     let (_, v) = check(&h, "register", None);

@@ -496,7 +496,7 @@ fn a_fault_started_during_a_live_recording_marks_its_ops() {
     let session = t.path().join("session");
     std::fs::create_dir_all(&session).unwrap();
     let h = t.path().join("h.jsonl");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let mut child = bin()
         .args(["history", "record", "--model", "register", "--faults"])
         .arg(&session)
         .arg("--out")

@@ -19,9 +19,18 @@ fn op(
     input: Value,
     output: Value,
 ) -> Value {
-    json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
-        "op_type": ty, "key": key, "input": input, "output": output, "error": null,
-        "timeout_marker": comp.is_none(), "node_seen": null, "fault_epoch": null})
+    history_op(
+        id,
+        p,
+        inv,
+        comp,
+        ty,
+        key,
+        input,
+        output,
+        None,
+        comp.is_none(),
+    )
 }
 
 fn w(id: u64, p: u64, t: i64, key: &str, v: Value) -> Value {
@@ -35,9 +44,7 @@ fn r(id: u64, p: u64, t: i64, key: &str, v: Value) -> Value {
 /// Run `history check` and return (exit code, JSON).
 fn check(model: &str, checker: &str, lines: &[Value]) -> (i32, Value) {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("h.jsonl");
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&f, text).unwrap();
+    let f = write_jsonl(&dir.path().join("h.jsonl"), lines);
     let o = run(&[
         "history",
         "check",

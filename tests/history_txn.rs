@@ -55,25 +55,40 @@ fn line(
     error: Option<&str>,
     timeout: bool,
 ) -> Value {
-    json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
-        "op_type": "txn", "key": null, "input": input, "output": output, "error": error,
-        "timeout_marker": timeout, "node_seen": null, "fault_epoch": null})
+    history_op(
+        id,
+        p,
+        inv,
+        comp,
+        "txn",
+        Value::Null,
+        input,
+        output,
+        error,
+        timeout,
+    )
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, lines: &[Value]) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    std::fs::write(&p, text).unwrap();
-    p
+    write_jsonl(&dir.path().join(name), lines)
 }
 
-const LEVELS: [&str; 5] = [
-    "read-committed",
-    "snapshot-isolation",
-    "repeatable-read",
-    "serializable",
-    "strict-serializable",
-];
+const LEVELS: [&str; 5] = ISOLATION_LEVELS;
+
+/// `history check F --model MODEL --consistency LEVEL --format json`.
+fn check_at(f: &str, model: &str, level: &str) -> std::process::Output {
+    run(&[
+        "history",
+        "check",
+        f,
+        "--model",
+        model,
+        "--consistency",
+        level,
+        "--format",
+        "json",
+    ])
+}
 
 /// Check `lines` at every level; `want[i]` is the exit code at `LEVELS[i]`; `class` must be
 /// reported (forbidden where the exit is 1, as a note where it is 0).
@@ -82,17 +97,7 @@ fn judge(model: &str, lines: &[Value], class: &str, want: [i32; 5]) {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "h.jsonl", lines);
     for (level, want) in LEVELS.iter().zip(want) {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            model,
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), model, level);
         assert_exit(&o, want);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         let found = v["anomalies"]
@@ -259,27 +264,32 @@ fn write_skew() -> Vec<Value> {
     ]
 }
 
+/// The same write skew on registers: both read x and y unset, each writes one of them.
+fn write_skew_register() -> Vec<Value> {
+    vec![
+        ok(
+            1,
+            0,
+            0,
+            10,
+            json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
+        ),
+        ok(
+            2,
+            1,
+            0,
+            10,
+            json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
+        ),
+    ]
+}
+
 #[test]
 fn g2_item_write_skew_is_allowed_at_snapshot_isolation_only() {
     judge("list-append", &write_skew(), "G2-item", [0, 0, 1, 1, 1]);
     judge(
         "rw-register",
-        &[
-            ok(
-                1,
-                0,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
-            ),
-            ok(
-                2,
-                1,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
-            ),
-        ],
+        &write_skew_register(),
         "G2-item",
         [0, 0, 1, 1, 1],
     );
@@ -336,17 +346,7 @@ fn real_time_order_counts_only_at_strict_serializable() {
         ],
     );
     for level in LEVELS {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            "list-append",
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), "list-append", level);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         if level == "strict-serializable" {
             assert_exit(&o, 1);
@@ -365,17 +365,7 @@ fn clean(model: &str, lines: &[Value]) {
     let dir = tempfile::tempdir().unwrap();
     let f = write(&dir, "h.jsonl", lines);
     for level in LEVELS {
-        let o = run(&[
-            "history",
-            "check",
-            f.to_str().unwrap(),
-            "--model",
-            model,
-            "--consistency",
-            level,
-            "--format",
-            "json",
-        ]);
+        let o = check_at(f.to_str().unwrap(), model, level);
         assert_exit(&o, 0);
         let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
         assert_eq!(v["anomalies"], json!([]), "{level}: {v}");
@@ -545,22 +535,10 @@ fn text_output_goldens() {
         &dir,
         "skew-register.jsonl",
         &[
-            ok(
-                1,
-                0,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "x", 1]]),
-            ),
-            ok(
-                2,
-                1,
-                0,
-                10,
-                json!([["r", "x", null], ["r", "y", null], ["w", "y", 2]]),
-            ),
-            ok(3, 2, 20, 30, json!([["r", "x", 1], ["r", "y", 2]])),
-        ],
+            write_skew_register(),
+            vec![ok(3, 2, 20, 30, json!([["r", "x", 1], ["r", "y", 2]]))],
+        ]
+        .concat(),
     );
     write(
         &dir,
@@ -626,6 +604,21 @@ fn text_output_goldens() {
     }
 }
 
+/// `history check H --model list-append --html OUT EXTRA…`.
+fn check_html(h: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "history",
+        "check",
+        h.to_str().unwrap(),
+        "--model",
+        "list-append",
+        "--html",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 #[test]
 fn html_draws_each_cycle_next_to_the_timeline() {
     let dir = tempfile::tempdir().unwrap();
@@ -647,15 +640,7 @@ fn html_draws_each_cycle_next_to_the_timeline() {
         ],
     );
     let out = dir.path().join("g2.html");
-    let o = run(&[
-        "history",
-        "check",
-        f.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&f, &out, &[]);
     assert_exit(&o, 1);
     let page = std::fs::read_to_string(&out).unwrap();
     assert!(page.contains("Isolation anomalies at <code>serializable</code>"));
@@ -677,15 +662,7 @@ fn html_draws_each_cycle_next_to_the_timeline() {
         &[ok(1, 0, 0, 10, json!([["append", "x", 1]]))],
     );
     let out = dir.path().join("ok.html");
-    let o = run(&[
-        "history",
-        "check",
-        clean.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&clean, &out, &[]);
     assert_exit(&o, 0);
     assert!(!std::fs::read_to_string(&out)
         .unwrap()
@@ -737,17 +714,7 @@ fn html_of_a_long_history_keeps_the_witness_in_the_timeline() {
     let f = dir.path().join("long.jsonl");
     std::fs::write(&f, text).unwrap();
     let out = dir.path().join("long.html");
-    let o = run(&[
-        "history",
-        "check",
-        f.to_str().unwrap(),
-        "--model",
-        "list-append",
-        "--format",
-        "json",
-        "--html",
-        out.to_str().unwrap(),
-    ]);
+    let o = check_html(&f, &out, &["--format", "json"]);
     assert_exit(&o, 1);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(

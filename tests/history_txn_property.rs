@@ -3,18 +3,15 @@
 //! and, at serializable, fail only with G2-item; anomalies injected into serializable
 //! histories are found. Seeded, reproducible (`dstplan::history::txn::sim`).
 
+mod common;
+use common::*;
+
 use std::time::{Duration, Instant};
 
 use dstplan::history::txn::sim::{generate, to_jsonl, SimOutcome, SimTxn, Store, TxnSimConfig};
 use dstplan::history::{check_history_at, load, CheckReport, Outcome};
 
-const LEVELS: [&str; 5] = [
-    "read-committed",
-    "snapshot-isolation",
-    "repeatable-read",
-    "serializable",
-    "strict-serializable",
-];
+const LEVELS: [&str; 5] = ISOLATION_LEVELS;
 
 fn config(store: Store, seed: u64) -> TxnSimConfig {
     TxnSimConfig {

@@ -13,10 +13,7 @@ const SKILLS: [&str; 3] = [
 ];
 
 fn skills_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("skills")
-        .canonicalize()
-        .unwrap()
+    common::root().join("skills").canonicalize().unwrap()
 }
 
 struct Sandbox {
@@ -577,7 +574,7 @@ fn bad_arguments_are_exit_2() {
 /// names the manifests declare, and a client command that verifies each route.
 #[test]
 fn install_md_routes_match_the_paths_and_the_manifests() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let doc = fs::read_to_string(root.join("INSTALL.md")).unwrap();
     for (agent, dir) in USER_DIRS {
         let row = format!("`dstplan install --agent {agent}` | `~/{dir}/` |");
@@ -620,7 +617,7 @@ fn install_md_shell_blocks_parse() {
         assert!(std::env::var_os("CI").is_none(), "this test needs bash");
         return;
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let root = common::root();
     let doc = fs::read_to_string(root.join("INSTALL.md")).unwrap();
     let mut blocks = 0;
     for (i, part) in doc.split("```sh\n").enumerate().skip(1) {
@@ -643,8 +640,7 @@ fn install_md_shell_blocks_parse() {
 
 /// The first `sh` block of INSTALL.md after `heading`.
 fn install_md_block(heading: &str) -> String {
-    let doc =
-        fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("INSTALL.md")).unwrap();
+    let doc = fs::read_to_string(common::root().join("INSTALL.md")).unwrap();
     let after = &doc[doc.find(heading).expect("heading")..];
     let start = after.find("```sh\n").unwrap() + "```sh\n".len();
     after[start..].split("```").next().unwrap().to_string()

@@ -2,8 +2,10 @@
 //! diagnostic, and only that rule's, at the line of the edit (`anchor`). The registry test at
 //! the end makes sure no rule is left without a mutant.
 
+mod common;
+use common::*;
+
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use dstplan::lint::{lint, registry, Config};
 
@@ -159,10 +161,8 @@ const MUTANTS: &[Mutant] = &[
     m2("DST085", CS, [("- **Faults:** every 45 s, SIGKILL one consumer; its partitions are rebalanced.", "- **Faults:** every 45 s, SIGKILL one consumer or cut it off with iptables for 10 s."), ("process-kill (SIGKILL to one consumer) — the group's", "process-kill and partition-full (one consumer) — the group's")], "- **Nemesis", &[]),
 ];
 
-fn fixture(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/plans/clean")
-        .join(format!("{name}.md"));
+fn clean_plan(name: &str) -> String {
+    let p = fixture("plans/clean").join(format!("{name}.md"));
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -176,7 +176,7 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[test]
 fn clean_fixtures_lint_clean() {
     for name in [MIN, CS, PW] {
-        let d = lint(&fixture(name), Some(name), &Config::default());
+        let d = lint(&clean_plan(name), Some(name), &Config::default());
         assert!(d.is_empty(), "{name}: {d:#?}");
     }
 }
@@ -185,7 +185,7 @@ fn clean_fixtures_lint_clean() {
 fn every_mutant_is_caught_at_its_line_and_only_by_its_rule() {
     let mut failures = Vec::new();
     for mu in MUTANTS {
-        let base = fixture(mu.base);
+        let base = clean_plan(mu.base);
         assert!(
             base.contains(mu.find),
             "{}: `find` not in {}",
@@ -261,7 +261,7 @@ fn every_rule_has_a_mutant_and_a_complete_doc() {
 
 #[test]
 fn a_directive_with_a_reason_silences_its_rule_on_the_next_element() {
-    let base = fixture(MIN);
+    let base = clean_plan(MIN);
     let text = base.replacen(
         "## 8. What this plan does NOT cover\n\n- Everything but restarts.\n",
         "<!-- dstplan-disable DST014: a fixture has nothing to exclude -->\n## 8. What this plan does NOT cover\n",

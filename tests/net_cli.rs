@@ -2,39 +2,11 @@
 //! namespaces, a real bridge, real iptables counters. Needs root, iproute2, iptables, ping.
 
 mod common;
+mod fault_support;
 use common::*;
+use fault_support::*;
 
-use std::path::Path;
 use std::process::Command;
-
-/// Removes a net (and anything named like it) when dropped, even when the test fails.
-struct NetGuard(String);
-
-impl Drop for NetGuard {
-    fn drop(&mut self) {
-        let _ = run(&["net", "down", &self.0]);
-        for i in 1..=4 {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &format!("{}-n{i}", self.0)])
-                .output();
-        }
-        let _ = Command::new("ip")
-            .args(["link", "del", &format!("dstbr-{}", self.0)])
-            .output();
-    }
-}
-
-/// Whether an executable `tool` is on PATH (a file: shell builtins such as `kill` do not count,
-/// since dstplan runs the program).
-fn has(tool: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|d| {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::metadata(d.join(tool))
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
-    })
-}
 
 /// A net name unique to this test process and test (at most 8 characters).
 fn name(letter: char) -> String {
@@ -42,10 +14,7 @@ fn name(letter: char) -> String {
 }
 
 fn ready(tools: &[&str]) -> bool {
-    require(is_root(), "root (network namespaces)")
-        && tools
-            .iter()
-            .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
+    ready_for("root (network namespaces)", tools)
 }
 
 /// Whether traffic flows: up to three pings (a loaded machine may miss one ARP round).
@@ -81,19 +50,6 @@ fn addr(net: &serde_json::Value, i: usize) -> String {
     net["nodes"][i]["address"].as_str().unwrap().to_string()
 }
 
-fn log_lines(session: &Path, scenario: &str) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(
-        session
-            .join("artifacts")
-            .join(scenario)
-            .join("faults.jsonl"),
-    )
-    .unwrap()
-    .lines()
-    .map(|l| serde_json::from_str(l).unwrap())
-    .collect()
-}
-
 fn chains_left(ns: &str) -> String {
     let o = Command::new("ip")
         .args(["netns", "exec", ns, "iptables", "-S"])
@@ -127,17 +83,7 @@ fn two_nodes_talk_are_cut_by_partition_full_and_talk_again_after_undo() {
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
     let target = format!("netns:{n1}");
-    let o = run(&[
-        "fault",
-        "start",
-        "partition-full",
-        "--session",
-        s,
-        "--scenario",
-        "S1",
-        "--target",
-        &target,
-    ]);
+    let o = fault_start("partition-full", s, "S1", &["--target", &target]);
     assert_exit(&o, 0);
     assert_eq!(stdout(&o).trim(), "F1");
     assert!(
@@ -199,53 +145,24 @@ fn leader_isolation_cuts_one_member_off_and_the_majority_still_talks() {
     let ns = |i: usize| format!("{n}-n{i}");
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
+    let (t1, t2) = (format!("netns:{}", ns(1)), format!("netns:{}", ns(2)));
+    let both = ["--target", &t1, "--target", &t2];
     // Leader isolation names one member; two is a refusal that changes nothing.
-    let o = run(&[
-        "fault",
-        "start",
-        "leader-isolation",
-        "--session",
-        s,
-        "--scenario",
-        "S5",
-        "--target",
-        &format!("netns:{}", ns(1)),
-        "--target",
-        &format!("netns:{}", ns(2)),
-    ]);
+    let o = fault_start("leader-isolation", s, "S5", &both);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("one member"), "{}", stderr(&o));
     assert_eq!(chains_left(&ns(1)), "");
     // partition-minority refuses a side that is not a minority.
-    let o = run(&[
-        "fault",
-        "start",
-        "partition-minority",
-        "--session",
-        s,
-        "--scenario",
-        "S5",
-        "--target",
-        &format!("netns:{}", ns(1)),
-        "--target",
-        &format!("netns:{}", ns(2)),
-    ]);
+    let o = fault_start("partition-minority", s, "S5", &both);
     assert_exit(&o, 2);
     assert!(stderr(&o).contains("not a minority"), "{}", stderr(&o));
 
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "leader-isolation",
-        "--session",
         s,
-        "--scenario",
         "S5",
-        "--target",
-        &format!("netns:{}", ns(1)),
-        "--format",
-        "json",
-    ]);
+        &["--target", &format!("netns:{}", ns(1)), "--format", "json"],
+    );
     assert_exit(&o, 0);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(v["id"], "F1");
@@ -331,7 +248,7 @@ fn net_and_fault_refuse_without_root() {
     }
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     for args in [
         vec!["net", "up", "nr", "--nodes", "2"],
         vec![
@@ -376,19 +293,12 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
     let target = format!("netns:{n1}");
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "packet-loss",
-        "--session",
         s,
-        "--scenario",
         "S7",
-        "--target",
-        &target,
-        "--loss",
-        "50",
-    ]);
+        &["--target", &target, "--loss", "50"],
+    );
     assert_exit(&o, 0);
     let pings = Command::new("ip")
         .args([
@@ -419,17 +329,7 @@ fn packet_loss_drops_a_share_and_asymmetric_cuts_one_direction() {
     assert_eq!(v["landed"], true, "{v}");
     assert!(chains_left(&n1).is_empty());
 
-    let o = run(&[
-        "fault",
-        "start",
-        "partition-asymmetric",
-        "--session",
-        s,
-        "--scenario",
-        "S7",
-        "--target",
-        &target,
-    ]);
+    let o = fault_start("partition-asymmetric", s, "S7", &["--target", &target]);
     assert_exit(&o, 0);
     assert_eq!(stdout(&o).trim(), "F2");
     let rules = chains_left(&n1);
@@ -452,7 +352,7 @@ fn a_host_forward_policy_of_drop_gets_a_bridge_rule_that_down_removes() {
     }
     let n = name('f');
     let _g = NetGuard(n.clone());
-    let bin = env!("CARGO_BIN_EXE_dstplan");
+    let bin = bin_path();
     // A host like one running Docker (FORWARD policy DROP, bridged packets seen by iptables),
     // made inside a network namespace of its own so the real host is untouched.
     let script = format!(
@@ -493,19 +393,12 @@ fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
     let s = t.path().to_str().unwrap();
     // A first fault in this session names its chains; heal it, then plant a chain of the name
     // the next fault (F2) will use in n2, as a leaked fault of the same session would.
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "partition-full",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        &format!("netns:{n1}"),
-        "--for",
-        "100ms",
-    ]);
+        &["--target", &format!("netns:{n1}"), "--for", "100ms"],
+    );
     assert_exit(&o, 0);
     let log = std::fs::read_to_string(t.path().join("artifacts/S1/faults.jsonl")).unwrap();
     let chain = log
@@ -522,19 +415,17 @@ fn a_failed_step_rolls_back_what_ran_and_leaves_other_chains_alone() {
             .success()
     };
     assert!(ipt(&n2, &["-N", &chain]));
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "partition-full",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        &format!("netns:{n1}"),
-        "--target",
-        &format!("netns:{n2}"),
-    ]);
+        &[
+            "--target",
+            &format!("netns:{n1}"),
+            "--target",
+            &format!("netns:{n2}"),
+        ],
+    );
     assert_exit(&o, 2);
     let e = stderr(&o);
     assert!(
@@ -572,19 +463,17 @@ fn one_namespace_named_twice_is_cut_once() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "partition-full",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        &format!("netns:{n1}"),
-        "--target",
-        &format!("pid:{}", member.id()),
-    ]);
+        &[
+            "--target",
+            &format!("netns:{n1}"),
+            "--target",
+            &format!("pid:{}", member.id()),
+        ],
+    );
     let _ = member.kill();
     let _ = member.wait();
     assert_exit(&o, 0);
@@ -657,17 +546,12 @@ fn a_heal_that_does_not_take_keeps_the_fault_open_until_a_retry_heals_it() {
     let n1 = format!("{n}-n1");
     let t = tempfile::tempdir().unwrap();
     let s = t.path().to_str().unwrap();
-    let o = run(&[
-        "fault",
-        "start",
+    let o = fault_start(
         "partition-full",
-        "--session",
         s,
-        "--scenario",
         "S1",
-        "--target",
-        &format!("netns:{n1}"),
-    ]);
+        &["--target", &format!("netns:{n1}")],
+    );
     assert_exit(&o, 0);
     // Someone else jumps to the fault's chain, so deleting the chain fails.
     let chain = chains_left(&n1)

@@ -1,10 +1,10 @@
 //! The parser reads the shared reference example and our fixtures into the expected model.
 
-use std::path::Path;
+mod common;
+use common::*;
 
 fn example() -> Option<String> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/examples/redis-sentinel-projectwide.md");
+    let p = root().join("../shared/examples/redis-sentinel-projectwide.md");
     std::fs::read_to_string(p).ok()
 }
 

@@ -1,6 +1,9 @@
 //! Parsing and linting never panic: random token soup, random bytes, and random edits of the
 //! clean fixtures, under a fixed-seed generator so failures reproduce.
 
+mod common;
+use common::*;
+
 use dstplan::lint::{lint, Config};
 
 struct Rng(u64);
@@ -102,7 +105,7 @@ fn random_bytes_never_panic() {
 
 #[test]
 fn random_edits_of_real_plans_never_panic() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plans/clean");
+    let root = fixture("plans/clean");
     let mut r = Rng(7);
     for name in ["minimal.md", "change-scoped.md", "project-wide.md"] {
         let base: Vec<char> = std::fs::read_to_string(root.join(name))

@@ -2,6 +2,9 @@
 //! non-gated and boundary claims, errors that leave the plan untouched, and a filled-in stub
 //! that parses into a complete scenario.
 
+mod common;
+use common::*;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -141,14 +144,6 @@ We have not observed a slow hand-off under the tested shutdowns on three replica
 - H1 and H3 get their own scenarios next. — storage team, by 2026-12-15
 ";
 
-fn dstplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run dstplan")
-}
-
 fn setup() -> tempfile::TempDir {
     let t = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(t.path().join("testing-plans")).unwrap();
@@ -170,7 +165,7 @@ fn add(dir: &Path, claims: &str, name: &str, extra: &[&str]) -> Output {
         name,
     ];
     args.extend_from_slice(extra);
-    dstplan(dir, &args)
+    run_in(dir, &args)
 }
 
 fn ok(out: &Output) {
@@ -418,7 +413,7 @@ fn unknown_claims_bad_names_and_languages_exit_2_and_leave_the_plan_alone() {
             "rust, go, python, typescript, shell",
         ],
     );
-    let out = dstplan(
+    let out = run_in(
         d,
         &[
             "scenario",
@@ -603,7 +598,7 @@ fn lint_bin(dir: &Path, args: &[&str]) -> Output {
             .current_dir(dir)
             .output()
             .expect("run the lint binary"),
-        None => dstplan(dir, args),
+        None => run_in(dir, args),
     }
 }
 

@@ -5,9 +5,11 @@
 //! by descending through the `Commands:` lists of `--help`, so positional arguments
 //! (`<slug>`, `FILE`, `S3`) are never mistaken for subcommands.
 
+mod common;
+use common::*;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Commands whose real argument parsers live in this branch; the rest are stubs until merged.
 const BUILT_HERE: &[&str] = &["skills", "install", "uninstall", "vocab"];
@@ -16,10 +18,6 @@ const BUILT_HERE: &[&str] = &["skills", "install", "uninstall", "vocab"];
 struct Invocation {
     place: String,
     text: String,
-}
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 fn documents() -> Vec<PathBuf> {
@@ -126,7 +124,7 @@ struct Helps(BTreeMap<Vec<String>, (Option<i32>, String)>);
 impl Helps {
     fn get(&mut self, path: &[String]) -> &(Option<i32>, String) {
         self.0.entry(path.to_vec()).or_insert_with(|| {
-            let o = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+            let o = bin()
                 .args(path)
                 .arg("--help")
                 .output()

@@ -6,22 +6,13 @@
 //! linter, the report rules or a checker would no longer accept the plan, the session or the
 //! verdicts that the recorded histories support.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn dstplan(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run dstplan")
-}
 
 fn text(o: &Output) -> String {
     format!(
@@ -34,7 +25,7 @@ fn text(o: &Output) -> String {
 /// The one committed session of a verification run (`verification/<dir>/test-sessions/<slug>/`,
 /// `dir` including the session root, e.g. `etcd-3.4/session`).
 fn session_of(dir: &str, slug: &str) -> PathBuf {
-    let dir = repo()
+    let dir = root()
         .join("verification")
         .join(dir)
         .join("test-sessions")
@@ -112,7 +103,8 @@ fn without_timing(s: &str) -> String {
 }
 
 fn check(session: &Path, rel: &str, model: &str, checker: &str) -> (i32, Value) {
-    let o = dstplan(
+    let o = run_in(
+        session,
         &[
             "history",
             "check",
@@ -126,7 +118,6 @@ fn check(session: &Path, rel: &str, model: &str, checker: &str) -> (i32, Value) 
             "--timeout",
             "120",
         ],
-        session,
     );
     let v: Value =
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{rel}: {e}: {}", text(&o)));
@@ -137,7 +128,7 @@ fn check(session: &Path, rel: &str, model: &str, checker: &str) -> (i32, Value) 
 fn the_verification_plans_lint_clean() {
     for dir in ["etcd-3.4", "redis-queue", "postgresql"] {
         let plan = format!("verification/{dir}/plan.md");
-        let o = dstplan(&["lint", &plan], &repo());
+        let o = run(&["lint", &plan]);
         assert_eq!(o.status.code(), Some(0), "{plan}: {}", text(&o));
         assert!(
             text(&o).contains("0 errors, 0 warnings"),
@@ -155,15 +146,12 @@ fn the_committed_sessions_pass_report_check() {
 }
 
 fn report_check(s: &Path) {
-    let o = dstplan(&["report", s.to_str().unwrap(), "--check"], &repo());
+    let o = run(&["report", s.to_str().unwrap(), "--check"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(text(&o).contains("0 error(s)"), "{}", text(&o));
 
     // The committed report.json agrees with what the current binary derives.
-    let o = dstplan(
-        &["report", s.to_str().unwrap(), "--check", "--format", "json"],
-        &repo(),
-    );
+    let o = run(&["report", s.to_str().unwrap(), "--check", "--format", "json"]);
     let now: Value = serde_json::from_slice(&o.stdout).expect("report json");
     let committed: Value =
         serde_json::from_str(&std::fs::read_to_string(s.join("findings/report.json")).unwrap())
@@ -324,7 +312,8 @@ fn the_postgresql_histories_recheck_per_level() {
         );
         let hist = f["oracle"]["history"].as_str().unwrap();
         for (level, want) in levels.iter().zip(exits) {
-            let o = dstplan(
+            let o = run_in(
+                &s,
                 &[
                     "history",
                     "check",
@@ -336,7 +325,6 @@ fn the_postgresql_histories_recheck_per_level() {
                     "--format",
                     "json",
                 ],
-                &s,
             );
             let v: Value = serde_json::from_slice(&o.stdout).unwrap();
             assert_eq!(
@@ -359,7 +347,8 @@ fn the_postgresql_histories_recheck_per_level() {
                 let now = without_timing(v["evidence"].as_str().unwrap());
                 assert!(recorded.starts_with(&now), "{sc}: `{recorded}` vs `{now}`");
                 let neg = Path::new(hist).with_file_name("negative-control.jsonl");
-                let o = dstplan(
+                let o = run_in(
+                    &s,
                     &[
                         "history",
                         "check",
@@ -369,7 +358,6 @@ fn the_postgresql_histories_recheck_per_level() {
                         "--consistency",
                         level,
                     ],
-                    &s,
                 );
                 assert_eq!(
                     o.status.code(),

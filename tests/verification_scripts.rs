@@ -112,7 +112,7 @@ fn the_findings_scripts_rewrite_the_committed_verdicts() {
         }
         let out = Command::new("python3")
             .arg(verification.join(script))
-            .args(["--session", ".", "--dstplan", env!("CARGO_BIN_EXE_dstplan")])
+            .args(["--session", ".", "--dstplan", bin_path()])
             .args(["--seeds", "11 12 13"])
             .current_dir(&s)
             .output()

@@ -1,14 +1,7 @@
 //! `dstplan explain CODE`: a rule's documentation, with a bad and a good example.
 
-use super::{print_out, CliError, CmdResult};
+use super::{print_out, CliError, CmdResult, TextOrJson as Format};
 use crate::exit;
-
-/// Output format of `dstplan explain`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
 
 /// Arguments of `dstplan explain`.
 #[derive(Debug, clap::Args)]

@@ -6,16 +6,9 @@ use std::path::PathBuf;
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{print_out, CliError, CmdResult};
+use super::{print_out, CliError, CmdResult, TextOrJson as Format};
 use crate::exit;
 use crate::fault::{self, log::FaultRecord, nemeses::Knobs, StartRequest};
-
-/// Output format of `dstplan fault`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
 
 /// Arguments of `dstplan fault`.
 #[derive(Debug, clap::Args)]
@@ -185,7 +178,7 @@ fn describe(r: &FaultRecord) -> String {
 }
 
 fn start(a: StartArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let err = |e: crate::error::Error| CliError::from(e).machine(machine);
     let duration = a
         .for_
@@ -278,7 +271,7 @@ fn wait_unless_interrupted(d: std::time::Duration) -> bool {
 }
 
 fn stop(a: StopArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let rec = fault::stop(&a.session, &a.id).map_err(|e| CliError::from(e).machine(machine))?;
     if machine {
         let mut v = summary(&rec);
@@ -291,7 +284,7 @@ fn stop(a: StopArgs) -> CmdResult {
 }
 
 fn undo(a: UndoArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     debug_assert!(a.all);
     let recs = fault::undo_all(&a.session).map_err(|e| CliError::from(e).machine(machine))?;
     if machine {
@@ -311,7 +304,7 @@ fn undo(a: UndoArgs) -> CmdResult {
 }
 
 fn list(a: ListArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let rows = fault::list(&a.session).map_err(|e| CliError::from(e).machine(machine))?;
     if machine {
         let v = json!({"version": 1, "faults": rows});

@@ -11,16 +11,9 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{print_out, CliError, CmdResult};
+use super::{print_out, CliError, CmdResult, TextOrJson as Format};
 use crate::history::{self, record::History, CheckReport, HistoryError, Outcome};
 use crate::{exit, fsx};
-
-/// Output format of `dstplan history`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
 
 /// Arguments of `dstplan history`.
 #[derive(Debug, clap::Args)]
@@ -207,7 +200,7 @@ fn load(file: &Path) -> Result<(History, Vec<String>), HistoryError> {
 }
 
 fn validate(a: ValidateArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let (h, warnings) = load(&a.file).map_err(|e| input_error(e, machine))?;
     let keys = {
         let null = h.ops.iter().any(|o| o.key.is_none());
@@ -249,7 +242,7 @@ fn validate(a: ValidateArgs) -> CmdResult {
 }
 
 fn check(a: CheckArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout <= 1.0e6) {
         return Err(CliError::new(format!(
             "--timeout must be a positive number of seconds, got {}",

@@ -131,6 +131,21 @@ fn exit_code(class: Class) -> i32 {
     }
 }
 
+/// `--format text|json` of the commands that print either (`json` is a machine format: errors
+/// go to stdout as JSON too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
+}
+
+impl TextOrJson {
+    /// Whether this is the machine format.
+    pub fn machine(self) -> bool {
+        self == TextOrJson::Json
+    }
+}
+
 /// The result every command returns: an exit code, or a failure to do the job.
 pub type CmdResult = Result<i32, CliError>;
 

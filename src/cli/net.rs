@@ -3,15 +3,8 @@
 use clap::Subcommand;
 use serde_json::json;
 
-use super::{print_out, CliError, CmdResult};
+use super::{print_out, CliError, CmdResult, TextOrJson as Format};
 use crate::{exit, net};
-
-/// Output format of `dstplan net`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
 
 /// Arguments of `dstplan net`.
 #[derive(Debug, clap::Args)]
@@ -57,7 +50,7 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 fn up(a: UpArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let n = net::up(&a.name, a.nodes).map_err(|e| CliError::from(e).machine(machine))?;
     if machine {
         let mut v = serde_json::to_value(&n).unwrap_or_default();
@@ -80,7 +73,7 @@ fn up(a: UpArgs) -> CmdResult {
 }
 
 fn down(a: DownArgs) -> CmdResult {
-    let machine = a.format == Format::Json;
+    let machine = a.format.machine();
     let r = net::down(&a.name).map_err(|e| CliError::from(e).machine(machine))?;
     if machine {
         let mut v = serde_json::to_value(&r).unwrap_or_default();

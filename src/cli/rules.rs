@@ -1,14 +1,7 @@
 //! `dstplan rules`: list the lint rules (code, name, default severity, summary).
 
-use super::{print_out, CmdResult};
+use super::{print_out, CmdResult, TextOrJson as Format};
 use crate::exit;
-
-/// Output format of `dstplan rules`.
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
 
 /// Arguments of `dstplan rules`.
 #[derive(Debug, clap::Args)]

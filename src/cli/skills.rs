@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{print_out, CliError, CmdResult};
+use super::{print_out, CliError, CmdResult, TextOrJson as Format};
 use crate::skills::{self, Severity};
 use crate::{exit, install};
 
@@ -26,13 +26,6 @@ enum Command {
     Check(CheckArgs),
 }
 
-/// Output format of `dstplan skills check`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Format {
-    Text,
-    Json,
-}
-
 #[derive(Debug, clap::Args)]
 struct CheckArgs {
     /// A skills directory (each subdirectory with a SKILL.md is a skill) or one skill's
@@ -50,7 +43,7 @@ pub fn run(args: Args) -> CmdResult {
 }
 
 fn check(args: CheckArgs) -> CmdResult {
-    let machine = args.format == Format::Json;
+    let machine = args.format.machine();
     let dir = args.dir.unwrap_or_else(|| PathBuf::from("skills"));
     let version = env!("CARGO_PKG_VERSION");
     let reports =

@@ -166,13 +166,7 @@ impl Recorder {
                     format!("line longer than {MAX_LINE} bytes; one event per line, each a small JSON object"),
                 ));
             }
-            let mut text = buf.trim();
-            if line == 1 {
-                text = text
-                    .strip_prefix(crate::fsx::BOM)
-                    .unwrap_or(text)
-                    .trim_start();
-            }
+            let text = crate::fsx::trim_line(&buf, line == 1);
             if text.is_empty() {
                 continue;
             }

@@ -246,14 +246,7 @@ pub fn read<R: BufRead>(path: &str, mut reader: R) -> Result<History, HistoryErr
         if n == 0 {
             break;
         }
-        let mut text = buf.trim();
-        if line_no == 1 {
-            // A byte order mark some editors write is not part of the JSON.
-            text = text
-                .strip_prefix(crate::fsx::BOM)
-                .unwrap_or(text)
-                .trim_start();
-        }
+        let text = crate::fsx::trim_line(&buf, line_no == 1);
         if text.is_empty() {
             continue;
         }

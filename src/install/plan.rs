@@ -71,28 +71,27 @@ impl Action {
                 agents,
                 kind,
                 ..
-            } => format!(
-                "{} {} {} {} ({})",
-                w("created", "would create"),
-                path.display(),
-                how(kind),
-                source.display(),
-                names(agents)
-            ),
-            Action::Update {
+            }
+            | Action::Update {
                 path,
                 source,
                 agents,
                 kind,
                 ..
-            } => format!(
-                "{} {} {} {} ({})",
-                w("updated", "would update"),
-                path.display(),
-                how(kind),
-                source.display(),
-                names(agents)
-            ),
+            } => {
+                let verb = if matches!(self, Action::Create { .. }) {
+                    w("created", "would create")
+                } else {
+                    w("updated", "would update")
+                };
+                format!(
+                    "{verb} {} {} {} ({})",
+                    path.display(),
+                    how(kind),
+                    source.display(),
+                    names(agents)
+                )
+            }
             Action::Unchanged {
                 path,
                 agents,

@@ -20,12 +20,18 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// A `dstplan` command run from the repository root, with no colour variables inherited.
 pub fn bin() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_dstplan"));
+    let mut c = Command::new(bin_path());
     c.current_dir(root());
     c.env_remove("NO_COLOR");
     c.env_remove("CLICOLOR_FORCE");
     c.stdin(Stdio::null());
     c
+}
+
+/// The path of the `dstplan` binary under test, for scripts and wrappers (`bash -c`,
+/// `setpriv`, `unshare`) that start it themselves.
+pub fn bin_path() -> &'static str {
+    env!("CARGO_BIN_EXE_dstplan")
 }
 
 /// Run `dstplan ARGS` from the repository root.
@@ -112,6 +118,42 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &t).unwrap();
         }
     }
+}
+
+/// The isolation levels `history check --consistency` takes, read committed first.
+pub const ISOLATION_LEVELS: [&str; 5] = [
+    "read-committed",
+    "snapshot-isolation",
+    "repeatable-read",
+    "serializable",
+    "strict-serializable",
+];
+
+/// One history line (the JSONL history format), `node_seen` and `fault_epoch` null;
+/// `comp: None` is an op that never completed.
+#[allow(clippy::too_many_arguments)]
+pub fn history_op(
+    id: u64,
+    p: u64,
+    inv: i64,
+    comp: Option<i64>,
+    ty: &str,
+    key: serde_json::Value,
+    input: serde_json::Value,
+    output: serde_json::Value,
+    error: Option<&str>,
+    timeout: bool,
+) -> serde_json::Value {
+    serde_json::json!({"op_id": id, "process_id": p, "invoke_ts": inv, "complete_ts": comp,
+        "op_type": ty, "key": key, "input": input, "output": output, "error": error,
+        "timeout_marker": timeout, "node_seen": null, "fault_epoch": null})
+}
+
+/// Write `lines`, one JSON value a line, to `path`; returns `path`.
+pub fn write_jsonl(path: &Path, lines: &[serde_json::Value]) -> PathBuf {
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(path, text).unwrap();
+    path.to_path_buf()
 }
 
 /// Whether the tests run as root (needed by fault injection and network namespaces).

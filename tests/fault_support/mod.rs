@@ -1,9 +1,10 @@
-//! Helpers the fault CLI tests share: guards that clean up processes, nets and mounts even
-//! when a test fails, tool checks, and readers for process state and the fault log.
+//! Helpers the fault and net CLI tests share: guards that clean up processes and nets even
+//! when a test fails, tool checks, `fault start`, and readers for process state and the fault
+//! log.
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 use super::common::*;
 
@@ -31,12 +32,20 @@ impl Drop for PidGuard {
     }
 }
 
-/// Removes a net when dropped.
+/// Removes a net (and anything named like it) when dropped, even when the test fails.
 pub struct NetGuard(pub String);
 
 impl Drop for NetGuard {
     fn drop(&mut self) {
         let _ = run(&["net", "down", &self.0]);
+        for i in 1..=4 {
+            let _ = Command::new("ip")
+                .args(["netns", "del", &format!("{}-n{i}", self.0)])
+                .output();
+        }
+        let _ = Command::new("ip")
+            .args(["link", "del", &format!("dstbr-{}", self.0)])
+            .output();
     }
 }
 
@@ -52,11 +61,43 @@ pub fn has(tool: &str) -> bool {
     })
 }
 
+/// Root (to signal other processes and enter namespaces) and every tool in `tools`.
 pub fn ready(tools: &[&str]) -> bool {
-    require(is_root(), "root (signals to other processes, namespaces)")
+    ready_for("root (signals to other processes, namespaces)", tools)
+}
+
+/// Root (needed for `why`) and every tool in `tools`.
+pub fn ready_for(why: &str, tools: &[&str]) -> bool {
+    require(is_root(), why)
         && tools
             .iter()
             .all(|t| require(has(t), &format!("`{t}` (see .ci/run)")))
+}
+
+/// The arguments of `dstplan fault start NEMESIS --session SESSION --scenario SCENARIO
+/// REST…` (REST: the targets and options).
+pub fn fault_start_args<'a>(
+    nemesis: &'a str,
+    session: &'a str,
+    scenario: &'a str,
+    rest: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "fault",
+        "start",
+        nemesis,
+        "--session",
+        session,
+        "--scenario",
+        scenario,
+    ];
+    args.extend_from_slice(rest);
+    args
+}
+
+/// Run `dstplan fault start NEMESIS --session SESSION --scenario SCENARIO REST…`.
+pub fn fault_start(nemesis: &str, session: &str, scenario: &str, rest: &[&str]) -> Output {
+    run(&fault_start_args(nemesis, session, scenario, rest))
 }
 
 pub fn sleeper() -> ProcGuard {

@@ -59,6 +59,9 @@ pub struct Inferred {
 /// (key, value) → (txn, micro-op) that wrote it.
 type Writers = FastMap<(u32, u32), (u32, u32)>;
 
+/// (txn, key) → the last value the txn wrote to the key.
+type Finals = FastMap<(u32, u32), u32>;
+
 /// Where each written (key, value) comes from: (txn, micro-op), with a duplicate check.
 fn writers(cx: &Cx) -> Result<Writers, HistoryError> {
     let mut w: Writers = FastMap::default();
@@ -86,7 +89,7 @@ fn writers(cx: &Cx) -> Result<Writers, HistoryError> {
 }
 
 /// Each txn's last write to each key it writes.
-fn final_writes(t: &Txns) -> FastMap<(u32, u32), u32> {
+fn final_writes(t: &Txns) -> Finals {
     let mut f = FastMap::default();
     for (ti, txn) in t.txns.iter().enumerate() {
         for m in &txn.mops {
@@ -127,16 +130,50 @@ fn no_edge_read() -> (u32, u32) {
     (NONE, NONE)
 }
 
+/// What both inferences start from: the writer of each value, each txn's final write per
+/// key, and an [`Inferred`] that knows which txns committed and has read no order yet.
+fn start(cx: &Cx) -> Result<(Writers, Finals, Inferred), HistoryError> {
+    let w = writers(cx)?;
+    let finals = final_writes(cx.t);
+    let out = Inferred {
+        committed: committed(cx.t, &w),
+        order_read: vec![no_edge_read(); cx.t.keys.len()],
+        ..Inferred::default()
+    };
+    Ok((w, finals, out))
+}
+
+/// A wr edge: `to` (at mop `read`) read `v`, which `from` wrote to `key`.
+fn wr(from: u32, to: u32, key: u32, v: u32, read: (u32, u32)) -> Edge {
+    Edge {
+        from,
+        to,
+        kind: Kind::Wr,
+        key,
+        v1: v,
+        v2: NONE,
+        read,
+    }
+}
+
+/// An rw edge: `from` (at mop `read`) read a state of `key` that `to`'s write of `v`
+/// replaced.
+fn rw(from: u32, to: u32, key: u32, v: u32, read: (u32, u32)) -> Edge {
+    Edge {
+        from,
+        to,
+        kind: Kind::Rw,
+        key,
+        v1: NONE,
+        v2: v,
+        read,
+    }
+}
+
 /// list-append inference.
 pub fn list_append(cx: &Cx) -> Result<Inferred, HistoryError> {
     let t = cx.t;
-    let w = writers(cx)?;
-    let finals = final_writes(t);
-    let mut out = Inferred {
-        committed: committed(t, &w),
-        order_read: vec![no_edge_read(); t.keys.len()],
-        ..Inferred::default()
-    };
+    let (w, finals, mut out) = start(cx)?;
     let aborted = |txn: u32| t.txns[txn as usize].status == Status::Failed;
     let mut bad_key = vec![false; t.keys.len()];
     // Duplicates within a read, via a stamp per value.
@@ -294,15 +331,7 @@ pub fn list_append(cx: &Cx) -> Result<Inferred, HistoryError> {
                 let v = l[ext - 1];
                 let (wt, _) = w[&(k, v)];
                 if wt != ti && !aborted(wt) {
-                    out.edges.push(Edge {
-                        from: wt,
-                        to: ti,
-                        kind: Kind::Wr,
-                        key: k,
-                        v1: v,
-                        v2: NONE,
-                        read: (ti, mi as u32),
-                    });
+                    out.edges.push(wr(wt, ti, k, v, (ti, mi as u32)));
                 }
             }
             let order = cx.read_list(out.order_read[k as usize]);
@@ -310,15 +339,7 @@ pub fn list_append(cx: &Cx) -> Result<Inferred, HistoryError> {
                 let next = order[ext];
                 let (nt, _) = w[&(k, next)];
                 if nt != ti && !aborted(nt) {
-                    out.edges.push(Edge {
-                        from: ti,
-                        to: nt,
-                        kind: Kind::Rw,
-                        key: k,
-                        v1: NONE,
-                        v2: next,
-                        read: (ti, mi as u32),
-                    });
+                    out.edges.push(rw(ti, nt, k, next, (ti, mi as u32)));
                 }
             }
         }
@@ -391,13 +412,7 @@ fn internal_lists(cx: &Cx, anoms: &mut Anoms) {
 /// rw-register inference.
 pub fn rw_register(cx: &Cx) -> Result<Inferred, HistoryError> {
     let t = cx.t;
-    let w = writers(cx)?;
-    let finals = final_writes(t);
-    let mut out = Inferred {
-        committed: committed(t, &w),
-        order_read: vec![no_edge_read(); t.keys.len()],
-        ..Inferred::default()
-    };
+    let (w, finals, mut out) = start(cx)?;
     // Committed writers per key, for rw edges out of reads of the initial state.
     let mut writers_of: FastMap<u32, Vec<(u32, u32)>> = FastMap::default();
     for (&(k, v), &(wt, _)) in &w {
@@ -469,7 +484,7 @@ pub fn rw_register(cx: &Cx) -> Result<Inferred, HistoryError> {
 fn register_read(
     cx: &Cx,
     w: &Writers,
-    finals: &FastMap<(u32, u32), u32>,
+    finals: &Finals,
     writers_of: &FastMap<u32, Vec<(u32, u32)>>,
     out: &mut Inferred,
     ti: u32,
@@ -482,15 +497,7 @@ fn register_read(
         None => {
             for &(wt, v) in writers_of.get(&k).map(Vec::as_slice).unwrap_or(&[]) {
                 if wt != ti {
-                    out.edges.push(Edge {
-                        from: ti,
-                        to: wt,
-                        kind: Kind::Rw,
-                        key: k,
-                        v1: NONE,
-                        v2: v,
-                        read: (ti, mi),
-                    });
+                    out.edges.push(rw(ti, wt, k, v, (ti, mi)));
                 }
             }
         }
@@ -540,15 +547,7 @@ fn register_read(
                         )],
                     });
                 }
-                out.edges.push(Edge {
-                    from: wt,
-                    to: ti,
-                    kind: Kind::Wr,
-                    key: k,
-                    v1: v,
-                    v2: NONE,
-                    read: (ti, mi),
-                });
+                out.edges.push(wr(wt, ti, k, v, (ti, mi)));
             }
         },
     }
