@@ -118,7 +118,6 @@ pub fn replace_in_place(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     Ok(())
 }
 
-
 /// Write several files as one step: every temporary file is written and synced first, and only
 /// then are they renamed into place, in the order given. A failure while writing (a full
 /// disk) leaves every target as it was and no temporary file behind. Targets are replaced.

@@ -398,8 +398,8 @@ fn to_text(h: &History, r: &CheckReport) -> String {
         ));
         let by_id: std::collections::HashMap<&str, &history::record::Op> =
             h.ops.iter().map(|o| (&*o.id, o)).collect();
-        for id in &w.ops {
-            if let Some(op) = by_id.get(id.as_str()) {
+        let line = |s: &mut String, id: &str| {
+            if let Some(op) = by_id.get(id) {
                 let status = match op.status() {
                     history::record::Status::Ok => "ok",
                     history::record::Status::Failed => "failed",
@@ -410,12 +410,25 @@ fn to_text(h: &History, r: &CheckReport) -> String {
                     op.id,
                     h.process_name(op.process),
                     h.op_type(op),
-                    op.input.to_string(),
-                    op.output.to_string(),
+                    history::short_value(&op.input),
+                    history::short_value(&op.output),
                     op.invoke,
                     op.complete.map(|c| c.to_string()).unwrap_or_else(|| "∞".into()),
                     op.line
                 ));
+            }
+        };
+        for id in &w.ops {
+            line(&mut s, id);
+        }
+        if !w.context.is_empty() {
+            s.push_str(&format!(
+                "also writing a value the witness reads ({} op(s), not needed for the violation; \
+                 see whether they explain the read):\n",
+                w.context.len()
+            ));
+            for id in &w.context {
+                line(&mut s, id);
             }
         }
         if r.checker == "linearizability" {

@@ -39,6 +39,11 @@ pub fn render(h: &History, report: &CheckReport) -> String {
         .iter()
         .flat_map(|w| w.ops.iter().map(String::as_str))
         .collect();
+    let context: HashSet<&str> = report
+        .witness
+        .iter()
+        .flat_map(|w| w.context.iter().map(String::as_str))
+        .collect();
     let witness_key = report.witness.as_ref().map(|w| w.key.clone());
     // Choose what to draw.
     let mut chosen: Vec<usize> = (0..h.ops.len()).collect();
@@ -179,6 +184,12 @@ pub fn render(h: &History, report: &CheckReport) -> String {
                 .is_some_and(|k| *k == h.key_name(op.key))
         {
             class.push_str(" witness");
+        } else if context.contains(&*op.id)
+            && witness_key
+                .as_ref()
+                .is_some_and(|k| *k == h.key_name(op.key))
+        {
+            class.push_str(" context");
         }
         let key = h.key_name(op.key).unwrap_or_else(|| "null".into());
         let label = format!(
@@ -187,8 +198,8 @@ pub fn render(h: &History, report: &CheckReport) -> String {
             h.process_name(op.process),
             h.op_type(op),
             key,
-            op.input,
-            op.output,
+            super::short_value(&op.input),
+            super::short_value(&op.output),
             op.invoke,
             op.complete
                 .map(|c| c.to_string())
@@ -239,6 +250,7 @@ code {{ background: #f3f3f3; padding: 0 .2em; }}
 .op.ok {{ fill: #4a7fb5; }} .op.failed {{ fill: #b8b8b8; }}
 .op.indet {{ fill: #f0b35b; fill-opacity: .5; stroke: #d08a1c; stroke-dasharray: 4 3; }}
 .op.witness {{ fill: #d93f3f; stroke: #7a0000; stroke-width: 1.5; fill-opacity: 1; }}
+.op.context {{ fill: #8e44ad; stroke: #4a235a; stroke-width: 1.5; fill-opacity: 1; }}
 .epoch {{ fill: #f5d76e; fill-opacity: .25; }} .epoch-label {{ font-size: 11px; fill: #8a6d00; }}
 .lane {{ font-size: 12px; fill: #444; }} .lane-line {{ stroke: #eee; }}
 .legend span {{ display: inline-block; margin-right: 1em; }}
@@ -252,7 +264,7 @@ code {{ background: #f3f3f3; padding: 0 .2em; }}
 <h1>{title}</h1>
 <p class="verdict-{verdict}"><strong>{verdict}</strong> — {evidence}</p>
 {witness_text}
-<p class="legend"><span><i class="sw" style="background:#4a7fb5"></i>ok</span><span><i class="sw" style="background:#f0b35b"></i>indeterminate (may take effect any time after invocation, or never)</span><span><i class="sw" style="background:#b8b8b8"></i>failed</span><span><i class="sw" style="background:#d93f3f"></i>witness</span><span><i class="sw" style="background:#f5d76e"></i>fault epoch</span></p>
+<p class="legend"><span><i class="sw" style="background:#4a7fb5"></i>ok</span><span><i class="sw" style="background:#f0b35b"></i>indeterminate (may take effect any time after invocation, or never)</span><span><i class="sw" style="background:#b8b8b8"></i>failed</span><span><i class="sw" style="background:#d93f3f"></i>witness</span><span><i class="sw" style="background:#8e44ad"></i>also writes a value the witness reads</span><span><i class="sw" style="background:#f5d76e"></i>fault epoch</span></p>
 {cycles}
 <p>{note}</p>
 {svg}

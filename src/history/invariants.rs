@@ -115,6 +115,7 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
             .enumerate()
             .map(|(pos, v)| (v.as_str(), pos))
             .collect();
+        let mut missing: Vec<usize> = Vec::new();
         for &a in &appends {
             let op = &h.ops[a];
             if op.status() != Status::Ok {
@@ -122,10 +123,13 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
             }
             let v = op.input.to_string();
             match present.get(v.as_str()) {
-                None if precedes(op.complete, read.invoke) => fail(
-                    "acknowledged append missing from the final read",
-                    vec![a, r],
-                ),
+                None if precedes(op.complete, read.invoke) => {
+                    missing.push(a);
+                    fail(
+                        "acknowledged append missing from the final read",
+                        vec![a, r],
+                    );
+                }
                 Some(&pos) => {
                     if let Some(off) = op.output.as_u64() {
                         if values.get(off as usize).map(String::as_str) != Some(v.as_str())
@@ -138,6 +142,32 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
                 }
                 None => {}
             }
+        }
+        if !missing.is_empty() {
+            const FIRST: usize = 5;
+            let first: Vec<String> = missing
+                .iter()
+                .take(FIRST)
+                .map(|&a| {
+                    format!(
+                        "{} (op {})",
+                        super::short_value(&h.ops[a].input),
+                        h.ops[a].id
+                    )
+                })
+                .collect();
+            found.notes.push(format!(
+                "key {}: {} acknowledged append(s) missing from the final read (op {}){}: {}",
+                h.key_name(key).unwrap_or_else(|| "null".into()),
+                super::thousands(missing.len() as u128),
+                read.id,
+                if missing.len() > FIRST {
+                    ", the first"
+                } else {
+                    ""
+                },
+                first.join(", ")
+            ));
         }
         // Phantom and duplicated values.
         let mut seen: HashMap<&str, usize> = HashMap::new();

@@ -35,6 +35,7 @@ pub mod validate;
 mod zones;
 
 use record::{History, Status};
+use serde_json::Value;
 
 /// The verdict of a check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +72,87 @@ pub struct Witness {
     pub ops: Vec<String>,
     /// The longest prefix of a linearization the search built (`linearizability` only).
     pub partial_linearization: Vec<String>,
+    /// Ops outside the witness that also write a value one of its reads returned
+    /// (`linearizability` only, at most [`MAX_CONTEXT`]): not needed for the violation, but a
+    /// reader who saw only the witness's write of that value could think the read was explained.
+    pub context: Vec<String>,
+}
+
+/// The most context ops a witness lists.
+pub const MAX_CONTEXT: usize = 10;
+
+/// A JSON value for a line of text: long arrays show their first elements and their length,
+/// long strings their start and length, so one huge read never floods the output.
+pub fn short_value(v: &Value) -> String {
+    const ITEMS: usize = 5;
+    const CHARS: usize = 60;
+    match v {
+        Value::Array(a) if a.len() > ITEMS + 3 => {
+            let head: Vec<String> = a[..ITEMS].iter().map(short_value).collect();
+            format!(
+                "[{}, … ({} values)]",
+                head.join(", "),
+                thousands(a.len() as u128)
+            )
+        }
+        Value::String(t) if t.chars().count() > CHARS => {
+            let head: String = t.chars().take(CHARS).collect();
+            format!(
+                "\"{head}…\" ({} chars)",
+                thousands(t.chars().count() as u128)
+            )
+        }
+        other => {
+            let text = other.to_string();
+            if text.chars().count() > 4 * CHARS {
+                let head: String = text.chars().take(4 * CHARS).collect();
+                format!(
+                    "{head}… ({} chars)",
+                    thousands(text.chars().count() as u128)
+                )
+            } else {
+                text
+            }
+        }
+    }
+}
+
+/// The value an op of a register or map writes (`write`/`put`: its input; `cas`: the new value).
+fn written_value<'a>(h: &History, op: &'a record::Op) -> Option<&'a Value> {
+    match h.op_type(op) {
+        "write" | "put" => Some(&op.input),
+        "cas" => op.input.get(1),
+        _ => None,
+    }
+}
+
+/// The context of a linearizability witness: ops on its key, outside it, that did or may have
+/// taken effect and write a value one of the witness's ok reads returned.
+fn read_value_context(h: &History, w: &Witness) -> Vec<String> {
+    let in_witness: std::collections::HashSet<&str> = w.ops.iter().map(String::as_str).collect();
+    let on_key = |op: &record::Op| h.key_name(op.key) == w.key;
+    let read_values: Vec<&Value> = h
+        .ops
+        .iter()
+        .filter(|op| in_witness.contains(&*op.id) && on_key(op))
+        .filter(|op| matches!(h.op_type(op), "read" | "get") && op.status() == Status::Ok)
+        .map(|op| &op.output)
+        .filter(|v| !v.is_null())
+        .collect();
+    if read_values.is_empty() {
+        return Vec::new();
+    }
+    let mut ctx: Vec<&record::Op> = h
+        .ops
+        .iter()
+        .filter(|op| !in_witness.contains(&*op.id) && op.status() != Status::Failed && on_key(op))
+        .filter(|op| written_value(h, op).is_some_and(|v| read_values.contains(&v)))
+        .collect();
+    ctx.sort_by_key(|op| op.invoke);
+    ctx.iter()
+        .take(MAX_CONTEXT)
+        .map(|op| op.id.to_string())
+        .collect()
 }
 
 /// What `dstplan history check` reports.
@@ -404,6 +486,7 @@ pub(crate) fn witness(h: &History, key: Option<u32>, ops: &[usize], partial: &[u
         key: h.key_name(key),
         ops: ops.iter().map(|&i| h.ops[i].id.to_string()).collect(),
         partial_linearization: partial.iter().map(|&i| h.ops[i].id.to_string()).collect(),
+        context: Vec::new(),
     }
 }
 
@@ -547,7 +630,15 @@ fn linearizability(h: &History, model: &str, deadline: Instant) -> Result<Findin
             }
         }
     }
-    if let Some((_, w, minimal)) = best {
+    if let Some((_, mut w, minimal)) = best {
+        w.context = read_value_context(h, &w);
+        if !w.context.is_empty() {
+            found.notes.push(format!(
+                "context: op(s) {} also write a value the witness reads (not needed for the \
+                 violation)",
+                w.context.join(", ")
+            ));
+        }
         if !minimal {
             found.notes.push(
                 "witness not proven 1-minimal: the budget ran out while shrinking it".to_string(),

@@ -189,6 +189,7 @@ pub(crate) fn check(
             key: None,
             ops: a.txns.clone(),
             partial_linearization: Vec::new(),
+            context: Vec::new(),
         });
         let classes: Vec<&str> = anomalies
             .iter()
