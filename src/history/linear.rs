@@ -36,6 +36,9 @@
 //!   linearized as soon as it is reachable and allowed, and the node's other children are not
 //!   tried: moving it to the front of any completion keeps the completion valid (the states
 //!   of the others are unchanged, and every op that must precede it already does);
+//! - with [`Model::produces`] and [`Model::needs`], the search does not leave a state that
+//!   no pending op can produce again while a determinate pending op needs it (that op could
+//!   never be linearized); with unique values this is the read-from constraint of zones;
 //! - the cache is keyed on (determinate ops linearized, state) and remembers which sets of
 //!   indeterminate ops were linearized there; a configuration is pruned when a remembered set
 //!   is a subset of its own (fewer ops used up leaves more completions: indeterminate ops have
@@ -78,12 +81,32 @@ pub trait Model: Sync {
     fn canonical(&self, _entries: &[Entry<Self::Op>]) -> Option<Vec<Self::Op>> {
         None
     }
+    /// Every state `op` can step into from a different state: [`Produces::Unknown`] unless
+    /// the model knows. When every op of a key answers, the search stops leaving a state
+    /// that no pending op can produce again while a pending op still [`Model::needs`] it.
+    fn produces(&self, _op: &Self::Op) -> Produces<Self::State> {
+        Produces::Unknown
+    }
+    /// The one state in which `op` is allowed (`step` is `None` in every other), if any.
+    fn needs(&self, _op: &Self::Op) -> Option<Self::State> {
+        None
+    }
     /// Whether `op` never changes the state: `step(s, op)` is `None` or `Some(s)` for every
     /// `s` (a read, a failed cas). The search linearizes such an op as soon as it is allowed,
     /// without trying the alternatives (`false` is always safe).
     fn observer(&self, _op: &Self::Op) -> bool {
         false
     }
+}
+
+/// The states an op can step into from another state (see [`Model::produces`]).
+pub enum Produces<S> {
+    /// It never changes the state.
+    Nothing,
+    /// Only this state.
+    One(S),
+    /// Not known (or many).
+    Unknown,
 }
 
 /// One op of one key, ready for the search.
@@ -260,6 +283,19 @@ impl Cache {
     }
 }
 
+/// Count an op out of (`back`: back into) the pending producers and needers of states.
+fn count(producers: &mut [u32], needers: &mut [u32], made: u32, needed: u32, back: bool) {
+    for (v, id) in [(&mut *producers, made), (&mut *needers, needed)] {
+        if let Some(c) = v.get_mut(id as usize) {
+            if back {
+                *c += 1;
+            } else {
+                *c -= 1;
+            }
+        }
+    }
+}
+
 /// Mark op `i` (member `slot` of class `c`) linearized, moving the class's lower bound on
 /// its first pending member past it.
 fn take(
@@ -346,6 +382,45 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut done = vec![false; n];
     // When it returns (indeterminate: never).
     let ret_at: Vec<i64> = entries.iter().map(|e| e.ret.unwrap_or(i64::MAX)).collect();
+    // Stranded states: per state some op produces or needs, how many pending ops can still
+    // produce it and how many determinate pending ops need it.
+    const NONE: u32 = u32::MAX;
+    let mut sids: FastMap<M::State, u32> = FastMap::default();
+    let mut made_by = vec![NONE; n];
+    let mut needed_by = vec![NONE; n];
+    let mut producers: Vec<u32> = Vec::new();
+    let mut needers: Vec<u32> = Vec::new();
+    let mut strand = true;
+    for i in 0..n {
+        let made = match model.produces(op(i)) {
+            Produces::Nothing => None,
+            Produces::One(s) => Some(s),
+            Produces::Unknown => {
+                strand = false;
+                None
+            }
+        };
+        let needed = entries[i].ret.and(model.needs(op(i)));
+        for (s, by) in [(made, &mut made_by), (needed, &mut needed_by)] {
+            if let Some(s) = s {
+                let id = sids.len() as u32;
+                let id = *sids.entry(s).or_insert(id);
+                if id as usize == producers.len() {
+                    producers.push(0);
+                    needers.push(0);
+                }
+                by[i] = id;
+            }
+        }
+        count(&mut producers, &mut needers, made_by[i], needed_by[i], true);
+    }
+    let state_id = |s: &M::State| {
+        if strand {
+            sids.get(s).copied().unwrap_or(NONE)
+        } else {
+            NONE
+        }
+    };
     // The first return event in the list: ops called before it are reachable.
     let first_return = |next: &[usize], from: usize| {
         let mut e = next[from];
@@ -360,6 +435,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
 
     let mut remaining = entries.iter().filter(|e| e.ret.is_some()).count();
     let mut state = model.init();
+    let mut sid = state_id(&state);
     // Zobrist hashes of the determinate and the indeterminate ops linearized.
     let mut hash: u128 = 0;
     let mut ihash: u128 = 0;
@@ -443,6 +519,13 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     unlink(&mut next, &mut prev, ret_ev[i]);
                     remaining -= 1;
                     take(&mut done, &mut lo, &members, (class[i], slot[i], i));
+                    count(
+                        &mut producers,
+                        &mut needers,
+                        made_by[i],
+                        needed_by[i],
+                        false,
+                    );
                     stack.push((i, old, set_id, true));
                     cur = next[head];
                     indet_phase = false;
@@ -484,7 +567,14 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 pick == Some(i)
             };
             if wanted {
-                if let Some(ns) = model.step(&state, op(i)) {
+                let step = model.step(&state, op(i)).filter(|ns| {
+                    // Leaving a state nobody can produce again strands the ops that need it.
+                    *ns == state
+                        || sid == NONE
+                        || producers[sid as usize] > 0
+                        || needers[sid as usize] == u32::from(needed_by[i] == sid)
+                });
+                if let Some(ns) = step {
                     let taken = if indet {
                         if ns == state {
                             false
@@ -516,6 +606,14 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                             remaining -= 1;
                         }
                         take(&mut done, &mut lo, &members, (class[i], slot[i], i));
+                        count(
+                            &mut producers,
+                            &mut needers,
+                            made_by[i],
+                            needed_by[i],
+                            false,
+                        );
+                        sid = state_id(&state);
                         stack.push((i, old, old_id, false));
                         cur = next[head];
                         indet_phase = false;
@@ -549,6 +647,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             }
             relink(&mut next, &mut prev, call_ev[i]);
             done[i] = false;
+            count(&mut producers, &mut needers, made_by[i], needed_by[i], true);
+            sid = state_id(&state);
             let c = class[i] as usize;
             lo[c] = lo[c].min(slot[i] as usize);
             reach = first_return(&next, head);
