@@ -36,9 +36,10 @@
 //!   linearized as soon as it is reachable and allowed, and the node's other children are not
 //!   tried: moving it to the front of any completion keeps the completion valid (the states
 //!   of the others are unchanged, and every op that must precede it already does);
-//! - with [`Model::produces`] and [`Model::needs`], the search does not leave a state that
-//!   no pending op can produce again while a determinate pending op needs it (that op could
-//!   never be linearized); with unique values this is the read-from constraint of zones;
+//! - with [`Model::produces`] and [`Model::needs`], the search does not leave a state while a
+//!   determinate pending op needs it and must return before any pending op that could
+//!   produce the state again is even called (that op could never be linearized); with unique
+//!   values this is the read-from constraint of zones;
 //! - the cache is keyed on (determinate ops linearized, state) and remembers which sets of
 //!   indeterminate ops were linearized there; a configuration is pruned when a remembered set
 //!   is a subset of its own (fewer ops used up leaves more completions: indeterminate ops have
@@ -283,15 +284,60 @@ impl Cache {
     }
 }
 
-/// Count an op out of (`back`: back into) the pending producers and needers of states.
-fn count(producers: &mut [u32], needers: &mut [u32], made: u32, needed: u32, back: bool) {
-    for (v, id) in [(&mut *producers, made), (&mut *needers, needed)] {
-        if let Some(c) = v.get_mut(id as usize) {
-            if back {
-                *c += 1;
-            } else {
-                *c -= 1;
+/// Per state that some op produces or needs: the ops that produce it (by call) and the
+/// determinate ops that need it (by return), each with a lower bound on its first pending one.
+#[derive(Default)]
+struct Strands {
+    made: Vec<Vec<u32>>,
+    needed: Vec<Vec<u32>>,
+    made_lo: Vec<usize>,
+    needed_lo: Vec<usize>,
+    /// Per op: (state id it makes, position), (state id it needs, position); `NONE` if none.
+    of: Vec<[(u32, u32); 2]>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Strands {
+    /// Op `i` was linearized (`done[i]` already set) or, with `back`, undone.
+    fn update(&mut self, i: usize, done: &[bool], back: bool) {
+        for (k, (id, pos)) in self.of[i].into_iter().enumerate() {
+            if id == NONE {
+                continue;
             }
+            let (list, lo) = if k == 0 {
+                (&self.made[id as usize], &mut self.made_lo[id as usize])
+            } else {
+                (&self.needed[id as usize], &mut self.needed_lo[id as usize])
+            };
+            if back {
+                *lo = (*lo).min(pos as usize);
+            } else if *lo == pos as usize {
+                while *lo < list.len() && done[list[*lo] as usize] {
+                    *lo += 1;
+                }
+            }
+        }
+    }
+
+    /// Whether leaving state `id` now (by op `x`) strands a pending op that needs it: one
+    /// that must return before any pending op can produce the state again.
+    fn stranded(&self, id: u32, x: usize, done: &[bool], call: &[i64], ret: &[i64]) -> bool {
+        let (id, x) = (id as usize, x as u32);
+        let needed = &self.needed[id];
+        let Some(&r) = needed[self.needed_lo[id]..]
+            .iter()
+            .find(|&&r| r != x && !done[r as usize])
+        else {
+            return false;
+        };
+        let made = &self.made[id];
+        match made[self.made_lo[id]..]
+            .iter()
+            .find(|&&p| !done[p as usize])
+        {
+            None => true,
+            Some(&p) => call[p as usize] > ret[r as usize],
         }
     }
 }
@@ -382,38 +428,51 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut done = vec![false; n];
     // When it returns (indeterminate: never).
     let ret_at: Vec<i64> = entries.iter().map(|e| e.ret.unwrap_or(i64::MAX)).collect();
-    // Stranded states: per state some op produces or needs, how many pending ops can still
-    // produce it and how many determinate pending ops need it.
-    const NONE: u32 = u32::MAX;
+    // Stranded states (see [`Strands`]).
+    let call_at: Vec<i64> = entries.iter().map(|e| e.call).collect();
     let mut sids: FastMap<M::State, u32> = FastMap::default();
-    let mut made_by = vec![NONE; n];
-    let mut needed_by = vec![NONE; n];
-    let mut producers: Vec<u32> = Vec::new();
-    let mut needers: Vec<u32> = Vec::new();
+    let mut strands = Strands {
+        of: vec![[(NONE, 0); 2]; n],
+        ..Strands::default()
+    };
     let mut strand = true;
-    for i in 0..n {
-        let made = match model.produces(op(i)) {
-            Produces::Nothing => None,
-            Produces::One(s) => Some(s),
-            Produces::Unknown => {
-                strand = false;
-                None
-            }
-        };
-        let needed = entries[i].ret.and(model.needs(op(i)));
-        for (s, by) in [(made, &mut made_by), (needed, &mut needed_by)] {
+    let mut by_call: Vec<usize> = (0..n).collect();
+    by_call.sort_by_key(|&i| (call_at[i], i));
+    let mut by_ret = by_call.clone();
+    by_ret.sort_by_key(|&i| (ret_at[i], i));
+    for (k, order) in [by_call, by_ret].into_iter().enumerate() {
+        for i in order {
+            let s = if k == 0 {
+                match model.produces(op(i)) {
+                    Produces::Nothing => None,
+                    Produces::One(s) => Some(s),
+                    Produces::Unknown => {
+                        strand = false;
+                        None
+                    }
+                }
+            } else {
+                entries[i].ret.and(model.needs(op(i)))
+            };
             if let Some(s) = s {
                 let id = sids.len() as u32;
                 let id = *sids.entry(s).or_insert(id);
-                if id as usize == producers.len() {
-                    producers.push(0);
-                    needers.push(0);
+                if id as usize == strands.made.len() {
+                    strands.made.push(Vec::new());
+                    strands.needed.push(Vec::new());
                 }
-                by[i] = id;
+                let list = if k == 0 {
+                    &mut strands.made[id as usize]
+                } else {
+                    &mut strands.needed[id as usize]
+                };
+                strands.of[i][k] = (id, list.len() as u32);
+                list.push(i as u32);
             }
         }
-        count(&mut producers, &mut needers, made_by[i], needed_by[i], true);
     }
+    strands.made_lo = vec![0; strands.made.len()];
+    strands.needed_lo = vec![0; strands.made.len()];
     let state_id = |s: &M::State| {
         if strand {
             sids.get(s).copied().unwrap_or(NONE)
@@ -519,13 +578,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     unlink(&mut next, &mut prev, ret_ev[i]);
                     remaining -= 1;
                     take(&mut done, &mut lo, &members, (class[i], slot[i], i));
-                    count(
-                        &mut producers,
-                        &mut needers,
-                        made_by[i],
-                        needed_by[i],
-                        false,
-                    );
+                    strands.update(i, &done, false);
                     stack.push((i, old, set_id, true));
                     cur = next[head];
                     indet_phase = false;
@@ -571,8 +624,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     // Leaving a state nobody can produce again strands the ops that need it.
                     *ns == state
                         || sid == NONE
-                        || producers[sid as usize] > 0
-                        || needers[sid as usize] == u32::from(needed_by[i] == sid)
+                        || !strands.stranded(sid, i, &done, &call_at, &ret_at)
                 });
                 if let Some(ns) = step {
                     let taken = if indet {
@@ -606,13 +658,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                             remaining -= 1;
                         }
                         take(&mut done, &mut lo, &members, (class[i], slot[i], i));
-                        count(
-                            &mut producers,
-                            &mut needers,
-                            made_by[i],
-                            needed_by[i],
-                            false,
-                        );
+                        strands.update(i, &done, false);
                         sid = state_id(&state);
                         stack.push((i, old, old_id, false));
                         cur = next[head];
@@ -647,7 +693,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             }
             relink(&mut next, &mut prev, call_ev[i]);
             done[i] = false;
-            count(&mut producers, &mut needers, made_by[i], needed_by[i], true);
+            strands.update(i, &done, true);
             sid = state_id(&state);
             let c = class[i] as usize;
             lo[c] = lo[c].min(slot[i] as usize);
