@@ -375,23 +375,34 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // Calls before returns at equal times: touching ops are concurrent.
     events.sort_unstable();
     let len = events.len();
-    let head = len;
-    let tail = len + 1;
-    let mut next = vec![0usize; len + 2];
-    let mut prev = vec![0usize; len + 2];
+    // Two lists: the events of determinate ops (calls and returns), and the calls of
+    // indeterminate ops apart, so that scanning for candidates never walks over the
+    // indeterminate ops that stay pending for the rest of the history.
+    let (head, tail, ihead, itail) = (len, len + 1, len + 2, len + 3);
+    let mut next = vec![0usize; len + 4];
+    let mut prev = vec![0usize; len + 4];
     let mut call_ev = vec![usize::MAX; n];
     let mut ret_ev = vec![usize::MAX; n];
+    let (mut last, mut ilast) = (head, ihead);
     for (pos, &(_, kind, op)) in events.iter().enumerate() {
         if kind == 0 {
             call_ev[op as usize] = pos;
         } else {
             ret_ev[op as usize] = pos;
         }
-        next[pos] = if pos + 1 < len { pos + 1 } else { tail };
-        prev[pos] = if pos == 0 { head } else { pos - 1 };
+        let l = if kind == 0 && entries[op as usize].ret.is_none() {
+            &mut ilast
+        } else {
+            &mut last
+        };
+        next[*l] = pos;
+        prev[pos] = *l;
+        *l = pos;
     }
-    next[head] = if len > 0 { 0 } else { tail };
-    prev[tail] = if len > 0 { len - 1 } else { head };
+    next[last] = tail;
+    prev[tail] = last;
+    next[ilast] = itail;
+    prev[itail] = ilast;
 
     // Classes of equal (canonical) ops, determinate and indeterminate apart, each class's
     // members in call order (the order of the event list); a bit for each indeterminate op.
@@ -586,16 +597,22 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     continue;
                 }
                 // Its only child was seen: this node fails.
-                cur = tail;
+                cur = itail;
                 indet_phase = true;
                 continue;
             }
         }
-        let at_return = cur == tail || events[cur].1 == 1;
+        // Candidates: calls before the first return (phase 1), indeterminate calls before
+        // it (phase 2).
+        let at_return = if indet_phase {
+            cur >= reach
+        } else {
+            cur == tail || events[cur].1 == 1
+        };
         if at_return && !indet_phase {
             // Determinate candidates are exhausted; now try the indeterminate ones.
             indet_phase = true;
-            cur = next[head];
+            cur = next[ihead];
             continue;
         }
         if !at_return {
@@ -701,7 +718,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             cur = next[call_ev[i]];
             if forced {
                 // A forced child failed: so does its parent.
-                cur = tail;
+                cur = itail;
                 indet_phase = true;
             }
         }
