@@ -513,6 +513,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // (op, state before it, set id before it, whether it was its parent's only child)
     let mut stack: Vec<(usize, M::State, u32, bool)> = Vec::new();
     let mut best: Vec<usize> = Vec::new();
+    // How long a prefix of the stack `best` shares.
+    let mut shared = 0usize;
     // The cache holds hashes only (128 bits for the set of determinate ops linearized, 64 for
     // the state), so its memory does not grow with the size of the model's states.
     let mut cache = Cache::new(words);
@@ -631,6 +633,10 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     let m = ms[j] as usize;
                     if !done[m] && pick.is_none_or(|p: usize| ret_at[m] < ret_at[p]) {
                         pick = Some(m);
+                        if indet {
+                            // All return never: the earliest call wins.
+                            break;
+                        }
                     }
                     j += 1;
                 }
@@ -689,8 +695,12 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         } else {
             // A return (or the end): every op that returns here must already be linearized.
             if stack.len() > best.len() {
-                best = stack.iter().map(|e| e.0).collect();
+                // Copy only what differs from the last best (a quadratic cost otherwise).
+                best.truncate(shared);
+                best.extend(stack[shared..].iter().map(|e| e.0));
+                shared = stack.len();
             }
+            shared = shared.min(stack.len().saturating_sub(1));
             let Some((i, old, old_id, forced)) = stack.pop() else {
                 return Answer::Violation {
                     partial: best,
