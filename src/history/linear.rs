@@ -383,26 +383,22 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut prev = vec![0usize; len + 4];
     let mut call_ev = vec![usize::MAX; n];
     let mut ret_ev = vec![usize::MAX; n];
-    let (mut last, mut ilast) = (head, ihead);
+    let mut last = head;
     for (pos, &(_, kind, op)) in events.iter().enumerate() {
         if kind == 0 {
             call_ev[op as usize] = pos;
         } else {
             ret_ev[op as usize] = pos;
         }
-        let l = if kind == 0 && entries[op as usize].ret.is_none() {
-            &mut ilast
-        } else {
-            &mut last
-        };
-        next[*l] = pos;
-        prev[pos] = *l;
-        *l = pos;
+        if kind == 0 && entries[op as usize].ret.is_none() {
+            continue;
+        }
+        next[last] = pos;
+        prev[pos] = last;
+        last = pos;
     }
     next[last] = tail;
     prev[tail] = last;
-    next[ilast] = itail;
-    prev[itail] = ilast;
 
     // Classes of equal (canonical) ops, determinate and indeterminate apart, each class's
     // members in call order (the order of the event list); a bit for each indeterminate op.
@@ -434,6 +430,25 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             class[i] = c;
         }
     }
+    // The indeterminate list holds the first pending member of each indeterminate class
+    // (members are linearized in class order); linearizing one puts the next in its place.
+    let mut ilast = ihead;
+    for ms in &members {
+        let first = ms[0] as usize;
+        if entries[first].ret.is_none() {
+            let pos = call_ev[first];
+            next[ilast] = pos;
+            prev[pos] = ilast;
+            ilast = pos;
+        }
+    }
+    next[ilast] = itail;
+    prev[itail] = ilast;
+    let successor = |i: usize| {
+        members[class[i] as usize]
+            .get(slot[i] as usize + 1)
+            .map(|&m| call_ev[m as usize])
+    };
     // Per class, the first member not linearized (a lower bound), and per op whether it is.
     let mut lo = vec![0usize; members.len()];
     let mut done = vec![false; n];
@@ -604,10 +619,10 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 continue;
             }
         }
-        // Candidates: calls before the first return (phase 1), indeterminate calls before
-        // it (phase 2).
+        // Candidates: calls before the first return (phase 1), then the indeterminate calls
+        // before it (phase 2; that list is not in call order).
         let at_return = if indet_phase {
-            cur >= reach
+            cur == itail
         } else {
             cur == tail || events[cur].1 == 1
         };
@@ -622,7 +637,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             let indet = ret_ev[i] == usize::MAX;
             // Phase 1 tries ops that returned, phase 2 ops that may never take effect (only
             // the earliest pending one of its class).
-            let wanted = indet == indet_phase && {
+            let wanted = indet == indet_phase && cur < reach && {
                 // Equal ops are interchangeable: only the reachable one that must take
                 // effect first (earliest return, then earliest call) is tried.
                 let c = class[i] as usize;
@@ -674,6 +689,11 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                         let old_id = set_id;
                         unlink(&mut next, &mut prev, call_ev[i]);
                         if indet {
+                            if let Some(e) = successor(i) {
+                                // Into the place the op leaves.
+                                let (p, q) = (prev[call_ev[i]], next[call_ev[i]]);
+                                (next[p], prev[e], next[e], prev[q]) = (e, p, q, e);
+                            }
                             set_id = cache.set_ids[&ihash];
                         } else {
                             hash ^= zobrist(i);
@@ -713,6 +733,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             if indet_phase {
                 flip(&mut bits, i);
                 ihash ^= zobrist(i);
+                if let Some(e) = successor(i) {
+                    unlink(&mut next, &mut prev, e);
+                }
             } else {
                 hash ^= zobrist(i);
                 relink(&mut next, &mut prev, ret_ev[i]);
