@@ -320,18 +320,22 @@ impl Strands {
         }
     }
 
+    /// The pending op (but `x`) that needs state `id` and returns first.
+    fn first_needer(&self, id: u32, x: u32, done: &[bool]) -> Option<u32> {
+        let id = id as usize;
+        self.needed[id][self.needed_lo[id]..]
+            .iter()
+            .copied()
+            .find(|&r| r != x && !done[r as usize])
+    }
+
     /// Whether leaving state `id` now (by op `x`) strands a pending op that needs it: one
     /// that must return before any pending op can produce the state again.
     fn stranded(&self, id: u32, x: usize, done: &[bool], call: &[i64], ret: &[i64]) -> bool {
-        let (id, x) = (id as usize, x as u32);
-        let needed = &self.needed[id];
-        let Some(&r) = needed[self.needed_lo[id]..]
-            .iter()
-            .find(|&&r| r != x && !done[r as usize])
-        else {
+        let Some(r) = self.first_needer(id, x as u32, done) else {
             return false;
         };
-        let made = &self.made[id];
+        let (id, made) = (id as usize, &self.made[id as usize]);
         match made[self.made_lo[id]..]
             .iter()
             .find(|&&p| !done[p as usize])
@@ -498,6 +502,44 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
     }
     strands.made_lo = vec![0; strands.made.len()];
+    // Per state, the indeterminate classes whose ops produce it.
+    let mut indet_makers: Vec<Vec<u32>> = vec![Vec::new(); strands.made.len()];
+    for (c, ms) in members.iter().enumerate() {
+        let first = ms[0] as usize;
+        let made = strands.of[first][0].0;
+        if entries[first].ret.is_none() && made != NONE {
+            indet_makers[made as usize].push(c as u32);
+        }
+    }
+    // Phase 0 (see below) pays off when timed-out ops repeat each other (reused values: a
+    // read can be explained by many of them, and the lazy order explores every determinate
+    // alternative first); with unique values the lazy order is faster. Either order is
+    // complete, so this only chooses speed.
+    let indet_classes = members
+        .iter()
+        .filter(|ms| entries[ms[0] as usize].ret.is_none())
+        .count();
+    let eager = k >= 2 * indet_classes.max(1);
+    // Phase 0's candidates at the current node and the next one to try.
+    let mut cands: Vec<usize> = Vec::new();
+    let mut next_cand = 0usize;
+    let urgent_cands = |cands: &mut Vec<usize>, wanted: &[u32], lo: &[usize], sid: u32, reach| {
+        cands.clear();
+        if !eager {
+            return;
+        }
+        for &v in wanted {
+            for &c in &indet_makers[v as usize] {
+                let ms = &members[c as usize];
+                if let Some(&m) = ms.get(lo[c as usize]) {
+                    let m = m as usize;
+                    if v != sid && call_ev[m] < reach && !cands.contains(&m) {
+                        cands.push(m);
+                    }
+                }
+            }
+        }
+    };
     strands.needed_lo = vec![0; strands.made.len()];
     let state_id = |s: &M::State| {
         if strand {
@@ -507,13 +549,21 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
     };
     // The first return event in the list: ops called before it are reachable.
-    let first_return = |next: &[usize], from: usize| {
-        let mut e = next[from];
+    // The first return event in the list (ops called before it are reachable), and the
+    // states that reachable ops need.
+    let first_return = |next: &[usize], strands: &Strands, wanted: &mut Vec<u32>| {
+        wanted.clear();
+        let mut e = next[head];
         while e != tail && events[e].1 == 0 {
+            let need = strands.of[events[e].2 as usize][1].0;
+            if need != NONE {
+                wanted.push(need);
+            }
             e = next[e];
         }
         e
     };
+    let mut wanted: Vec<u32> = Vec::new();
     let words = k.div_ceil(64);
     let mut bits = vec![0u64; words];
     let flip = |bits: &mut [u64], i: usize| bits[bit[i] as usize / 64] ^= 1 << (bit[i] % 64);
@@ -525,8 +575,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut hash: u128 = 0;
     let mut ihash: u128 = 0;
     let mut set_id = 0u32;
-    // (op, state before it, set id before it, whether it was its parent's only child)
-    let mut stack: Vec<(usize, M::State, u32, bool)> = Vec::new();
+    // (op, state before it, set id before it, the pass that tried it or FORCED when it was
+    // its parent's only child)
+    let mut stack: Vec<(usize, M::State, u32, u8)> = Vec::new();
     let mut best: Vec<usize> = Vec::new();
     // How long a prefix of the stack `best` shares.
     let mut shared = 0usize;
@@ -539,7 +590,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         splitmix64(hs.finish())
     };
     let key = |h: u128, s: u64| [h as u64, (h >> 64) as u64, s];
-    let mut cur = next[head];
+    let mut cur = next[ihead];
     // A node just entered: look for a forced observer first.
     let mut entered = true;
     let mut reach = tail;
@@ -547,10 +598,13 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         .map(|i| entries[i].ret.is_some() && model.observer(op(i)))
         .collect();
     let mut steps: u64 = 0;
-    // Children of a node are tried in two passes over the calls before the first pending
-    // return: ops that returned first, then indeterminate ones. A passing history is then
-    // found without ever trying an indeterminate op that nobody observed.
-    let mut indet_phase = false;
+    // Children of a node are tried in three passes over the calls before the first pending
+    // return: 0, indeterminate ops that produce a state a reachable op needs; 1, ops that
+    // returned; 2, the other indeterminate ops. A passing history is then found without
+    // trying an indeterminate op that nobody observed, and one that a read needs is tried
+    // before the alternatives. (The order is free: every child is tried in some pass.)
+    let mut phase = 0u8;
+    const FORCED: u8 = 3;
 
     let unlink = |next: &mut Vec<usize>, prev: &mut Vec<usize>, e: usize| {
         let (p, q) = (prev[e], next[e]);
@@ -584,7 +638,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
         if entered {
             entered = false;
-            reach = first_return(&next, head);
+            reach = first_return(&next, &strands, &mut wanted);
+            urgent_cands(&mut cands, &wanted, &lo, sid, reach);
+            next_cand = 0;
             // A reachable observer allowed in this state is the node's only child.
             let mut e = next[head];
             let mut forced = None;
@@ -607,29 +663,38 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                     remaining -= 1;
                     take(&mut done, &mut lo, &members, (class[i], slot[i], i));
                     strands.update(i, &done, false);
-                    stack.push((i, old, set_id, true));
-                    cur = next[head];
-                    indet_phase = false;
+                    stack.push((i, old, set_id, FORCED));
+                    cur = next[ihead];
+                    phase = 0;
                     entered = true;
                     continue;
                 }
                 // Its only child was seen: this node fails.
                 cur = itail;
-                indet_phase = true;
+                phase = 2;
                 continue;
             }
         }
         // Candidates: calls before the first return (phase 1), then the indeterminate calls
         // before it (phase 2; that list is not in call order).
-        let at_return = if indet_phase {
-            cur == itail
-        } else {
+        if phase == 0 {
+            // Phase 0 walks its own candidates, not a list.
+            match cands.get(next_cand) {
+                Some(&i) => {
+                    cur = call_ev[i];
+                    next_cand += 1;
+                }
+                None => cur = itail,
+            }
+        }
+        let at_return = if phase == 1 {
             cur == tail || events[cur].1 == 1
+        } else {
+            cur == itail
         };
-        if at_return && !indet_phase {
-            // Determinate candidates are exhausted; now try the indeterminate ones.
-            indet_phase = true;
-            cur = next[ihead];
+        if at_return && phase < 2 {
+            phase += 1;
+            cur = if phase == 1 { next[head] } else { next[ihead] };
             continue;
         }
         if !at_return {
@@ -637,26 +702,34 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             let indet = ret_ev[i] == usize::MAX;
             // Phase 1 tries ops that returned, phase 2 ops that may never take effect (only
             // the earliest pending one of its class).
-            let wanted = indet == indet_phase && cur < reach && {
-                // Equal ops are interchangeable: only the reachable one that must take
-                // effect first (earliest return, then earliest call) is tried.
-                let c = class[i] as usize;
-                let ms = &members[c];
-                let mut j = lo[c];
-                let mut pick = None;
-                while j < ms.len() && call_ev[ms[j] as usize] < reach {
-                    let m = ms[j] as usize;
-                    if !done[m] && pick.is_none_or(|p: usize| ret_at[m] < ret_at[p]) {
-                        pick = Some(m);
-                        if indet {
-                            // All return never: the earliest call wins.
-                            break;
-                        }
-                    }
-                    j += 1;
-                }
-                pick == Some(i)
+            // An indeterminate op is urgent when a reachable op needs the state it produces.
+            let urgent = |i: usize| {
+                let made = strands.of[i][0].0;
+                eager && made != NONE && made != sid && wanted.contains(&made)
             };
+            let wanted = indet == (phase != 1)
+                && cur < reach
+                && (phase == 1 || urgent(i) == (phase == 0))
+                && {
+                    // Equal ops are interchangeable: only the reachable one that must take
+                    // effect first (earliest return, then earliest call) is tried.
+                    let c = class[i] as usize;
+                    let ms = &members[c];
+                    let mut j = lo[c];
+                    let mut pick = None;
+                    while j < ms.len() && call_ev[ms[j] as usize] < reach {
+                        let m = ms[j] as usize;
+                        if !done[m] && pick.is_none_or(|p: usize| ret_at[m] < ret_at[p]) {
+                            pick = Some(m);
+                            if indet {
+                                // All return never: the earliest call wins.
+                                break;
+                            }
+                        }
+                        j += 1;
+                    }
+                    pick == Some(i)
+                };
             if wanted {
                 let step = model.step(&state, op(i)).filter(|ns| {
                     // Leaving a state nobody can produce again strands the ops that need it.
@@ -703,9 +776,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                         take(&mut done, &mut lo, &members, (class[i], slot[i], i));
                         strands.update(i, &done, false);
                         sid = state_id(&state);
-                        stack.push((i, old, old_id, false));
-                        cur = next[head];
-                        indet_phase = false;
+                        stack.push((i, old, old_id, phase));
+                        cur = next[ihead];
+                        phase = 0;
                         entered = true;
                         continue;
                     }
@@ -721,7 +794,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 shared = stack.len();
             }
             shared = shared.min(stack.len().saturating_sub(1));
-            let Some((i, old, old_id, forced)) = stack.pop() else {
+            let Some((i, old, old_id, pushed)) = stack.pop() else {
                 return Answer::Violation {
                     partial: best,
                     core: (0..n).collect(),
@@ -729,8 +802,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             };
             state = old;
             set_id = old_id;
-            indet_phase = ret_ev[i] == usize::MAX;
-            if indet_phase {
+            phase = pushed;
+            if ret_ev[i] == usize::MAX {
                 flip(&mut bits, i);
                 ihash ^= zobrist(i);
                 if let Some(e) = successor(i) {
@@ -747,12 +820,20 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             sid = state_id(&state);
             let c = class[i] as usize;
             lo[c] = lo[c].min(slot[i] as usize);
-            reach = first_return(&next, head);
+            reach = first_return(&next, &strands, &mut wanted);
+            if pushed == 0 {
+                // The same candidates as before the child: go on after it.
+                urgent_cands(&mut cands, &wanted, &lo, sid, reach);
+                next_cand = cands
+                    .iter()
+                    .position(|&c| c == i)
+                    .map_or(cands.len(), |p| p + 1);
+            }
             cur = next[call_ev[i]];
-            if forced {
+            if pushed == FORCED {
                 // A forced child failed: so does its parent.
                 cur = itail;
-                indet_phase = true;
+                phase = 2;
             }
         }
     }
