@@ -1112,7 +1112,7 @@ mod tests {
     fn the_search_agrees_with_brute_force_on_cas_registers_with_timeouts() {
         use crate::history::models::Register;
         use crate::history::sim::Rng;
-        let (mut ok, mut bad) = (0, 0);
+        let (mut ok, mut bad, mut spotted) = (0, 0, 0);
         for seed in 0..4000u64 {
             let mut rng = Rng::new(seed);
             let n = 2 + rng.below(10) as usize;
@@ -1142,6 +1142,16 @@ mod tests {
             let want = brute(&es, 0, 0);
             let got = search(&Register, &es, budget());
             assert_eq!(got == Answer::Ok, want, "seed {seed}: {got:?} for {es:?}");
+            // The fast detector of impossible reads is sound, and so is its core.
+            if let Some(core) = crate::history::zones::impossible_read(&es) {
+                assert!(
+                    !want,
+                    "seed {seed}: impossible read in a linearizable {es:?}"
+                );
+                let sub: Vec<Entry<RegOp>> = core.iter().map(|&i| es[i].clone()).collect();
+                assert!(!brute(&sub, 0, 0), "seed {seed}: core {core:?} of {es:?}");
+                spotted += 1;
+            }
             if want {
                 ok += 1;
             } else {
@@ -1149,6 +1159,10 @@ mod tests {
             }
         }
         assert!(ok > 700 && bad > 700, "ok {ok}, bad {bad}");
+        assert!(
+            spotted > 200,
+            "impossible reads spotted: {spotted} of {bad}"
+        );
     }
 
     #[test]

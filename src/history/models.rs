@@ -69,7 +69,7 @@ impl Model for Register {
         match super::zones::check(entries) {
             super::zones::Zones::Ok => Some(Ok(())),
             super::zones::Zones::Violation(core) => Some(Err(core)),
-            super::zones::Zones::NotApplicable => None,
+            super::zones::Zones::NotApplicable => super::zones::impossible_read(entries).map(Err),
         }
     }
     fn produces(&self, op: &RegOp) -> Produces<u32> {
