@@ -208,31 +208,19 @@ struct Cache {
     /// Value: an interned set id, or `MULTI | index` into `multi` when there are several.
     map: FastMap<[u64; 3], u32>,
     multi: Vec<Vec<u32>>,
-    sets: Vec<Box<[u64]>>,
-    set_ids: FastMap<u128, u32>,
+    interned: Interned,
     /// Sets remembered in `map` and `multi`.
     len: usize,
 }
 
-const MULTI: u32 = 1 << 31;
-/// Most sets remembered per (determinate ops, state); past it a new set is explored but not
-/// remembered (less pruning, never a wrong answer).
-const MAX_SETS: usize = 64;
+/// Interned bitsets of indeterminate ops, by Zobrist hash.
+struct Interned {
+    sets: Vec<Box<[u64]>>,
+    set_ids: FastMap<u128, u32>,
+}
 
-impl Cache {
-    fn new(words: usize) -> Cache {
-        let mut set_ids = FastMap::default();
-        set_ids.insert(0, 0);
-        Cache {
-            map: FastMap::default(),
-            multi: Vec::new(),
-            sets: vec![vec![0; words].into_boxed_slice()],
-            set_ids,
-            len: 0,
-        }
-    }
-
-    /// Whether interned set `a` is a subset of `bits`.
+impl Interned {
+    /// Whether set `a` is a subset of `bits`.
     fn subset_of(&self, a: u32, bits: &[u64]) -> bool {
         a == 0
             || self.sets[a as usize]
@@ -250,35 +238,70 @@ impl Cache {
         }
         id
     }
+}
+
+const MULTI: u32 = 1 << 31;
+/// Most sets remembered per (determinate ops, state); past it a new set is explored but not
+/// remembered (less pruning, never a wrong answer).
+const MAX_SETS: usize = 64;
+
+impl Cache {
+    fn new(words: usize) -> Cache {
+        let mut set_ids = FastMap::default();
+        set_ids.insert(0, 0);
+        Cache {
+            map: FastMap::default(),
+            multi: Vec::new(),
+            interned: Interned {
+                sets: vec![vec![0; words].into_boxed_slice()],
+                set_ids,
+            },
+            len: 0,
+        }
+    }
 
     /// Record configuration (`key`, `bits`) unless a remembered set at `key` is a subset of
     /// `bits` (then it is dominated: false). `id` interns `bits` when it must be stored.
-    fn visit(&mut self, key: [u64; 3], bits: &[u64], id: impl FnOnce(&mut Cache) -> u32) -> bool {
-        let Some(&v) = self.map.get(&key) else {
-            let id = id(self);
-            self.map.insert(key, id);
-            self.len += 1;
-            return true;
+    fn visit(
+        &mut self,
+        key: [u64; 3],
+        bits: &[u64],
+        id: impl FnOnce(&mut Interned) -> u32,
+    ) -> bool {
+        use std::collections::hash_map::Entry as Slot;
+        let Cache {
+            map,
+            multi,
+            interned,
+            len,
+        } = self;
+        let mut slot = match map.entry(key) {
+            Slot::Vacant(slot) => {
+                slot.insert(id(interned));
+                *len += 1;
+                return true;
+            }
+            Slot::Occupied(slot) => slot,
         };
+        let v = *slot.get();
         if v & MULTI == 0 {
-            if self.subset_of(v, bits) {
+            if interned.subset_of(v, bits) {
                 return false;
             }
-            let id = id(self);
-            let m = self.multi.len() as u32;
-            self.multi.push(vec![v, id]);
-            self.map.insert(key, MULTI | m);
-            self.len += 1;
+            let id = id(interned);
+            *slot.get_mut() = MULTI | multi.len() as u32;
+            multi.push(vec![v, id]);
+            *len += 1;
             return true;
         }
-        let m = (v & !MULTI) as usize;
-        if self.multi[m].iter().any(|&a| self.subset_of(a, bits)) {
+        let m = &mut multi[(v & !MULTI) as usize];
+        if m.iter().any(|&a| interned.subset_of(a, bits)) {
             return false;
         }
-        let id = id(self);
-        if self.multi[m].len() < MAX_SETS {
-            self.multi[m].push(id);
-            self.len += 1;
+        let id = id(interned);
+        if m.len() < MAX_SETS {
+            m.push(id);
+            *len += 1;
         }
         true
     }
@@ -646,16 +669,19 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             let mut forced = None;
             while e != tail && events[e].1 == 0 {
                 let i = events[e].2 as usize;
-                if observer[i] && model.step(&state, op(i)).is_some() {
-                    forced = Some(i);
-                    break;
+                if observer[i] {
+                    if let Some(ns) = model.step(&state, op(i)) {
+                        forced = Some((i, ns));
+                        break;
+                    }
                 }
                 e = next[e];
             }
-            if let Some(i) = forced {
+            if let Some((i, ns)) = forced {
                 let nh = hash ^ zobrist(i);
                 if cache.visit(key(nh, state_hash(&state)), &bits, |_| set_id) {
-                    let old = state.clone();
+                    // The same state (an observer), handed over without another clone.
+                    let old = std::mem::replace(&mut state, ns);
                     hash = nh;
                     // Unlinked call first, relinked in reverse order (dancing links).
                     unlink(&mut next, &mut prev, call_ev[i]);
@@ -767,7 +793,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                                 let (p, q) = (prev[call_ev[i]], next[call_ev[i]]);
                                 (next[p], prev[e], next[e], prev[q]) = (e, p, q, e);
                             }
-                            set_id = cache.set_ids[&ihash];
+                            set_id = cache.interned.set_ids[&ihash];
                         } else {
                             hash ^= zobrist(i);
                             unlink(&mut next, &mut prev, ret_ev[i]);
