@@ -733,7 +733,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 let made = strands.of[i][0].0;
                 eager && made != NONE && made != sid && wanted.contains(&made)
             };
+            // (Observers were all tried by the forced pass at this node, in this state.)
             let wanted = indet == (phase != 1)
+                && !observer[i]
                 && cur < reach
                 && (phase == 1 || urgent(i) == (phase == 0))
                 && {
