@@ -22,6 +22,7 @@ mod invariants;
 mod linear;
 mod models;
 mod ops;
+mod prune;
 mod queue;
 pub mod record;
 pub mod sim;
