@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark `dstplan history check` on generated histories (1k … 1M ops) and on the shared
-# corpus. Builds release once, generates histories with examples/gen_history.rs (a simulated
-# linearizable register / map, unique values), and prints a Markdown table: wall and CPU
-# time, ops/s (on wall time) and peak RSS (from /usr/bin/time -v when present).
+# Benchmark `dstplan history check` on generated histories (10k … 1M ops) and on the shared
+# corpus. Builds release once, generates each shape of sim::Shape with examples/gen_history.rs
+# (a simulated linearizable object), and prints a Markdown table: verdict, in-process time,
+# ops/s, wall and CPU time and peak RSS (from /usr/bin/time when present).
 #
 # usage: scripts/bench-history.sh [MAX_OPS]   (default 1000000; e.g. 100000 for a quick run)
-# env:   BENCH_DIR (default: a temp dir, removed at the end), CORPUS (default ../shared/corpus/histories)
+# env:   BENCH_DIR (default: a temp dir, removed at the end), CORPUS (default ../shared/corpus/histories),
+#        SHAPES (default: all six), BIN (the dstplan binary to measure; default the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-1000000}
@@ -15,7 +16,7 @@ cleanup() { [ -z "${BENCH_DIR:-}" ] && rm -rf "$work"; }
 trap cleanup EXIT
 
 cargo build --release --quiet --bin dstplan --example gen_history --example gen_txn
-bin=target/release/dstplan
+bin=${BIN:-target/release/dstplan}
 gen=target/release/examples/gen_history
 gen_txn=target/release/examples/gen_txn
 
@@ -34,27 +35,26 @@ time_it() {
   fi
 }
 
-echo "| history | ops | processes | keys | verdict (exit) | in-process ms | ops/s (in-process) | wall s | CPU s | peak RSS MB |"
-echo "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|"
-# (1% of ops time out in every generated history; values are unique.)
-for n in 1000 10000 100000 1000000; do
+echo "| shape | ops | verdict (exit) | in-process ms | ops/s (in-process) | wall s | CPU s | peak RSS MB |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|"
+# The shapes of sim::Shape (src/history/sim.rs), each at 10k … 1M ops, with the default time
+# budget: register-rw (64 processes, one key, unique values: the zone path), cas-spread (cas,
+# one key per 1,000 ops), cas (one key, 8 processes, 0.2% timeouts), map (4 keys, values from
+# 16, 0.2% timeouts), map-crowd (one key, 32 processes, values from 8, 3% timeouts),
+# cas-crowd (one key, 24 processes, 0.1% timeouts).
+for n in 10000 100000 1000000; do
   [ "$n" -le "$max" ] || continue
-  k=$(( n / 1000 > 0 ? n / 1000 : 1 ))
-  # register, read/write on one key, 64 processes (the unique-values zone path);
-  # register with cas, 8 processes, one key per 1,000 ops (the search);
-  # map put/get, 64 processes, one key per 1,000 ops (1,000 keys at 1M).
-  for spec in "register 64 1 -" "register 8 $k cas" "map 64 $k -"; do
-    set -- $spec
-    model=$1 procs=$2 keys=$3 cas=$4
-    f="$work/$model-$n-$procs-$keys-$cas.jsonl"
-    "$gen" "$model" "$n" "$procs" "$keys" 42 0.01 "$cas" > "$f"
-    read -r wall cpu rss code < <(time_it "$bin" history check "$f" --model "$model" --timeout 120 --format json)
+  for shape in ${SHAPES:-register-rw cas-spread cas map map-crowd cas-crowd}; do
+    f="$work/$shape-$n.jsonl"
+    "$gen" --shape "$shape" "$n" 1 > "$f"
+    model=register; case $shape in map*) model=map;; esac
+    read -r wall cpu rss code < <(time_it "$bin" history check "$f" --model "$model" --format json)
+    rm -f "$f"
     verdict=$(case $code in 0) echo ok;; 1) echo violation;; 3) echo unknown;; *) echo "error";; esac)
     # elapsed_ms: reading, validating and checking, as the report measures it (no start-up).
     ms=$(grep -o '"elapsed_ms":[0-9]*' "$work/stdout.txt" | cut -d: -f2)
     rate=$(awk -v n="$n" -v m="${ms:-0}" 'BEGIN { printf "%d", n * 1000 / (m > 0 ? m : 1) }')
-    label=$model; [ "$cas" = cas ] && label="$model+cas"
-    echo "| $label | $n | $procs | $keys | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
+    echo "| $shape | $n | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
   done
 done
 

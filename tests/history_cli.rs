@@ -698,14 +698,32 @@ fn the_json_object_has_exactly_the_contract_keys() {
 
 #[test]
 fn the_budget_answers_unknown_with_exit_3() {
-    // 18 concurrent writes of distinct values, then a read of a value nobody wrote: the
-    // search must try every subset and order before it can say "violation". (The cas keeps
-    // the key off the unique-values fast path, which would decide this at once.)
-    let mut h: Vec<O> = (0..18)
-        .map(|i| ok(i, i, 0, 100, "write", json!(i), json!(null)))
+    // 18 concurrent writes of distinct values, each read by a concurrent read, then reads of
+    // 1, 2 and 1 again in sequence: not linearizable, but the search must try every subset
+    // of the other writes before it can say so (a read of a value nobody wrote, or one
+    // overwritten for certain, is found without the search). The cas keeps the key off the
+    // unique-values fast path, which would decide this at once.
+    let mut h: Vec<O> = (1..=18)
+        .flat_map(|i| {
+            [
+                ok(i, i, 0, 100, "write", json!(i), json!(null)),
+                ok(100 + i, 100 + i, 0, 100, "read", json!(null), json!(i)),
+            ]
+        })
         .collect();
-    h.push(ok(50, 50, 0, 100, "cas", json!([500, 501]), json!(false)));
-    h.push(ok(99, 99, 200, 201, "read", json!(null), json!(1000)));
+    h.push(ok(300, 300, 0, 100, "cas", json!([500, 501]), json!(false)));
+    for (k, v) in [1, 2, 1].into_iter().enumerate() {
+        let t = 200 + 2 * k as i64;
+        h.push(ok(
+            400 + k as u64,
+            400,
+            t,
+            t + 1,
+            "read",
+            json!(null),
+            json!(v),
+        ));
+    }
     let env = Env::new();
     let f = env.history(&h);
     let out = dstplan(&["check", "--model", "register", "--timeout", "0.001"], &f);

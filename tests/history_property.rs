@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use dstplan::history::sim::{inject_anomaly, simulate, to_jsonl, Rng, SimConfig, SimModel};
+use dstplan::history::sim::{inject_anomaly, simulate, to_jsonl, Rng, Shape, SimConfig, SimModel};
 use dstplan::history::{check_file, Outcome};
 
 fn run(model: SimModel, seeds: std::ops::Range<u64>) {
@@ -74,4 +74,45 @@ fn simulated_registers_pass_and_anomalies_fail() {
 #[test]
 fn simulated_maps_pass_and_anomalies_fail() {
     run(SimModel::Map, 1000..1300);
+}
+
+/// Every benchmark shape (`sim::Shape`: many clients on one key, cas-heavy, maps with reused
+/// values, timeouts), at a size a debug build checks quickly: linearizable by construction, so
+/// it must pass, and with an injected anomaly it must fail, never `unknown`.
+#[test]
+fn every_benchmark_shape_passes_and_its_anomalies_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    for shape in Shape::ALL {
+        for seed in 0..2u64 {
+            let cfg = shape.config(1500, seed);
+            let mut ops = simulate(&cfg);
+            let path = dir.path().join(format!("{}-{seed}.jsonl", shape.name()));
+            let mut text = String::new();
+            to_jsonl(cfg.model, &ops, &mut text);
+            std::fs::write(&path, &text).unwrap();
+            let model = shape.model_name();
+            let r = check_file(&path, model, None, Duration::from_secs(60)).unwrap();
+            assert_eq!(
+                r.outcome,
+                Outcome::Ok,
+                "{} seed {seed}: a correct object must pass; {}",
+                shape.name(),
+                r.evidence
+            );
+            let mut rng = Rng::new(seed + 99);
+            let what = inject_anomaly(&mut ops, &mut rng)
+                .unwrap_or_else(|| panic!("{} seed {seed}: no anomaly injected", shape.name()));
+            text.clear();
+            to_jsonl(cfg.model, &ops, &mut text);
+            std::fs::write(&path, &text).unwrap();
+            let r = check_file(&path, model, None, Duration::from_secs(60)).unwrap();
+            assert_eq!(
+                r.outcome,
+                Outcome::Violation,
+                "{} seed {seed}, {what}: must fail; {}",
+                shape.name(),
+                r.evidence
+            );
+        }
+    }
 }

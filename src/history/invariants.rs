@@ -278,18 +278,36 @@ pub fn ledger_bounds(
             }
         }
         // The amount of each idem is the first one recorded; retries must repeat it.
-        let mut amount_of: HashMap<&str, i128> = HashMap::new();
+        let mut idem_ids: HashMap<&str, usize> = HashMap::new();
+        let mut amount_of: Vec<i128> = Vec::new();
+        // Per movement: its idem's id, and when it counts for sure (acknowledged: its end).
+        let mut plan: Vec<(usize, Option<i64>, i64, usize)> = Vec::with_capacity(moves.len());
         for m in &moves {
-            let a = *amount_of.entry(m.idem.as_str()).or_insert(m.amount);
-            if a != m.amount {
+            let n = idem_ids.len();
+            let id = *idem_ids.entry(m.idem.as_str()).or_insert(n);
+            if id == amount_of.len() {
+                amount_of.push(m.amount);
+            } else if amount_of[id] != m.amount {
                 amount_mismatch.push(h.ops[m.op].id.to_string());
             }
+            let op = &h.ops[m.op];
+            let acked = if op.status() == Status::Ok {
+                op.complete
+            } else {
+                None
+            };
+            plan.push((id, acked, op.invoke, m.op));
         }
         let targets: Vec<usize> = if final_only {
             last_read(h, &reads).into_iter().collect()
         } else {
             reads.clone()
         };
+        // Per idem, the read that last marked it (must / may) and the op that did.
+        let mut must_at = vec![usize::MAX; amount_of.len()];
+        let mut may_at = vec![usize::MAX; amount_of.len()];
+        let mut must_op = vec![0usize; amount_of.len()];
+        let mut may_op = vec![0usize; amount_of.len()];
         for r in targets {
             if checked % 64 == 63 && Instant::now() >= deadline {
                 found
@@ -299,22 +317,28 @@ pub fn ledger_bounds(
             }
             checked += 1;
             let read = &h.ops[r];
-            let mut must: HashMap<&str, usize> = HashMap::new();
-            let mut may: HashMap<&str, usize> = HashMap::new();
-            for m in &moves {
-                let op = &h.ops[m.op];
-                if op.status() == Status::Ok && precedes(op.complete, read.invoke) {
-                    must.entry(m.idem.as_str()).or_insert(m.op);
-                } else if !precedes(read.complete, op.invoke) {
-                    may.entry(m.idem.as_str()).or_insert(m.op);
+            // Each idem once: must when acknowledged before the read began, may when invoked
+            // before it ended, closed intervals as everywhere (first op of each, in history
+            // order, for the witness).
+            let (mut must, mut may) = (Vec::new(), Vec::new());
+            for &(id, acked, invoke, op) in &plan {
+                if precedes(acked, read.invoke) {
+                    if must_at[id] != r {
+                        must_at[id] = r;
+                        must_op[id] = op;
+                        must.push(id);
+                    }
+                } else if !precedes(read.complete, invoke) && may_at[id] != r {
+                    may_at[id] = r;
+                    may_op[id] = op;
+                    may.push(id);
                 }
             }
-            let amount = |idem: &str| amount_of.get(idem).copied().unwrap_or(0);
-            let base: i128 = must.keys().map(|k| amount(k)).sum();
+            let base: i128 = must.iter().map(|&k| amount_of[k]).sum();
             let optional: Vec<i128> = may
-                .keys()
-                .filter(|k| !must.contains_key(*k))
-                .map(|k| amount(k))
+                .iter()
+                .filter(|&&k| must_at[k] != r)
+                .map(|&k| amount_of[k])
                 .collect();
             let lo = base + optional.iter().filter(|a| **a < 0).sum::<i128>();
             let hi = base + optional.iter().filter(|a| **a > 0).sum::<i128>();
@@ -328,8 +352,8 @@ pub fn ledger_bounds(
             if (outside || !reachable(base, &optional, got)) && found.violation.is_none() {
                 let mut ops: Vec<usize> = vec![r];
                 if must.len() + may.len() <= 20 {
-                    ops.extend(must.values());
-                    ops.extend(may.values());
+                    ops.extend(must.iter().map(|&k| must_op[k]));
+                    ops.extend(may.iter().map(|&k| may_op[k]));
                 }
                 found.violation = Some(witness(h, key, &ops, &[]));
                 found.what = Some(if got > hi {

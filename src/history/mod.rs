@@ -26,6 +26,7 @@ mod invariants;
 mod linear;
 mod models;
 mod ops;
+mod prune;
 mod queue;
 pub mod record;
 mod session;

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 
-use super::linear::{Entry, KeyJob, Model};
+use super::linear::{Entry, KeyJob, Model, Produces};
 use super::ops::{RegOp, StrOp};
 use super::record::{History, Op, Status};
 use super::HistoryError;
@@ -69,7 +69,19 @@ impl Model for Register {
         match super::zones::check(entries) {
             super::zones::Zones::Ok => Some(Ok(())),
             super::zones::Zones::Violation(core) => Some(Err(core)),
-            super::zones::Zones::NotApplicable => None,
+            super::zones::Zones::NotApplicable => super::zones::impossible_read(entries).map(Err),
+        }
+    }
+    fn produces(&self, op: &RegOp) -> Produces<u32> {
+        match *op {
+            RegOp::Read(_) | RegOp::Cas(_, _, Some(false)) => Produces::Nothing,
+            RegOp::Write(v) | RegOp::Cas(_, v, _) => Produces::One(v),
+        }
+    }
+    fn needs(&self, op: &RegOp) -> Option<u32> {
+        match *op {
+            RegOp::Read(v) | RegOp::Cas(v, _, Some(true)) => Some(v),
+            RegOp::Write(_) | RegOp::Cas(_, _, _) => None,
         }
     }
     fn observer(&self, op: &RegOp) -> bool {

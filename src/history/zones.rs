@@ -145,6 +145,98 @@ fn union(clusters: &[Cluster], which: &[usize]) -> Vec<usize> {
     v
 }
 
+/// A read that no linearization can explain, found without the search (which would have to
+/// exhaust every way to order the ops before it): a determinate op that needs value `v` (a
+/// read, a successful cas) while either every op that can produce `v` is called after it
+/// returned, or all of them returned before some certain overwrite (a completed write, a
+/// successful cas, of another value) began, which itself returned before the read began.
+/// Any values, any concurrency; the initial value counts as produced at the start. Returns a
+/// non-linearizable subset: the read, the overwrite and every producer of `v`.
+pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
+    const NEVER: i64 = i64::MAX;
+    // Per value: producers, earliest call and latest return (never, for a timed-out one).
+    let mut producers: HashMap<u32, (Vec<usize>, i64, i64)> = HashMap::new();
+    producers.insert(0, (Vec::new(), i64::MIN, i64::MIN));
+    // Certain overwrites: (return, call, value, position), by return.
+    let mut overwrites: Vec<(i64, i64, u32, usize)> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let made = match e.op {
+            RegOp::Write(v) | RegOp::Cas(_, v, Some(true) | None) => v,
+            RegOp::Read(_) | RegOp::Cas(_, _, Some(false)) => continue,
+        };
+        let p = producers
+            .entry(made)
+            .or_insert((Vec::new(), NEVER, i64::MIN));
+        p.0.push(i);
+        p.1 = p.1.min(e.call);
+        p.2 = p.2.max(e.ret.unwrap_or(NEVER));
+        if let Some(r) = e.ret {
+            overwrites.push((r, e.call, made, i));
+        }
+    }
+    overwrites.sort_unstable();
+    // Prefix bests by return: the latest-called overwrite, and the latest-called one of
+    // another value than that.
+    let mut best: Vec<[Option<(i64, u32, usize)>; 2]> = Vec::with_capacity(overwrites.len());
+    let mut cur: [Option<(i64, u32, usize)>; 2] = [None, None];
+    for &(_, call, v, i) in &overwrites {
+        let x = Some((call, v, i));
+        match cur[0] {
+            Some((c0, v0, _)) if call <= c0 => {
+                if v != v0 && cur[1].is_none_or(|(c1, _, _)| call > c1) {
+                    cur[1] = x;
+                }
+            }
+            Some((_, v0, _)) => {
+                if v != v0 {
+                    cur[1] = cur[0];
+                }
+                cur[0] = x;
+            }
+            None => cur[0] = x,
+        }
+        best.push(cur);
+    }
+    for (r, e) in entries.iter().enumerate() {
+        let (v, Some(ret)) = (
+            match e.op {
+                RegOp::Read(v) | RegOp::Cas(v, _, Some(true)) => v,
+                _ => continue,
+            },
+            e.ret,
+        ) else {
+            continue;
+        };
+        let core = |extra: Option<usize>| {
+            let mut c: Vec<usize> = producers.get(&v).map(|p| p.0.clone()).unwrap_or_default();
+            c.push(r);
+            c.extend(extra);
+            c.sort_unstable();
+            c.dedup();
+            c
+        };
+        let Some(&(_, first_call, last_ret)) = producers.get(&v) else {
+            // Nothing ever produces it.
+            return Some(core(None));
+        };
+        if first_call > ret {
+            return Some(core(None));
+        }
+        // Overwrites that returned before the read began.
+        let n = overwrites.partition_point(|o| o.0 < e.call);
+        if n == 0 || last_ret == NEVER {
+            continue;
+        }
+        let w = best[n - 1].into_iter().flatten().find(|&(_, x, _)| x != v);
+        if let Some((call, _, i)) = w {
+            if call > last_ret {
+                return Some(core(Some(i)));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,237 @@
+//! The linearizability search's bookkeeping for pruning: the cache of visited configurations
+//! (sets of timed-out ops compared by inclusion), the producers and needers of states, the
+//! per-class cursors (the reductions are listed in `linear`), and the fast hasher they use.
+
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash-style hasher: the cache keys are already well mixed, so SipHash's cost buys nothing.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`] (op ids, interned strings: no adversary to defend against
+/// in a local CLI, and SipHash showed up in profiles).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// The cache of visited configurations: (determinate ops linearized, state) → the sets of
+/// indeterminate ops linearized there (an antichain: no set contains another), as ids of
+/// interned bitsets. Id 0 is the empty set, the only one when a key has no indeterminate ops.
+pub(super) struct Cache {
+    /// Value: an interned set id, or `MULTI | index` into `multi` when there are several.
+    pub(super) map: FastMap<[u64; 3], u32>,
+    pub(super) multi: Vec<Vec<u32>>,
+    pub(super) interned: Interned,
+    /// Sets remembered in `map` and `multi`.
+    pub(super) len: usize,
+}
+
+/// Interned bitsets of indeterminate ops, by Zobrist hash.
+pub(super) struct Interned {
+    pub(super) sets: Vec<Box<[u64]>>,
+    pub(super) set_ids: FastMap<u128, u32>,
+}
+
+impl Interned {
+    /// Whether set `a` is a subset of `bits`.
+    pub(super) fn subset_of(&self, a: u32, bits: &[u64]) -> bool {
+        a == 0
+            || self.sets[a as usize]
+                .iter()
+                .zip(bits)
+                .all(|(x, y)| x & !y == 0)
+    }
+
+    /// The id of the set `bits` (Zobrist hash `h`), interning it if new.
+    pub(super) fn intern(&mut self, h: u128, bits: &[u64]) -> u32 {
+        let n = self.sets.len() as u32;
+        let id = *self.set_ids.entry(h).or_insert(n);
+        if id == n {
+            self.sets.push(bits.into());
+        }
+        id
+    }
+}
+
+pub(super) const MULTI: u32 = 1 << 31;
+/// Most sets remembered per (determinate ops, state); past it a new set is explored but not
+/// remembered (less pruning, never a wrong answer).
+pub(super) const MAX_SETS: usize = 64;
+
+impl Cache {
+    pub(super) fn new(words: usize) -> Cache {
+        let mut set_ids = FastMap::default();
+        set_ids.insert(0, 0);
+        Cache {
+            map: FastMap::default(),
+            multi: Vec::new(),
+            interned: Interned {
+                sets: vec![vec![0; words].into_boxed_slice()],
+                set_ids,
+            },
+            len: 0,
+        }
+    }
+
+    /// Record configuration (`key`, `bits`) unless a remembered set at `key` is a subset of
+    /// `bits` (then it is dominated: false). `id` interns `bits` when it must be stored.
+    pub(super) fn visit(
+        &mut self,
+        key: [u64; 3],
+        bits: &[u64],
+        id: impl FnOnce(&mut Interned) -> u32,
+    ) -> bool {
+        use std::collections::hash_map::Entry as Slot;
+        let Cache {
+            map,
+            multi,
+            interned,
+            len,
+        } = self;
+        let mut slot = match map.entry(key) {
+            Slot::Vacant(slot) => {
+                slot.insert(id(interned));
+                *len += 1;
+                return true;
+            }
+            Slot::Occupied(slot) => slot,
+        };
+        let v = *slot.get();
+        if v & MULTI == 0 {
+            if interned.subset_of(v, bits) {
+                return false;
+            }
+            let id = id(interned);
+            *slot.get_mut() = MULTI | multi.len() as u32;
+            multi.push(vec![v, id]);
+            *len += 1;
+            return true;
+        }
+        let m = &mut multi[(v & !MULTI) as usize];
+        if m.iter().any(|&a| interned.subset_of(a, bits)) {
+            return false;
+        }
+        let id = id(interned);
+        if m.len() < MAX_SETS {
+            m.push(id);
+            *len += 1;
+        }
+        true
+    }
+}
+
+/// Per state that some op produces or needs: the ops that produce it (by call) and the
+/// determinate ops that need it (by return), each with a lower bound on its first pending one.
+#[derive(Default)]
+pub(super) struct Strands {
+    pub(super) made: Vec<Vec<u32>>,
+    pub(super) needed: Vec<Vec<u32>>,
+    pub(super) made_lo: Vec<usize>,
+    pub(super) needed_lo: Vec<usize>,
+    /// Per op: (state id it makes, position), (state id it needs, position); `NONE` if none.
+    pub(super) of: Vec<[(u32, u32); 2]>,
+}
+
+pub(super) const NONE: u32 = u32::MAX;
+
+impl Strands {
+    /// Op `i` was linearized (`done[i]` already set) or, with `back`, undone.
+    pub(super) fn update(&mut self, i: usize, done: &[bool], back: bool) {
+        for (k, (id, pos)) in self.of[i].into_iter().enumerate() {
+            if id == NONE {
+                continue;
+            }
+            let (list, lo) = if k == 0 {
+                (&self.made[id as usize], &mut self.made_lo[id as usize])
+            } else {
+                (&self.needed[id as usize], &mut self.needed_lo[id as usize])
+            };
+            if back {
+                *lo = (*lo).min(pos as usize);
+            } else if *lo == pos as usize {
+                while *lo < list.len() && done[list[*lo] as usize] {
+                    *lo += 1;
+                }
+            }
+        }
+    }
+
+    /// The pending op (but `x`) that needs state `id` and returns first.
+    pub(super) fn first_needer(&self, id: u32, x: u32, done: &[bool]) -> Option<u32> {
+        let id = id as usize;
+        self.needed[id][self.needed_lo[id]..]
+            .iter()
+            .copied()
+            .find(|&r| r != x && !done[r as usize])
+    }
+
+    /// Whether leaving state `id` now (by op `x`) strands a pending op that needs it: one
+    /// that must return before any pending op can produce the state again.
+    pub(super) fn stranded(
+        &self,
+        id: u32,
+        x: usize,
+        done: &[bool],
+        call: &[i64],
+        ret: &[i64],
+    ) -> bool {
+        let Some(r) = self.first_needer(id, x as u32, done) else {
+            return false;
+        };
+        let (id, made) = (id as usize, &self.made[id as usize]);
+        match made[self.made_lo[id]..]
+            .iter()
+            .find(|&&p| !done[p as usize])
+        {
+            None => true,
+            Some(&p) => call[p as usize] > ret[r as usize],
+        }
+    }
+}
+
+/// Mark op `i` (member `slot` of class `c`) linearized, moving the class's lower bound on
+/// its first pending member past it.
+pub(super) fn take(
+    done: &mut [bool],
+    lo: &mut [usize],
+    members: &[Vec<u32>],
+    (c, slot, i): (u32, u32, usize),
+) {
+    done[i] = true;
+    let (c, ms) = (c as usize, &members[c as usize]);
+    if lo[c] == slot as usize {
+        while lo[c] < ms.len() && done[ms[lo[c]] as usize] {
+            lo[c] += 1;
+        }
+    }
+}
