@@ -194,19 +194,40 @@ fn temporary_files_of_dead_runs_are_removed_and_live_ones_kept() {
 
 // ---- #17 item 13, #12 item 2: parallel re-checks in one budget ----
 
-/// 26 concurrent writes of distinct values and a read of a value nobody wrote: linearizability
-/// must try every order before it can answer, far beyond a few seconds.
+/// 26 concurrent writes of distinct values, each read by a concurrent read, then reads of 1, 2
+/// and 1 again in sequence: not linearizable, but the search must try every subset of the
+/// other writes before it can say so (a read nobody could explain is found without the
+/// search, and the cas keeps the key off the unique-values fast path), far beyond a few
+/// seconds.
 fn hard_history() -> String {
     let op = |i: u32, t: &str, a: u32, b: u32, input: String, output: &str| {
         format!(
             "{{\"op_id\":{i},\"process_id\":{i},\"invoke_ts\":{a},\"complete_ts\":{b},\"op_type\":\"{t}\",\"key\":\"x\",\"input\":{input},\"output\":{output},\"error\":null,\"timeout_marker\":false,\"node_seen\":\"n1\",\"fault_epoch\":\"e1\"}}\n"
         )
     };
-    let mut h: String = (0..26)
-        .map(|i| op(i, "write", 1000, 1100, i.to_string(), "null"))
+    let mut h: String = (1..=26)
+        .map(|i| {
+            op(i, "write", 1000, 1100, i.to_string(), "null")
+                + &op(100 + i, "read", 1000, 1100, "null".into(), &i.to_string())
+        })
         .collect();
-    h.push_str(&op(50, "cas", 1000, 1100, "[500,501]".into(), "false"));
-    h.push_str(&op(99, "read", 1200, 1201, "null".into(), "1000"));
+    h.push_str(&op(300, "cas", 1000, 1100, "[500,501]".into(), "false"));
+    // One process reads 1, 2, 1 in sequence (op ids 400.., process ids equal to op ids
+    // elsewhere, so these three get one process of their own below).
+    for (k, v) in [1, 2, 1].into_iter().enumerate() {
+        let t = 1200 + 2 * k as u32;
+        h.push_str(
+            &op(
+                400 + k as u32,
+                "read",
+                t,
+                t + 1,
+                "null".into(),
+                &v.to_string(),
+            )
+            .replace(&format!("\"process_id\":{}", 400 + k), "\"process_id\":400"),
+        );
+    }
     h
 }
 
