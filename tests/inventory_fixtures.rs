@@ -1,15 +1,15 @@
 //! `dstplan inventory` on the fixture repositories under `tests/fixtures/repos/`: every kind
 //! of test and harness is found, with the right line, and nothing else is.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
 /// A copy of the fixture in a fresh git repository, as in a real checkout; whatever surrounds
 /// this crate's own checkout plays no part.
 fn fixture(name: &str) -> tempfile::TempDir {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/repos")
-        .join(name);
+    let src = common::root().join("tests/fixtures/repos").join(name);
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path().to_path_buf();
     for e in walkdir::WalkDir::new(&src) {
@@ -33,7 +33,7 @@ fn fixture(name: &str) -> tempfile::TempDir {
 }
 
 fn inventory_json(repo: &Path) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .args(["inventory", "--format", "json"])
         .arg(repo)
         .output()
@@ -273,7 +273,7 @@ fn items_carry_subsystem_and_detail() {
 }
 
 fn inventory_md(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .arg("inventory")
         .arg(fixture("polyglot").path())
         .args(args)
@@ -339,14 +339,14 @@ fn markdown_is_one_row_per_suite_with_one_placeholder_each() {
 
 #[test]
 fn a_missing_repo_is_exit_2_with_the_path() {
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .args(["inventory", "/definitely/not/here"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("/definitely/not/here"), "{err}");
-    let out = Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    let out = common::bin()
         .args(["inventory", "/definitely/not/here", "--format", "json"])
         .output()
         .unwrap();

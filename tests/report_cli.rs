@@ -5,44 +5,15 @@
 //! Golden files: `tests/fixtures/sessions/<name>.report.md.expected`; `UPDATE_EXPECT=1`
 //! rewrites them.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
+
+mod common;
+use common::*;
 use std::time::{Duration, Instant};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
-/// A copy of fixture session `name` (and the fixture plans beside it); returns (tmp, session).
-fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(
-        &fixtures().join("report-plans"),
-        &tmp.path().join("report-plans"),
-    );
-    let dir = tmp.path().join("sessions").join(name);
-    copy_dir(&fixtures().join("sessions").join(name), &dir);
-    (tmp, dir)
-}
-
 fn dstplan(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .args(args)
-        .output()
-        .unwrap()
+    run(args)
 }
 
 fn report(dir: &Path, extra: &[&str]) -> Output {
@@ -97,25 +68,16 @@ fn verdict(v: &serde_json::Value, id: &str) -> String {
         .unwrap()
 }
 
-fn golden(name: &str, actual: &str) {
-    let p = fixtures()
-        .join("sessions")
-        .join(format!("{name}.report.md.expected"));
-    if std::env::var_os("UPDATE_EXPECT").is_some() {
-        std::fs::write(&p, actual).unwrap();
-        return;
-    }
-    let expected = std::fs::read_to_string(&p).unwrap_or_default();
-    assert!(
-        expected == actual,
-        "report.md differs from {} (UPDATE_EXPECT=1 rewrites it)\n--- actual ---\n{actual}",
-        p.display()
+fn golden_report(name: &str, actual: &str) {
+    golden(
+        &fixture(&format!("sessions/{name}.report.md.expected")),
+        actual,
     );
 }
 
 #[test]
 fn clean_session_is_done_and_matches_its_golden_report() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let o = report(&dir, &["--fail-on", "concerns"]);
     assert_eq!(
         o.status.code(),
@@ -124,7 +86,7 @@ fn clean_session_is_done_and_matches_its_golden_report() {
         String::from_utf8_lossy(&o.stdout)
     );
     let md = std::fs::read_to_string(dir.join("findings/report.md")).unwrap();
-    golden("clean", &md);
+    golden_report("clean", &md);
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("findings/report.json")).unwrap())
             .unwrap();
@@ -182,7 +144,7 @@ fn clean_session_is_done_and_matches_its_golden_report() {
 
 #[test]
 fn fail_session_passes_check_gates_on_fail_on_and_matches_its_golden_report() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     assert_eq!(report(&dir, &["--check"]).status.code(), Some(0));
     assert!(
         !dir.join("findings/report.md").exists(),
@@ -203,7 +165,7 @@ fn fail_session_passes_check_gates_on_fail_on_and_matches_its_golden_report() {
     let o = report(&dir, &[]);
     assert_eq!(o.status.code(), Some(0));
     let md = std::fs::read_to_string(dir.join("findings/report.md")).unwrap();
-    golden("fail", &md);
+    golden_report("fail", &md);
     let v = json(&dir);
     assert_eq!(v["headline"], "FAIL");
     assert_eq!(v["findings"][0]["id"], "F1");
@@ -218,7 +180,7 @@ fn fail_session_passes_check_gates_on_fail_on_and_matches_its_golden_report() {
 
 #[test]
 fn arms_roll_up_to_partial_surface_and_a_missing_finding_is_not_run() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     let v = json(&dir);
     assert_eq!(verdict(&v, "S3/api"), "PASS-hardening");
     assert_eq!(verdict(&v, "S3/cli"), "NOT-RUN");
@@ -229,7 +191,7 @@ fn arms_roll_up_to_partial_surface_and_a_missing_finding_is_not_run() {
 
 #[test]
 fn report_is_deterministic() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     assert_eq!(report(&dir, &[]).status.code(), Some(0));
     let md1 = std::fs::read(dir.join("findings/report.md")).unwrap();
     let js1 = std::fs::read(dir.join("findings/report.json")).unwrap();
@@ -243,7 +205,7 @@ fn report_is_deterministic() {
 
 #[test]
 fn a_hand_edited_report_is_never_overwritten_without_force() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     assert_eq!(report(&dir, &[]).status.code(), Some(0));
     let md = dir.join("findings/report.md");
     let js = dir.join("findings/report.json");
@@ -276,7 +238,7 @@ fn a_hand_edited_report_is_never_overwritten_without_force() {
 
 #[test]
 fn malformed_yaml_is_exit_2_with_the_line() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     edit(
         &dir.join("findings/S2.md"),
         "seeds: [1]",
@@ -302,7 +264,7 @@ fn malformed_yaml_is_exit_2_with_the_line() {
 
 #[test]
 fn a_yaml_alias_bomb_is_exit_2_fast() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let mut bomb = String::from("---\nscenario: S2\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
     for (i, name) in ["b", "c", "d", "e", "f", "g", "h", "i"].iter().enumerate() {
         let prev = ["a", "b", "c", "d", "e", "f", "g", "h"][i];
@@ -331,7 +293,7 @@ fn a_yaml_alias_bomb_is_exit_2_fast() {
 
 #[test]
 fn a_finding_without_front_matter_or_too_large_is_exit_2() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     std::fs::write(dir.join("findings/S2.md"), "# notes\n").unwrap();
     let o = report(&dir, &["--check"]);
     assert_eq!(o.status.code(), Some(2));
@@ -351,7 +313,7 @@ fn a_finding_without_front_matter_or_too_large_is_exit_2() {
 fn an_unreadable_session_or_plan_is_exit_2() {
     let tmp = tempfile::tempdir().unwrap();
     assert_eq!(report(tmp.path(), &["--check"]).status.code(), Some(2));
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     edit(&dir.join("session.json"), "mini-kv.md", "gone.md");
     let o = report(&dir, &["--check"]);
     assert_eq!(o.status.code(), Some(2));
@@ -360,7 +322,7 @@ fn an_unreadable_session_or_plan_is_exit_2() {
 
 #[test]
 fn github_and_text_formats() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     edit(
         &dir.join("findings/S3-api.md"),
         "  landing_evidence: \"exit code 137 on the leader once per pass\"",
@@ -409,7 +371,7 @@ const CASES: &[(&str, &str, &str, &str, &str, &str)] = &[
 fn every_rule_has_a_case_that_breaks_it() {
     let mut failures = Vec::new();
     for (fixture, file, from, to, code, text) in CASES {
-        let (_t, dir) = session(fixture);
+        let (_t, dir) = fixture_session(fixture);
         edit(&dir.join("findings").join(file), from, to);
         let o = report(&dir, &["--check", "--format", "json"]);
         let v: serde_json::Value = match serde_json::from_slice(&o.stdout) {
@@ -447,7 +409,7 @@ fn every_rule_has_a_case_that_breaks_it() {
 #[test]
 fn plan_changes_and_weak_histories_are_warnings() {
     // RPT016: the plan changed since the session started
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let plan = dir.join("../../report-plans/mini-kv.md");
     edit(
         &plan,
@@ -457,7 +419,7 @@ fn plan_changes_and_weak_histories_are_warnings() {
     let v = json(&dir);
     assert_eq!(codes(&v, "warning"), ["RPT016"], "{}", messages(&v));
     // RPT017 + RPT018: fault_epoch and node_seen null everywhere (C1 is a replication claim)
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let h = dir.join("artifacts/S1/history.jsonl");
     let t = std::fs::read_to_string(&h).unwrap();
     let t = t
@@ -476,7 +438,7 @@ fn plan_changes_and_weak_histories_are_warnings() {
 
 #[test]
 fn a_parent_finding_may_not_claim_more_than_its_arms() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     let s2 = std::fs::read_to_string(dir.join("findings/S3-api.md")).unwrap();
     std::fs::write(
         dir.join("findings/S3.md"),
@@ -495,7 +457,7 @@ fn a_parent_finding_may_not_claim_more_than_its_arms() {
 #[cfg(unix)]
 #[test]
 fn a_history_symlink_leaving_the_session_is_an_error() {
-    let (t, dir) = session("clean");
+    let (t, dir) = fixture_session("clean");
     let outside = t.path().join("outside.jsonl");
     std::fs::copy(dir.join("artifacts/S1/history.jsonl"), &outside).unwrap();
     std::fs::remove_file(dir.join("artifacts/S1/history.jsonl")).unwrap();
@@ -510,7 +472,7 @@ fn a_history_symlink_leaving_the_session_is_an_error() {
 
 #[test]
 fn a_verdict_stronger_than_the_facts_names_the_supported_one_and_is_lowered() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     edit(
         &dir.join("findings/S1.md"),
         "  checker_coverage: full",

@@ -12,14 +12,6 @@ use common::*;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("report-plans"), &tmp.path().join("report-plans"));
-    let dir = tmp.path().join("sessions").join(name);
-    copy_dir(&fixture(&format!("sessions/{name}")), &dir);
-    (tmp, dir)
-}
-
 fn edit(path: &Path, from: &str, to: &str) {
     let t = std::fs::read_to_string(path).unwrap();
     assert!(t.contains(from), "{} lacks {from:?}", path.display());
@@ -71,7 +63,7 @@ fn row<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 
 #[test]
 fn a_pass_citing_a_history_that_does_not_parse_is_an_error_naming_the_file() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     std::fs::write(dir.join("artifacts/S1/history.jsonl"), "not a history\n").unwrap();
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
@@ -85,7 +77,7 @@ fn a_pass_citing_a_history_that_does_not_parse_is_an_error_naming_the_file() {
 
 #[test]
 fn a_pass_citing_a_directory_as_its_history_is_an_error() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let h = dir.join("artifacts/S1/history.jsonl");
     std::fs::remove_file(&h).unwrap();
     std::fs::create_dir(&h).unwrap();
@@ -102,7 +94,7 @@ fn a_pass_citing_a_directory_as_its_history_is_an_error() {
 
 #[test]
 fn a_run_killed_between_the_two_renames_is_not_taken_for_a_hand_edit() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     assert_exit(&run(&["report", dir.to_str().unwrap()]), 0);
     let old_md = std::fs::read(dir.join("findings/report.md")).unwrap();
     edit(
@@ -144,7 +136,7 @@ fn a_run_killed_between_the_two_renames_is_not_taken_for_a_hand_edit() {
 
 #[test]
 fn a_failed_write_leaves_both_files_as_they_were_and_no_temporary_file() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     assert_exit(&run(&["report", dir.to_str().unwrap()]), 0);
     let md_before = std::fs::read(dir.join("findings/report.md")).unwrap();
     // report.json cannot be replaced (a directory is in its way): nothing may change.
@@ -172,7 +164,7 @@ fn a_failed_write_leaves_both_files_as_they_were_and_no_temporary_file() {
 
 #[test]
 fn temporary_files_of_dead_runs_are_removed_and_live_ones_kept() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     // A process that has exited: its pid names a dead run.
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
@@ -233,7 +225,7 @@ fn hard_history() -> String {
 
 /// The clean session with S1 and both S3 arms checked for linearizability on hard histories.
 fn hard_session() -> (tempfile::TempDir, PathBuf) {
-    let (t, dir) = session("clean");
+    let (t, dir) = fixture_session("clean");
     let plan = t.path().join("report-plans/mini-kv.md");
     edit(&plan, "- **Model under test:** log — one append log per key\n- **Operation history:** default schema, in-process\n- **Checker:** no-lost-ack", "- **Model under test:** register — one value per key\n- **Operation history:** default schema, in-process\n- **Checker:** linearizability");
     edit(&plan, "- **Model under test:** map — one cell per tenant and key\n- **Operation history:** default schema, in-process\n- **Checker:** differential", "- **Model under test:** register — one cell per tenant and key\n- **Operation history:** default schema, in-process\n- **Checker:** linearizability");
@@ -315,7 +307,7 @@ fn a_finding_may_ask_for_a_shorter_budget_with_oracle_timeout_s() {
 
 #[test]
 fn a_fifo_as_the_cited_history_is_refused_without_hanging() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     let h = dir.join("artifacts/S1/history.jsonl");
     std::fs::remove_file(&h).unwrap();
     let made = std::process::Command::new("mkfifo").arg(&h).status();

@@ -2,7 +2,10 @@
 //! take a finding's word when the declared checker can re-check the cited history. Uses the
 //! library API, since the binary links the real (or stand-in) checker.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::*;
+
+use std::path::Path;
 
 use dstplan::report::{self, HistoryOracle, HistoryOutcome, HistoryVerdict};
 
@@ -37,28 +40,6 @@ impl HistoryOracle for TestOracle {
     }
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
-
-fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let fx = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fx.join("report-plans"), &tmp.path().join("report-plans"));
-    let dir = tmp.path().join("sessions").join(name);
-    copy_dir(&fx.join("sessions").join(name), &dir);
-    (tmp, dir)
-}
-
 fn rpt013(r: &report::Report) -> Vec<String> {
     r.diagnostics
         .iter()
@@ -69,7 +50,7 @@ fn rpt013(r: &report::Report) -> Vec<String> {
 
 #[test]
 fn a_violation_in_the_cited_history_under_a_pass_is_an_error() {
-    let (_t, dir) = session("clean");
+    let (_t, dir) = fixture_session("clean");
     // the clean session's PASS now cites the history that lost append 2
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -95,10 +76,10 @@ fn a_violation_in_the_cited_history_under_a_pass_is_an_error() {
 
 #[test]
 fn a_clean_history_under_a_fail_is_an_error_and_agreement_is_silent() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     let r = report::build(&dir, &TestOracle).unwrap();
     assert!(rpt013(&r).is_empty(), "{:#?}", r.diagnostics);
-    let (_t2, clean) = session("clean");
+    let (_t2, clean) = fixture_session("clean");
     let r = report::build(&clean, &TestOracle).unwrap();
     assert!(rpt013(&r).is_empty(), "{:#?}", r.diagnostics);
     std::fs::copy(

@@ -5,19 +5,9 @@
 mod common;
 use common::*;
 
-use std::path::PathBuf;
-
-fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    copy_dir(&fixture("report-plans"), &tmp.path().join("report-plans"));
-    let dir = tmp.path().join("sessions").join(name);
-    copy_dir(&fixture(&format!("sessions/{name}")), &dir);
-    (tmp, dir)
-}
-
 #[test]
 fn html_is_one_offline_page_with_the_report_and_a_labelled_timeline() {
-    let (_t, dir) = session("fail");
+    let (_t, dir) = fixture_session("fail");
     // A value with markup in it must come out escaped.
     let p = dir.join("findings/S1.md");
     let t = std::fs::read_to_string(&p).unwrap();
@@ -81,7 +71,7 @@ fn html_is_one_offline_page_with_the_report_and_a_labelled_timeline() {
 
 #[test]
 fn html_takes_fault_windows_from_the_fault_log_and_conflicts_with_check() {
-    let (_t, dir) = session("landing");
+    let (_t, dir) = fixture_session("landing");
     assert_exit(&run(&["report", dir.to_str().unwrap(), "--html"]), 0);
     let page = std::fs::read_to_string(dir.join("findings/report.html")).unwrap();
     assert!(

@@ -6,12 +6,10 @@ use std::process::{Command, Output};
 
 use dstplan::plan::{self, PlaceholderKind, Plan};
 
+mod common;
+
 fn dstplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run dstplan")
+    common::run_in(dir, args)
 }
 
 fn git(dir: &Path, args: &[&str]) {

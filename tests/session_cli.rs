@@ -1,14 +1,17 @@
 //! `dstplan session new` and `dstplan finding new` through the binary.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{bin, fixture};
 
 fn plan_fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/report-plans/mini-kv.md")
+    fixture("report-plans/mini-kv.md")
 }
 
 fn dstplan(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dstplan"))
+    bin()
         .current_dir(cwd)
         .env("USER", "tester")
         .args(args)

@@ -156,6 +156,16 @@ pub fn write_jsonl(path: &Path, lines: &[serde_json::Value]) -> PathBuf {
     path.to_path_buf()
 }
 
+/// A copy of fixture session `tests/fixtures/sessions/<name>` and the fixture plans beside it,
+/// laid out as they are there (the session's `plan` path is relative); returns (tmp, session).
+pub fn fixture_session(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("report-plans"), &tmp.path().join("report-plans"));
+    let dir = tmp.path().join("sessions").join(name);
+    copy_dir(&fixture(&format!("sessions/{name}")), &dir);
+    (tmp, dir)
+}
+
 /// Whether the tests run as root (needed by fault injection and network namespaces).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
