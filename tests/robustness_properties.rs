@@ -3,33 +3,12 @@
 //! bytes through every model and checker, random edits of findings through the finding parser
 //! and the report engine. Each must end in an error or an answer, never a panic.
 
-use std::io::Cursor;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use dstplan::history::sim::Rng;
-use dstplan::history::{check_history, checkers_for, record, MODELS};
 
 mod common;
-use common::gen::extreme_history;
-
-fn check_every_model(text: &str) {
-    let Ok(h) = record::read("prop.jsonl", Cursor::new(text.as_bytes())) else {
-        return;
-    };
-    for model in MODELS {
-        for checker in checkers_for(model) {
-            let _ = check_history(
-                &h,
-                vec![],
-                model,
-                Some(checker),
-                Duration::from_millis(200),
-                Instant::now(),
-            );
-        }
-    }
-}
+use common::gen::{check_every_model, extreme_history};
 
 #[test]
 fn histories_with_extreme_integers_never_panic_any_checker() {

@@ -2,26 +2,15 @@
 //! error or a verdict, never a panic; each check bounded by a small budget.
 #![no_main]
 
-use std::io::Cursor;
-use std::time::{Duration, Instant};
-
-use dstplan::history::{check_history, checkers_for, record, MODELS};
 use libfuzzer_sys::fuzz_target;
 
+#[path = "../../tests/common/brute.rs"]
+mod brute;
+#[path = "../../tests/common/gen.rs"]
+mod gen;
+
 fuzz_target!(|data: &[u8]| {
-    let Ok(h) = record::read("fuzz.jsonl", Cursor::new(data)) else {
-        return;
-    };
-    for model in MODELS {
-        for checker in checkers_for(model) {
-            let _ = check_history(
-                &h,
-                vec![],
-                model,
-                Some(checker),
-                Duration::from_millis(200),
-                Instant::now(),
-            );
-        }
+    if let Ok(text) = std::str::from_utf8(data) {
+        gen::check_every_model(text);
     }
 });

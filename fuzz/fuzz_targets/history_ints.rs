@@ -3,10 +3,6 @@
 //! never a panic or an overflow.
 #![no_main]
 
-use std::io::Cursor;
-use std::time::{Duration, Instant};
-
-use dstplan::history::{check_history, checkers_for, record, MODELS};
 use libfuzzer_sys::fuzz_target;
 
 #[path = "../../tests/common/brute.rs"]
@@ -15,13 +11,5 @@ mod brute;
 mod gen;
 
 fuzz_target!(|data: &[u8]| {
-    let text = gen::extreme_history(&mut brute::Bytes(data), 12);
-    let Ok(h) = record::read("ints.jsonl", Cursor::new(text.as_bytes())) else {
-        return;
-    };
-    for model in MODELS {
-        for checker in checkers_for(model) {
-            let _ = check_history(&h, vec![], model, Some(checker), Duration::from_millis(200), Instant::now());
-        }
-    }
+    gen::check_every_model(&gen::extreme_history(&mut brute::Bytes(data), 12));
 });

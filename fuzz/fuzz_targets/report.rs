@@ -8,18 +8,9 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
-}
+#[path = "../../tests/common/fsutil.rs"]
+mod fsutil;
+use fsutil::copy_dir;
 
 /// A copy of the fixture session (made once per process) whose S1 finding each run replaces.
 fn session() -> &'static PathBuf {

@@ -2,6 +2,11 @@
 //! histories with integers near the i64 limits for every model's op types.
 #![allow(dead_code)]
 
+use std::io::Cursor;
+use std::time::{Duration, Instant};
+
+use dstplan::history::{check_history, checkers_for, record, MODELS};
+
 use super::brute::Draw;
 
 const EXTREMES: [i64; 9] = [
@@ -56,4 +61,24 @@ pub fn extreme_history(d: &mut impl Draw, max_ops: u64) -> String {
         ));
     }
     lines
+}
+
+/// Read `text` as a history and run every checker of every model on it under a short budget:
+/// an input error or a verdict is fine, a panic is the bug.
+pub fn check_every_model(text: &str) {
+    let Ok(h) = record::read("gen.jsonl", Cursor::new(text.as_bytes())) else {
+        return;
+    };
+    for model in MODELS {
+        for checker in checkers_for(model) {
+            let _ = check_history(
+                &h,
+                vec![],
+                model,
+                Some(checker),
+                Duration::from_millis(200),
+                Instant::now(),
+            );
+        }
+    }
 }

@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 pub mod brute;
+pub mod fsutil;
 pub mod gen;
+
+pub use fsutil::copy_dir;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -104,20 +107,6 @@ pub fn golden(path: &Path, actual: &str) {
         "{} differs (UPDATE_EXPECT=1 rewrites it)\n--- actual ---\n{actual}",
         path.display()
     );
-}
-
-/// Copy a directory tree (regular files and directories).
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 /// The isolation levels `history check --consistency` takes, read committed first.
