@@ -33,23 +33,6 @@ fn check_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     (code(&o), v)
 }
 
-fn diags(v: &serde_json::Value, code: &str) -> Vec<String> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == code)
-        .map(|d| {
-            format!(
-                "{}:{} {}",
-                d["path"].as_str().unwrap(),
-                d["line"],
-                d["message"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 fn row<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["scenarios"]
         .as_array()
@@ -67,7 +50,7 @@ fn a_pass_citing_a_history_that_does_not_parse_is_an_error_naming_the_file() {
     std::fs::write(dir.join("artifacts/S1/history.jsonl"), "not a history\n").unwrap();
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diags(&v, "RPT025");
+    let m = diags_with_code(&v, "RPT025");
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(
         m[0].starts_with("findings/S1.md:22 S1 records PASS-hardening on oracle.history `artifacts/S1/history.jsonl`, which does not parse as a history"),
@@ -83,7 +66,7 @@ fn a_pass_citing_a_directory_as_its_history_is_an_error() {
     std::fs::create_dir(&h).unwrap();
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diags(&v, "RPT025");
+    let m = diags_with_code(&v, "RPT025");
     assert!(
         m.len() == 1 && m[0].contains("`artifacts/S1/history.jsonl`, which is a directory"),
         "{m:?}"
@@ -321,7 +304,7 @@ fn a_fifo_as_the_cited_history_is_refused_without_hanging() {
         "the report hung on a FIFO"
     );
     assert_eq!(code, 1);
-    let m = diags(&v, "RPT025");
+    let m = diags_with_code(&v, "RPT025");
     assert!(
         m.len() == 1 && m[0].contains("is not a regular file"),
         "{m:?}"

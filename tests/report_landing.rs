@@ -59,23 +59,6 @@ fn landing_of(v: &serde_json::Value, id: &str) -> String {
         .to_string()
 }
 
-fn diag_messages(v: &serde_json::Value, code: &str) -> Vec<String> {
-    v["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["code"] == code)
-        .map(|d| {
-            format!(
-                "{}:{} {}",
-                d["path"].as_str().unwrap(),
-                d["line"],
-                d["message"].as_str().unwrap()
-            )
-        })
-        .collect()
-}
-
 #[test]
 fn landing_is_verified_typed_or_none_and_the_table_shows_it() {
     let (_t, dir) = session();
@@ -95,7 +78,7 @@ fn a_fault_id_that_does_not_exist_is_an_error() {
     cite(&dir, "F1, F9");
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diag_messages(&v, "RPT022");
+    let m = diags_with_code(&v, "RPT022");
     assert_eq!(m.len(), 1, "{m:?}");
     assert!(
         m[0].contains("fault F9 is not in the session's fault logs (known: F1, F2, F3)"),
@@ -112,7 +95,7 @@ fn a_fault_that_never_landed_is_an_error() {
     cite(&dir, "F2");
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diag_messages(&v, "RPT022");
+    let m = diags_with_code(&v, "RPT022");
     assert!(
         m[0].contains("fault F2 (process-kill) never landed: its log says landed false (the process was still running during the window)"),
         "{m:?}"
@@ -125,7 +108,7 @@ fn a_fault_outside_the_history_is_an_error() {
     cite(&dir, "F3");
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diag_messages(&v, "RPT022");
+    let m = diags_with_code(&v, "RPT022");
     assert!(
         m[0].contains("fault F3 (process-kill) ran over [9000, 9500] but the cited history spans [1000, 5100]"),
         "{m:?}"
@@ -137,10 +120,10 @@ fn require_verified_landing_rejects_a_typed_only_pass() {
     let (_t, dir) = session();
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 0, "typed landing is allowed by default");
-    assert!(diag_messages(&v, "RPT023").is_empty());
+    assert!(diags_with_code(&v, "RPT023").is_empty());
     let (code, v) = check_json(&dir, &["--require-verified-landing"]);
     assert_eq!(code, 1);
-    let m = diag_messages(&v, "RPT023");
+    let m = diags_with_code(&v, "RPT023");
     assert_eq!(
         m,
         vec![
@@ -157,7 +140,7 @@ fn fault_ids_without_a_history_are_a_warning_and_not_verified() {
     let t = std::fs::read_to_string(&p).unwrap();
     std::fs::write(&p, t.replace("  history: artifacts/S1/history.jsonl\n", "")).unwrap();
     let (_, v) = check_json(&dir, &[]);
-    assert_eq!(diag_messages(&v, "RPT024").len(), 1);
+    assert_eq!(diags_with_code(&v, "RPT024").len(), 1);
     assert_eq!(landing_of(&v, "S1"), "typed");
 }
 
@@ -167,6 +150,6 @@ fn a_malformed_fault_log_is_named() {
     std::fs::write(dir.join("artifacts/S1/faults.jsonl"), "{not json}\n").unwrap();
     let (code, v) = check_json(&dir, &[]);
     assert_eq!(code, 1);
-    let m = diag_messages(&v, "RPT022");
+    let m = diags_with_code(&v, "RPT022");
     assert!(m[0].contains("faults.jsonl:1"), "{m:?}");
 }

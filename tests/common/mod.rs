@@ -155,6 +155,24 @@ pub fn fixture_session(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
+/// The diagnostics of one code in a `--format json` object, each as `path:line message`.
+pub fn diags_with_code(v: &serde_json::Value, code: &str) -> Vec<String> {
+    v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == code)
+        .map(|d| {
+            format!(
+                "{}:{} {}",
+                d["path"].as_str().unwrap(),
+                d["line"],
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 /// Whether the tests run as root (needed by fault injection and network namespaces).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
