@@ -19,6 +19,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod chain;
+mod dense;
 pub mod events;
 mod exclusion;
 pub mod html;

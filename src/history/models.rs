@@ -9,19 +9,19 @@
 //! take effect); an indeterminate op with no effect on the state (a timed-out read) is dropped
 //! too, since any output is consistent with it.
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde_json::Value;
 
-use super::linear::{Entry, KeyJob, Model, Produces};
+use super::linear::{Entry, FastMap, KeyJob, Model, Produces};
 use super::ops::{RegOp, StrOp};
 use super::record::{History, Op, Status};
 use super::HistoryError;
 
-/// Interns JSON values: `null` is 0.
+/// Interns JSON values: `null` is 0. Identity is the JSON text; integers (most values) are
+/// looked up by number, without writing their text.
 #[derive(Default)]
 pub struct Values {
-    ids: HashMap<String, u32>,
+    ids: FastMap<String, u32>,
+    ints: FastMap<i64, u32>,
 }
 
 impl Values {
@@ -29,10 +29,18 @@ impl Values {
         if v.is_null() {
             return 0;
         }
+        if let Some(i) = v.as_i64() {
+            // An integer's text is its decimal digits, which no other JSON value spells.
+            let n = self.len() + 1;
+            return *self.ints.entry(i).or_insert(n);
+        }
         self.id_text(v.to_string())
     }
+    fn len(&self) -> u32 {
+        (self.ids.len() + self.ints.len()) as u32
+    }
     fn id_text(&mut self, text: String) -> u32 {
-        let n = self.ids.len() as u32 + 1;
+        let n = self.len() + 1;
         *self.ids.entry(text).or_insert(n)
     }
     /// A string as a map value: `""` (absent) is 0, like `null`.
@@ -83,6 +91,18 @@ impl Model for Register {
             RegOp::Read(v) | RegOp::Cas(v, _, Some(true)) => Some(v),
             RegOp::Write(_) | RegOp::Cas(_, _, _) => None,
         }
+    }
+    fn small_id(&self, s: &u32) -> Option<u32> {
+        (*s != UNSEEN).then_some(*s)
+    }
+    fn acts_in(&self, op: &RegOp) -> Option<u32> {
+        match *op {
+            RegOp::Read(v) | RegOp::Cas(v, _, _) => Some(v),
+            RegOp::Write(_) => None,
+        }
+    }
+    fn blind(&self, op: &RegOp) -> bool {
+        matches!(op, RegOp::Write(_))
     }
     fn observer(&self, op: &RegOp) -> bool {
         match *op {
@@ -150,6 +170,9 @@ impl Model for StrRegister {
                 Some(t)
             }
         }
+    }
+    fn blind(&self, op: &StrOp) -> bool {
+        matches!(op, StrOp::Put(_))
     }
     fn observer(&self, op: &StrOp) -> bool {
         matches!(op, StrOp::Get(_))
@@ -265,13 +288,16 @@ pub fn jobs<O>(
     h: &History,
     mut f: impl FnMut(&History, &Op, Status) -> Result<Option<O>, String>,
 ) -> Result<Vec<KeyJob<O>>, HistoryError> {
-    let mut by_key: BTreeMap<super::record::KeyOrder, KeyJob<O>> = BTreeMap::new();
+    // One slot per interned key (slot 0: the `null` key), put in key order at the end: the
+    // order is computed once per key, not once per op.
+    let mut by_key: Vec<Option<KeyJob<O>>> = (0..=h.keys.len()).map(|_| None).collect();
     for (index, op) in h.ops.iter().enumerate() {
         let status = op.status();
         // Even dropped ops must name an operation of the model.
         let translated = f(h, op, status)
             .map_err(|m| HistoryError::at(&h.path, Some(op.line), format!("op {}: {m}", op.id)))?;
-        let job = by_key.entry(h.key_order(op.key)).or_insert_with(|| KeyJob {
+        let slot = op.key.map_or(0, |k| k as usize + 1);
+        let job = by_key[slot].get_or_insert_with(|| KeyJob {
             key: op.key,
             entries: Vec::new(),
         });
@@ -291,7 +317,9 @@ pub fn jobs<O>(
             });
         }
     }
-    Ok(by_key.into_values().collect())
+    let mut jobs: Vec<KeyJob<O>> = by_key.into_iter().flatten().collect();
+    jobs.sort_by_cached_key(|j| h.key_order(j.key));
+    Ok(jobs)
 }
 
 fn unknown_type(model: &str, t: &str, allowed: &[&str]) -> String {

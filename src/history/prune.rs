@@ -2,7 +2,9 @@
 //! (sets of timed-out ops compared by inclusion), the producers and needers of states, the
 //! per-class cursors (the reductions are listed in `linear`), and the fast hasher they use.
 
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use super::dense::IdMap;
 
 /// FxHash-style hasher: the cache keys are already well mixed, so SipHash's cost buys nothing.
 #[derive(Default, Clone, Copy)]
@@ -150,14 +152,102 @@ impl Cache {
     }
 }
 
+/// Ids for the states that ops make, need or act in. A model that numbers its states
+/// (`Model::small_id`, passed in as `small`) gets a table indexed by that number, dense
+/// when the numbers are (see [`IdMap`]); other states go through a hash map.
+pub(super) struct StateIds<S> {
+    small: IdMap<u32>,
+    other: FastMap<S, u32>,
+    len: u32,
+}
+
+impl<S: Hash + Eq> StateIds<S> {
+    /// `planned`: the small numbers of (most of) the states to come.
+    pub(super) fn new(planned: impl Iterator<Item = u32>) -> StateIds<S> {
+        StateIds {
+            small: IdMap::for_ids(planned),
+            other: FastMap::default(),
+            len: 0,
+        }
+    }
+
+    pub(super) fn get(&self, s: &S, small: Option<u32>) -> Option<u32> {
+        match small {
+            Some(k) => self.small.get(k).copied(),
+            None => self.other.get(s).copied(),
+        }
+    }
+
+    /// The id of `s`, new ids numbered from 0.
+    pub(super) fn add(&mut self, s: S, small: Option<u32>) -> u32 {
+        let next = self.len;
+        let id = match small {
+            Some(k) => *self.small.get_or_insert_with(k, || next),
+            None => *self.other.entry(s).or_insert(next),
+        };
+        if id == next {
+            self.len += 1;
+        }
+        id
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.len as usize
+    }
+}
+
+/// A list of ops per state id, all in one array.
+#[derive(Default)]
+pub(super) struct Lists {
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    /// Lists for ids `0..ids` from (id, op) pairs in list order (`NONE` ids are skipped);
+    /// also each pair's position in its list.
+    pub(super) fn build(
+        ids: usize,
+        pairs: impl Iterator<Item = (u32, u32)> + Clone,
+    ) -> (Lists, Vec<u32>) {
+        let mut start = vec![0u32; ids + 1];
+        for (id, _) in pairs.clone() {
+            if id != NONE {
+                start[id as usize + 1] += 1;
+            }
+        }
+        for k in 1..start.len() {
+            start[k] += start[k - 1];
+        }
+        let mut fill = start.clone();
+        let mut items = vec![0u32; start[ids] as usize];
+        let mut pos = Vec::new();
+        for (id, op) in pairs {
+            if id == NONE {
+                pos.push(0);
+                continue;
+            }
+            let f = &mut fill[id as usize];
+            items[*f as usize] = op;
+            pos.push(*f - start[id as usize]);
+            *f += 1;
+        }
+        (Lists { start, items }, pos)
+    }
+
+    pub(super) fn get(&self, id: usize) -> &[u32] {
+        &self.items[self.start[id] as usize..self.start[id + 1] as usize]
+    }
+}
+
 /// Per state that some op produces or needs: the ops that produce it (by call) and the
 /// determinate ops that need it (by return), each with a lower bound on its first pending one.
 #[derive(Default)]
 pub(super) struct Strands {
-    pub(super) made: Vec<Vec<u32>>,
-    pub(super) needed: Vec<Vec<u32>>,
-    pub(super) made_lo: Vec<usize>,
-    pub(super) needed_lo: Vec<usize>,
+    pub(super) made: Lists,
+    pub(super) needed: Lists,
+    pub(super) made_lo: Vec<u32>,
+    pub(super) needed_lo: Vec<u32>,
     /// Per op: (state id it makes, position), (state id it needs, position); `NONE` if none.
     pub(super) of: Vec<[(u32, u32); 2]>,
 }
@@ -165,6 +255,33 @@ pub(super) struct Strands {
 pub(super) const NONE: u32 = u32::MAX;
 
 impl Strands {
+    /// From the state each op makes and needs (`NONE`: none), for `ids` states; `by_call`
+    /// and `by_ret` order the made and the needed lists.
+    pub(super) fn build(
+        ids: usize,
+        makes: &[u32],
+        needs: &[u32],
+        by_call: &[u32],
+        by_ret: &[u32],
+    ) -> Strands {
+        let (made, mpos) = Lists::build(ids, by_call.iter().map(|&i| (makes[i as usize], i)));
+        let (needed, npos) = Lists::build(ids, by_ret.iter().map(|&i| (needs[i as usize], i)));
+        let mut of = vec![[(NONE, 0); 2]; makes.len()];
+        for (&i, &p) in by_call.iter().zip(&mpos) {
+            of[i as usize][0] = (makes[i as usize], p);
+        }
+        for (&i, &p) in by_ret.iter().zip(&npos) {
+            of[i as usize][1] = (needs[i as usize], p);
+        }
+        Strands {
+            made,
+            needed,
+            made_lo: vec![0; ids],
+            needed_lo: vec![0; ids],
+            of,
+        }
+    }
+
     /// Op `i` was linearized (`done[i]` already set) or, with `back`, undone.
     pub(super) fn update(&mut self, i: usize, done: &[bool], back: bool) {
         for (k, (id, pos)) in self.of[i].into_iter().enumerate() {
@@ -172,14 +289,17 @@ impl Strands {
                 continue;
             }
             let (list, lo) = if k == 0 {
-                (&self.made[id as usize], &mut self.made_lo[id as usize])
+                (self.made.get(id as usize), &mut self.made_lo[id as usize])
             } else {
-                (&self.needed[id as usize], &mut self.needed_lo[id as usize])
+                (
+                    self.needed.get(id as usize),
+                    &mut self.needed_lo[id as usize],
+                )
             };
             if back {
-                *lo = (*lo).min(pos as usize);
-            } else if *lo == pos as usize {
-                while *lo < list.len() && done[list[*lo] as usize] {
+                *lo = (*lo).min(pos);
+            } else if *lo == pos {
+                while (*lo as usize) < list.len() && done[list[*lo as usize] as usize] {
                     *lo += 1;
                 }
             }
@@ -189,7 +309,7 @@ impl Strands {
     /// The pending op (but `x`) that needs state `id` and returns first.
     pub(super) fn first_needer(&self, id: u32, x: u32, done: &[bool]) -> Option<u32> {
         let id = id as usize;
-        self.needed[id][self.needed_lo[id]..]
+        self.needed.get(id)[self.needed_lo[id] as usize..]
             .iter()
             .copied()
             .find(|&r| r != x && !done[r as usize])
@@ -208,8 +328,8 @@ impl Strands {
         let Some(r) = self.first_needer(id, x as u32, done) else {
             return false;
         };
-        let (id, made) = (id as usize, &self.made[id as usize]);
-        match made[self.made_lo[id]..]
+        let (id, made) = (id as usize, self.made.get(id as usize));
+        match made[self.made_lo[id] as usize..]
             .iter()
             .find(|&&p| !done[p as usize])
         {

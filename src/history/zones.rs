@@ -16,8 +16,7 @@
 //! sound without `cas`: its value was never observed, so the linearization that leaves it out
 //! is just as valid. Anything else falls back to the search.
 
-use std::collections::HashMap;
-
+use super::dense::IdMap;
 use super::linear::Entry;
 use super::ops::RegOp;
 
@@ -33,16 +32,23 @@ pub enum Zones {
 }
 
 struct Cluster {
-    ops: Vec<usize>,
+    /// Ops in the cluster (its write and its reads).
+    size: u32,
     /// Earliest response (`i64::MAX` when none).
     f: i64,
     /// Latest invocation.
     s: i64,
 }
 
+/// No cluster (an entry that belongs to none).
+const NO_CLUSTER: u32 = u32::MAX;
+
 /// Decide one key's register entries by zones, when they fit.
 pub fn check(entries: &[Entry<RegOp>]) -> Zones {
-    let mut writer: HashMap<u32, usize> = HashMap::new();
+    let mut writer: IdMap<usize> = IdMap::for_ids(entries.iter().filter_map(|e| match e.op {
+        RegOp::Write(v) => Some(v),
+        _ => None,
+    }));
     for (pos, e) in entries.iter().enumerate() {
         match e.op {
             RegOp::Cas(..) => return Zones::NotApplicable,
@@ -57,18 +63,24 @@ pub fn check(entries: &[Entry<RegOp>]) -> Zones {
     }
     let end = |p: usize| entries[p].ret.unwrap_or(i64::MAX);
     // Cluster index: 0 for the initial value, then one per write that is read or returned.
+    // Each entry's cluster is kept per entry, not as a list per cluster (a million small
+    // lists cost more than the check).
     let mut clusters: Vec<Cluster> = vec![Cluster {
-        ops: Vec::new(),
+        size: 0,
         f: i64::MIN,
         s: i64::MIN,
     }];
-    let mut of_value: HashMap<u32, usize> = HashMap::new();
+    let mut cluster_of: Vec<u32> = vec![NO_CLUSTER; entries.len()];
+    let mut of_value: IdMap<u32> = IdMap::for_ids(entries.iter().filter_map(|e| match e.op {
+        RegOp::Read(v) if v != 0 => Some(v),
+        _ => None,
+    }));
     for (pos, e) in entries.iter().enumerate() {
         let RegOp::Read(v) = e.op else { continue };
         let c = if v == 0 {
             0
         } else {
-            let Some(&w) = writer.get(&v) else {
+            let Some(&w) = writer.get(v) else {
                 // Nobody wrote what was read.
                 return Zones::Violation(vec![pos]);
             };
@@ -76,31 +88,39 @@ pub fn check(entries: &[Entry<RegOp>]) -> Zones {
                 // The read finished before its write began.
                 return Zones::Violation(vec![w, pos]);
             }
-            *of_value.entry(v).or_insert_with(|| {
+            *of_value.get_or_insert_with(v, || {
                 clusters.push(Cluster {
-                    ops: vec![w],
+                    size: 1,
                     f: end(w),
                     s: entries[w].call,
                 });
-                clusters.len() - 1
+                cluster_of[w] = (clusters.len() - 1) as u32;
+                (clusters.len() - 1) as u32
             })
         };
-        let cl = &mut clusters[c];
-        cl.ops.push(pos);
+        cluster_of[pos] = c;
+        let cl = &mut clusters[c as usize];
+        cl.size += 1;
         cl.f = cl.f.min(end(pos));
         cl.s = cl.s.max(e.call);
     }
     // Writes nobody read still form clusters when they returned (they took effect); an
     // indeterminate one nobody read is left out (it may never have taken effect).
-    for (&v, &w) in &writer {
-        if !of_value.contains_key(&v) && entries[w].ret.is_some() {
+    writer.for_each(|v, &w| {
+        if !of_value.contains(v) && entries[w].ret.is_some() {
             clusters.push(Cluster {
-                ops: vec![w],
+                size: 1,
                 f: end(w),
                 s: entries[w].call,
             });
+            cluster_of[w] = (clusters.len() - 1) as u32;
         }
-    }
+    });
+    let union = |which: &[usize]| -> Vec<usize> {
+        (0..entries.len())
+            .filter(|&p| which.contains(&(cluster_of[p] as usize)))
+            .collect()
+    };
     let mut forward: Vec<usize> = (0..clusters.len())
         .filter(|&c| clusters[c].f < clusters[c].s)
         .collect();
@@ -111,7 +131,7 @@ pub fn check(entries: &[Entry<RegOp>]) -> Zones {
     for &c in &forward {
         if let Some(r) = reach {
             if clusters[c].f < clusters[r].s {
-                return Zones::Violation(union(&clusters, &[r, c]));
+                return Zones::Violation(union(&[r, c]));
             }
         }
         if reach.is_none_or(|r| clusters[c].s > clusters[r].s) {
@@ -120,7 +140,7 @@ pub fn check(entries: &[Entry<RegOp>]) -> Zones {
     }
     // No backward zone [s, f] inside a forward zone [F, S] (F < s and f < S).
     for (c, cl) in clusters.iter().enumerate() {
-        if cl.f < cl.s || cl.ops.is_empty() {
+        if cl.f < cl.s || cl.size == 0 {
             continue;
         }
         // The forward zone with the greatest start below this zone's start.
@@ -128,21 +148,11 @@ pub fn check(entries: &[Entry<RegOp>]) -> Zones {
         if idx > 0 {
             let z = forward[idx - 1];
             if cl.f < clusters[z].s && z != c {
-                return Zones::Violation(union(&clusters, &[z, c]));
+                return Zones::Violation(union(&[z, c]));
             }
         }
     }
     Zones::Ok
-}
-
-fn union(clusters: &[Cluster], which: &[usize]) -> Vec<usize> {
-    let mut v: Vec<usize> = which
-        .iter()
-        .flat_map(|&c| clusters[c].ops.iter().copied())
-        .collect();
-    v.sort_unstable();
-    v.dedup();
-    v
 }
 
 /// A read that no linearization can explain, found without the search (which would have to
@@ -154,24 +164,23 @@ fn union(clusters: &[Cluster], which: &[usize]) -> Vec<usize> {
 /// non-linearizable subset: the read, the overwrite and every producer of `v`.
 pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
     const NEVER: i64 = i64::MAX;
-    // Per value: producers, earliest call and latest return (never, for a timed-out one).
-    let mut producers: HashMap<u32, (Vec<usize>, i64, i64)> = HashMap::new();
-    producers.insert(0, (Vec::new(), i64::MIN, i64::MIN));
+    // Per value: earliest call and latest return of its producers (never, for a timed-out
+    // one). The producers themselves are listed only for a violation.
+    let made = |e: &Entry<RegOp>| match e.op {
+        RegOp::Write(v) | RegOp::Cas(_, v, Some(true) | None) => Some(v),
+        RegOp::Read(_) | RegOp::Cas(_, _, Some(false)) => None,
+    };
+    let mut producers: IdMap<(i64, i64)> = IdMap::for_ids(entries.iter().filter_map(made));
+    producers.insert(0, (i64::MIN, i64::MIN));
     // Certain overwrites: (return, call, value, position), by return.
     let mut overwrites: Vec<(i64, i64, u32, usize)> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
-        let made = match e.op {
-            RegOp::Write(v) | RegOp::Cas(_, v, Some(true) | None) => v,
-            RegOp::Read(_) | RegOp::Cas(_, _, Some(false)) => continue,
-        };
-        let p = producers
-            .entry(made)
-            .or_insert((Vec::new(), NEVER, i64::MIN));
-        p.0.push(i);
-        p.1 = p.1.min(e.call);
-        p.2 = p.2.max(e.ret.unwrap_or(NEVER));
+        let Some(v) = made(e) else { continue };
+        let p = producers.get_or_insert_with(v, || (NEVER, i64::MIN));
+        p.0 = p.0.min(e.call);
+        p.1 = p.1.max(e.ret.unwrap_or(NEVER));
         if let Some(r) = e.ret {
-            overwrites.push((r, e.call, made, i));
+            overwrites.push((r, e.call, v, i));
         }
     }
     overwrites.sort_unstable();
@@ -208,14 +217,16 @@ pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
             continue;
         };
         let core = |extra: Option<usize>| {
-            let mut c: Vec<usize> = producers.get(&v).map(|p| p.0.clone()).unwrap_or_default();
+            let mut c: Vec<usize> = (0..entries.len())
+                .filter(|&p| made(&entries[p]) == Some(v))
+                .collect();
             c.push(r);
             c.extend(extra);
             c.sort_unstable();
             c.dedup();
             c
         };
-        let Some(&(_, first_call, last_ret)) = producers.get(&v) else {
+        let Some(&(first_call, last_ret)) = producers.get(v) else {
             // Nothing ever produces it.
             return Some(core(None));
         };
