@@ -11,10 +11,10 @@
 //! and return events, backtracking relinks them in reverse order (Knuth's dancing links), so a
 //! step is O(1) besides the model step. The set of linearized ops is represented in the cache
 //! by a 128-bit Zobrist hash (XOR of a pseudo-random word per op), updated in O(1) per step,
-//! and the model state by a 64-bit hash, so a cached configuration costs 32 bytes whatever the
-//! state. A collision (probability about n²/2¹⁹²) could only prune a configuration that was
-//! never seen, so it can never turn a violation into a pass; in principle it could hide the
-//! one path that linearizes, which at this probability we accept.
+//! and the model state by a 64-bit hash folded into it, so a cached configuration costs 24
+//! bytes whatever the state. A collision (probability about n²/2¹²⁹) could only prune a
+//! configuration that was never seen, so it can never turn a violation into a pass; in
+//! principle it could hide the one path that linearizes, which at this probability we accept.
 //!
 //! Indeterminate ops have no return event: they may take effect at any point after their
 //! invocation, or never. The search may linearize them whenever their call is reachable, and
@@ -54,7 +54,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::prune::{take, Cache, StateIds, Strands, NONE};
+use super::dense::IdMap;
+use super::prune::{take, Cache, Lists, StateIds, Strands, NONE};
 pub use super::prune::{FastHasher, FastMap};
 
 /// A sequential specification: a state and a partial step function.
@@ -100,6 +101,12 @@ pub trait Model: Sync {
     /// in another state does not walk over them. `needs` is always a correct answer.
     fn acts_in(&self, op: &Self::Op) -> Option<Self::State> {
         self.needs(op)
+    }
+    /// A small number for `op`, by kind (below 8), that equal ops share and other ops of the
+    /// kind do not (a read or a write of value id `v`), if the model has one: classes of
+    /// equal ops are then found by table instead of by hashing ops.
+    fn small_op(&self, _op: &Self::Op) -> Option<(u8, u32)> {
+        None
     }
     /// A small number for state `s`, if the model numbers its states (a register's value
     /// id): the search then keeps its tables by that number instead of hashing states.
@@ -186,16 +193,9 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let n = entries.len();
     let canon = model.canonical(entries);
     let op = |i: usize| canon.as_ref().map_or(&entries[i].op, |c| &c[i]);
-    // Events: 2i = call of op i, 2i+1 = return of op i (absent for indeterminate ops).
-    let mut events: Vec<(i64, u8, u32)> = Vec::with_capacity(2 * n);
-    for (i, e) in entries.iter().enumerate() {
-        events.push((e.call, 0, i as u32));
-        if let Some(r) = e.ret {
-            events.push((r, 1, i as u32));
-        }
-    }
-    // Calls before returns at equal times: touching ops are concurrent.
-    events.sort_unstable();
+    // Events: (time, 0 = call / 1 = return, op), in time order, calls before returns at
+    // equal times (touching ops are concurrent). Indeterminate ops have no return.
+    let events = super::order::events(entries.iter().map(|e| (e.call, e.ret)));
     let len = events.len();
     // Two lists: the events of determinate ops (calls and returns), and the calls of
     // indeterminate ops apart, so that scanning for candidates never walks over the
@@ -227,9 +227,12 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut bit = vec![u32::MAX; n];
     let mut class = vec![0u32; n];
     let mut slot = vec![0u32; n];
-    let mut members: Vec<Vec<u32>> = Vec::new();
+    // Class ids in call order: by table for ops the model numbers, by hashing the others.
     let mut k = 0usize;
+    let mut nclasses = 0u32;
     {
+        let small: Vec<Option<(u8, u32)>> = (0..n).map(|i| model.small_op(op(i))).collect();
+        let mut tables: Vec<Option<IdMap<u32>>> = (0..16).map(|_| None).collect();
         let mut classes: FastMap<(&M::Op, bool), u32> = FastMap::default();
         for &(_, kind, i) in &events {
             let i = i as usize;
@@ -241,17 +244,35 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 bit[i] = k as u32;
                 k += 1;
             }
-            let c = *classes
-                .entry((op(i), indet))
-                .or_insert(members.len() as u32);
-            if c as usize == members.len() {
-                members.push(Vec::new());
+            let fresh = nclasses;
+            let c = match small[i].filter(|&(kind, _)| kind < 8) {
+                Some((kind, v)) => {
+                    let t = (kind as usize) << 1 | indet as usize;
+                    let table = tables[t].get_or_insert_with(|| {
+                        IdMap::for_ids(small.iter().flatten().filter(|s| s.0 == kind).map(|s| s.1))
+                    });
+                    *table.get_or_insert_with(v, || fresh)
+                }
+                None => *classes.entry((op(i), indet)).or_insert(fresh),
+            };
+            if c == fresh {
+                nclasses += 1;
             }
-            slot[i] = members[c as usize].len() as u32;
-            members[c as usize].push(i as u32);
             class[i] = c;
         }
     }
+    // Each class's members in call order, and each op's place among them.
+    let (members, slots) = Lists::build(
+        nclasses as usize,
+        events
+            .iter()
+            .filter(|e| e.1 == 0)
+            .map(|&(_, _, i)| (class[i as usize], i)),
+    );
+    for (&(_, _, i), &p) in events.iter().filter(|e| e.1 == 0).zip(&slots) {
+        slot[i as usize] = p;
+    }
+    drop(slots);
     let successor = |i: usize| {
         members[class[i] as usize]
             .get(slot[i] as usize + 1)
@@ -526,13 +547,21 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut shared = 0usize;
     // The cache holds hashes only (128 bits for the set of determinate ops linearized, 64 for
     // the state), so its memory does not grow with the size of the model's states.
-    let mut cache = Cache::new(words);
+    // (Every op is linearized at least once, so at least n configurations are cached.)
+    let mut cache = Cache::new(words, n);
     let state_hash = |s: &M::State| {
         let mut hs = FastHasher::default();
         s.hash(&mut hs);
         splitmix64(hs.finish())
     };
-    let key = |h: u128, s: u64| [h as u64, (h >> 64) as u64, s];
+    // The state's hash goes into both words, mixed differently: two configurations share a
+    // key only when both 64-bit equations hold (set hashes are independent random words).
+    let key = |h: u128, s: u64| {
+        [
+            h as u64 ^ s,
+            (h >> 64) as u64 ^ s.rotate_left(29).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+        ]
+    };
     let mut cur = next[ihead];
     // A node just entered: look for a forced observer first.
     let mut entered = true;

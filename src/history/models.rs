@@ -11,37 +11,69 @@
 
 use serde_json::Value;
 
+use super::dense::IdMap;
 use super::linear::{Entry, FastMap, KeyJob, Model, Produces};
 use super::ops::{RegOp, StrOp};
 use super::record::{History, Op, Status};
 use super::HistoryError;
 
 /// Interns JSON values: `null` is 0. Identity is the JSON text; integers (most values) are
-/// looked up by number, without writing their text.
+/// looked up by number, without writing their text: small non-negative ones (below four
+/// times the number of ops) in a vector, the way recorders number values, others by hash.
 #[derive(Default)]
 pub struct Values {
     ids: FastMap<String, u32>,
     ints: FastMap<i64, u32>,
+    /// By integer value: its id, or 0 for none yet.
+    small: Vec<u32>,
+    small_cap: usize,
+    len: u32,
 }
 
 impl Values {
+    /// Values for a history of `ops` ops.
+    pub fn for_ops(ops: usize) -> Values {
+        Values {
+            small_cap: ops.saturating_mul(4).saturating_add(1024),
+            ..Values::default()
+        }
+    }
+
     pub fn id(&mut self, v: &Value) -> u32 {
         if v.is_null() {
             return 0;
         }
         if let Some(i) = v.as_i64() {
             // An integer's text is its decimal digits, which no other JSON value spells.
-            let n = self.len() + 1;
-            return *self.ints.entry(i).or_insert(n);
+            let next = self.len + 1;
+            let id = match usize::try_from(i) {
+                Ok(u) if u < self.small_cap => {
+                    if u >= self.small.len() {
+                        self.small
+                            .resize((u + 1).max(2 * self.small.len()).min(self.small_cap), 0);
+                    }
+                    let slot = &mut self.small[u];
+                    if *slot == 0 {
+                        *slot = next;
+                    }
+                    *slot
+                }
+                _ => *self.ints.entry(i).or_insert(next),
+            };
+            if id == next {
+                self.len += 1;
+            }
+            return id;
         }
         self.id_text(v.to_string())
     }
-    fn len(&self) -> u32 {
-        (self.ids.len() + self.ints.len()) as u32
-    }
     fn id_text(&mut self, text: String) -> u32 {
-        let n = self.len() + 1;
-        *self.ids.entry(text).or_insert(n)
+        let next = self.len + 1;
+        let id = *self.ids.entry(text).or_insert(next);
+        if id == next {
+            self.len += 1;
+        }
+        id
     }
     /// A string as a map value: `""` (absent) is 0, like `null`.
     pub fn id_str(&mut self, s: &str) -> u32 {
@@ -92,6 +124,13 @@ impl Model for Register {
             RegOp::Write(_) | RegOp::Cas(_, _, _) => None,
         }
     }
+    fn small_op(&self, op: &RegOp) -> Option<(u8, u32)> {
+        match *op {
+            RegOp::Read(v) if v != UNSEEN => Some((0, v)),
+            RegOp::Write(v) if v != UNSEEN => Some((1, v)),
+            _ => None,
+        }
+    }
     fn small_id(&self, s: &u32) -> Option<u32> {
         (*s != UNSEEN).then_some(*s)
     }
@@ -114,14 +153,15 @@ impl Model for Register {
     /// Values no read returns and no cas expects are never compared against, so they are
     /// all one value to the search (`UNSEEN`): their states behave alike from there on.
     fn canonical(&self, entries: &[Entry<RegOp>]) -> Option<Vec<RegOp>> {
-        let seen: std::collections::HashSet<u32> = entries
-            .iter()
-            .filter_map(|e| match e.op {
-                RegOp::Read(v) | RegOp::Cas(v, _, _) => Some(v),
-                RegOp::Write(_) => None,
-            })
-            .collect();
-        let fold = |v: u32| if seen.contains(&v) { v } else { UNSEEN };
+        let observed = |e: &Entry<RegOp>| match e.op {
+            RegOp::Read(v) | RegOp::Cas(v, _, _) => Some(v),
+            RegOp::Write(_) => None,
+        };
+        let mut seen: IdMap<()> = IdMap::for_ids(entries.iter().filter_map(observed));
+        for v in entries.iter().filter_map(observed) {
+            seen.insert(v, ());
+        }
+        let fold = |v: u32| if seen.contains(v) { v } else { UNSEEN };
         let ops: Vec<RegOp> = entries
             .iter()
             .map(|e| match e.op {
@@ -336,7 +376,7 @@ fn int(v: &Value, what: &str) -> Result<i64, String> {
 
 /// Register ops, per key.
 pub fn register_jobs(h: &History) -> Result<Vec<KeyJob<RegOp>>, HistoryError> {
-    let mut vals = Values::default();
+    let mut vals = Values::for_ops(h.ops.len());
     jobs(h, |h, op, st| {
         let t = h.op_type(op);
         let used = st != Status::Failed;
@@ -395,7 +435,7 @@ pub fn map_jobs(h: &History) -> Result<MapJobs, HistoryError> {
             _ => Err(unknown_type("map", t, &["get", "put", "append"])),
         }
     })?;
-    let mut vals = Values::default();
+    let mut vals = Values::for_ops(h.ops.len());
     let mut plain = Vec::new();
     let mut appended = Vec::new();
     for job in all {
@@ -472,7 +512,7 @@ fn counter_ops(h: &History) -> Result<Vec<KeyJob<CtrOp>>, HistoryError> {
 
 /// Set ops, per key.
 pub fn set_jobs(h: &History) -> Result<Vec<KeyJob<SetOp>>, HistoryError> {
-    let mut vals = Values::default();
+    let mut vals = Values::for_ops(h.ops.len());
     jobs(h, |h, op, st| {
         let t = h.op_type(op);
         if st == Status::Failed {

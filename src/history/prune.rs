@@ -51,7 +51,7 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fast
 /// interned bitsets. Id 0 is the empty set, the only one when a key has no indeterminate ops.
 pub(super) struct Cache {
     /// Value: an interned set id, or `MULTI | index` into `multi` when there are several.
-    pub(super) map: FastMap<[u64; 3], u32>,
+    pub(super) map: FastMap<[u64; 2], u32>,
     pub(super) multi: Vec<Vec<u32>>,
     pub(super) interned: Interned,
     /// Sets remembered in `map` and `multi`.
@@ -91,11 +91,14 @@ pub(super) const MULTI: u32 = 1 << 31;
 pub(super) const MAX_SETS: usize = 64;
 
 impl Cache {
-    pub(super) fn new(words: usize) -> Cache {
+    /// A cache for sets of `words` words, room made for `expect` configurations.
+    pub(super) fn new(words: usize, expect: usize) -> Cache {
         let mut set_ids = FastMap::default();
         set_ids.insert(0, 0);
+        let mut map = FastMap::default();
+        map.reserve(expect);
         Cache {
-            map: FastMap::default(),
+            map,
             multi: Vec::new(),
             interned: Interned {
                 sets: vec![vec![0; words].into_boxed_slice()],
@@ -109,7 +112,7 @@ impl Cache {
     /// `bits` (then it is dominated: false). `id` interns `bits` when it must be stored.
     pub(super) fn visit(
         &mut self,
-        key: [u64; 3],
+        key: [u64; 2],
         bits: &[u64],
         id: impl FnOnce(&mut Interned) -> u32,
     ) -> bool {
@@ -197,7 +200,7 @@ impl<S: Hash + Eq> StateIds<S> {
 }
 
 /// A list of ops per state id, all in one array.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(super) struct Lists {
     start: Vec<u32>,
     items: Vec<u32>,
@@ -237,6 +240,21 @@ impl Lists {
 
     pub(super) fn get(&self, id: usize) -> &[u32] {
         &self.items[self.start[id] as usize..self.start[id + 1] as usize]
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.start.len() - 1
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u32]> {
+        (0..self.len()).map(|id| self.get(id))
+    }
+}
+
+impl std::ops::Index<usize> for Lists {
+    type Output = [u32];
+    fn index(&self, id: usize) -> &[u32] {
+        self.get(id)
     }
 }
 
@@ -344,7 +362,7 @@ impl Strands {
 pub(super) fn take(
     done: &mut [bool],
     lo: &mut [usize],
-    members: &[Vec<u32>],
+    members: &Lists,
     (c, slot, i): (u32, u32, usize),
 ) {
     done[i] = true;

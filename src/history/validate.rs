@@ -58,13 +58,28 @@ fn one_outstanding_op_per_process(h: &History) -> Result<(), HistoryError> {
     // indices into the ops, keeps the sort cache-friendly).
     // The first op's completion rides along, so the ops themselves are only read for the
     // message.
-    let mut order: Vec<(u32, i64, u32, Option<i64>)> = h
-        .ops
-        .iter()
-        .enumerate()
-        .map(|(i, op)| (op.process, op.invoke, i as u32, op.complete))
-        .collect();
-    order.sort_unstable_by_key(|&(p, inv, i, _)| (p, inv, i));
+    // Grouped by a counting pass over the (interned, dense) process ids; a group is sorted
+    // only when its ops are not already in invocation order in the file.
+    let mut start = vec![0usize; h.processes.len() + 1];
+    for op in &h.ops {
+        start[op.process as usize + 1] += 1;
+    }
+    for p in 1..start.len() {
+        start[p] += start[p - 1];
+    }
+    let mut fill = start.clone();
+    let mut order: Vec<(u32, i64, u32, Option<i64>)> = vec![(0, 0, 0, None); h.ops.len()];
+    for (i, op) in h.ops.iter().enumerate() {
+        let f = &mut fill[op.process as usize];
+        order[*f] = (op.process, op.invoke, i as u32, op.complete);
+        *f += 1;
+    }
+    for p in 0..h.processes.len() {
+        let group = &mut order[start[p]..start[p + 1]];
+        if !group.windows(2).all(|w| w[0].1 <= w[1].1) {
+            group.sort_unstable_by_key(|&(_, inv, i, _)| (inv, i));
+        }
+    }
     for pair in order.windows(2) {
         let ((pa, _, ia, ca), (pb, ib_inv, ib, _)) = (pair[0], pair[1]);
         if pa != pb {

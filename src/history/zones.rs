@@ -173,17 +173,17 @@ pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
     let mut producers: IdMap<(i64, i64)> = IdMap::for_ids(entries.iter().filter_map(made));
     producers.insert(0, (i64::MIN, i64::MIN));
     // Certain overwrites: (return, call, value, position), by return.
-    let mut overwrites: Vec<(i64, i64, u32, usize)> = Vec::new();
+    let mut returned: Vec<(i64, (i64, i64, u32, usize))> = Vec::new();
     for (i, e) in entries.iter().enumerate() {
         let Some(v) = made(e) else { continue };
         let p = producers.get_or_insert_with(v, || (NEVER, i64::MIN));
         p.0 = p.0.min(e.call);
         p.1 = p.1.max(e.ret.unwrap_or(NEVER));
         if let Some(r) = e.ret {
-            overwrites.push((r, e.call, v, i));
+            returned.push((e.call, (r, e.call, v, i)));
         }
     }
-    overwrites.sort_unstable();
+    let overwrites = super::order::sorted_by_return(returned, |o| o.0);
     // Prefix bests by return: the latest-called overwrite, and the latest-called one of
     // another value than that.
     let mut best: Vec<[Option<(i64, u32, usize)>; 2]> = Vec::with_capacity(overwrites.len());
@@ -206,6 +206,7 @@ pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
         }
         best.push(cur);
     }
+    let mut cursor = (i64::MIN, 0usize);
     for (r, e) in entries.iter().enumerate() {
         let (v, Some(ret)) = (
             match e.op {
@@ -233,8 +234,23 @@ pub fn impossible_read(entries: &[Entry<RegOp>]) -> Option<Vec<usize>> {
         if first_call > ret {
             return Some(core(None));
         }
-        // Overwrites that returned before the read began.
-        let n = overwrites.partition_point(|o| o.0 < e.call);
+        // Overwrites that returned before the read began (reads come in call order as a
+        // rule: walk on from the last one instead of searching the whole list).
+        let n = if e.call >= cursor.0 {
+            let mut n = cursor.1;
+            let stop = (n + 64).min(overwrites.len());
+            while n < stop && overwrites[n].0 < e.call {
+                n += 1;
+            }
+            if n == stop {
+                // Far ahead (ops out of order): search the rest.
+                n += overwrites[n..].partition_point(|o| o.0 < e.call);
+            }
+            n
+        } else {
+            overwrites.partition_point(|o| o.0 < e.call)
+        };
+        cursor = (e.call, n);
         if n == 0 || last_ret == NEVER {
             continue;
         }
