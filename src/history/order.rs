@@ -83,7 +83,7 @@ mod tests {
                 (t, (!rng.chance(0.2)).then(|| t + rng.below(6) as i64))
             })
             .collect();
-        if seed % 3 == 0 && n > 1 {
+        if seed.is_multiple_of(3) && n > 1 {
             v.swap(0, n - 1);
         }
         v
