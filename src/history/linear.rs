@@ -532,7 +532,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut bits = vec![0u64; words];
     let flip = |bits: &mut [u64], i: usize| bits[bit[i] as usize / 64] ^= 1 << (bit[i] % 64);
 
-    let mut remaining = entries.iter().filter(|e| e.ret.is_some()).count();
+    let determinate = entries.iter().filter(|e| e.ret.is_some()).count();
+    let mut remaining = determinate;
     let mut state = model.init();
     let (mut any_id, mut sid) = state_ids(&state);
     // Zobrist hashes of the determinate and the indeterminate ops linearized.
@@ -547,8 +548,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut shared = 0usize;
     // The cache holds hashes only (128 bits for the set of determinate ops linearized, 64 for
     // the state), so its memory does not grow with the size of the model's states.
-    // (Every op is linearized at least once, so at least n configurations are cached.)
-    let mut cache = Cache::new(words, n);
+    let mut cache = Cache::new(words);
     let state_hash = |s: &M::State| {
         let mut hs = FastHasher::default();
         s.hash(&mut hs);
@@ -629,7 +629,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             }
             if let Some((i, ns)) = forced {
                 let nh = hash ^ zobrist(i);
-                if cache.visit(key(nh, state_hash(&state)), &bits, |_| set_id) {
+                let depth = determinate - remaining + 1;
+                if cache.visit(depth, key(nh, state_hash(&state)), &bits, |_| set_id) {
                     // The same state (an observer), handed over without another clone.
                     let old = std::mem::replace(&mut state, ns);
                     hash = nh;
@@ -730,7 +731,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                             flip(&mut bits, i);
                             let ih = ihash ^ zobrist(i);
                             let k = key(hash, state_hash(&ns));
-                            let fresh = cache.visit(k, &bits, |c| c.intern(ih, &bits));
+                            let depth = determinate - remaining;
+                            let fresh = cache.visit(depth, k, &bits, |c| c.intern(ih, &bits));
                             if fresh {
                                 ihash = ih;
                             } else {
@@ -740,7 +742,8 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                         }
                     } else {
                         let nh = hash ^ zobrist(i);
-                        cache.visit(key(nh, state_hash(&ns)), &bits, |_| set_id)
+                        let depth = determinate - remaining + 1;
+                        cache.visit(depth, key(nh, state_hash(&ns)), &bits, |_| set_id)
                     };
                     if taken {
                         let old = std::mem::replace(&mut state, ns);

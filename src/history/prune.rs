@@ -51,7 +51,11 @@ pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fast
 /// interned bitsets. Id 0 is the empty set, the only one when a key has no indeterminate ops.
 pub(super) struct Cache {
     /// Value: an interned set id, or `MULTI | index` into `multi` when there are several.
-    pub(super) map: FastMap<[u64; 2], u32>,
+    /// One table per band of depths (determinate ops linearized, `DEPTHS` per band): a
+    /// configuration's depth is part of what it is, and the search works near one depth
+    /// at a time, so the table it touches stays small enough for the processor cache
+    /// (one table for a million-op key missed the cache on nearly every step).
+    pub(super) map: Vec<FastMap<[u64; 2], u32>>,
     pub(super) multi: Vec<Vec<u32>>,
     pub(super) interned: Interned,
     /// Sets remembered in `map` and `multi`.
@@ -86,19 +90,19 @@ impl Interned {
 }
 
 pub(super) const MULTI: u32 = 1 << 31;
+/// Depths per table of the cache.
+const DEPTHS: usize = 1024;
 /// Most sets remembered per (determinate ops, state); past it a new set is explored but not
 /// remembered (less pruning, never a wrong answer).
 pub(super) const MAX_SETS: usize = 64;
 
 impl Cache {
-    /// A cache for sets of `words` words, room made for `expect` configurations.
-    pub(super) fn new(words: usize, expect: usize) -> Cache {
+    /// A cache for sets of `words` words.
+    pub(super) fn new(words: usize) -> Cache {
         let mut set_ids = FastMap::default();
         set_ids.insert(0, 0);
-        let mut map = FastMap::default();
-        map.reserve(expect);
         Cache {
-            map,
+            map: Vec::new(),
             multi: Vec::new(),
             interned: Interned {
                 sets: vec![vec![0; words].into_boxed_slice()],
@@ -108,10 +112,12 @@ impl Cache {
         }
     }
 
-    /// Record configuration (`key`, `bits`) unless a remembered set at `key` is a subset of
-    /// `bits` (then it is dominated: false). `id` interns `bits` when it must be stored.
+    /// Record configuration (`key`, `bits`) at `depth` unless a remembered set at `key` is a
+    /// subset of `bits` (then it is dominated: false). `id` interns `bits` when it must be
+    /// stored.
     pub(super) fn visit(
         &mut self,
+        depth: usize,
         key: [u64; 2],
         bits: &[u64],
         id: impl FnOnce(&mut Interned) -> u32,
@@ -123,7 +129,11 @@ impl Cache {
             interned,
             len,
         } = self;
-        let mut slot = match map.entry(key) {
+        let band = depth / DEPTHS;
+        if band >= map.len() {
+            map.resize_with(band + 1, FastMap::default);
+        }
+        let mut slot = match map[band].entry(key) {
             Slot::Vacant(slot) => {
                 slot.insert(id(interned));
                 *len += 1;
