@@ -40,6 +40,12 @@
 //!   determinate pending op needs it and must return before any pending op that could
 //!   produce the state again is even called (that op could never be linearized); with unique
 //!   values this is the read-from constraint of zones;
+//! - a blind timed-out op (a write: [`Model::blind`]) is tried only where an op that is not
+//!   blind could step from the state it makes (a reachable op that needs it, a timed-out op
+//!   acting in it, or any op allowed in all states but one): a completion that goes on
+//!   with a blind op is no longer than one that leaves the write out; and a timed-out op
+//!   that acts in one state only ([`Model::acts_in`]: a cas) waits in that state's list, so
+//!   a node does not walk over the timed-out ops that never took effect;
 //! - the cache is keyed on (determinate ops linearized, state) and remembers which sets of
 //!   indeterminate ops were linearized there; a configuration is pruned when a remembered set
 //!   is a subset of its own (fewer ops used up leaves more completions: indeterminate ops have
