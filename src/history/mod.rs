@@ -227,13 +227,9 @@ pub const MAX_HISTORY_BYTES: u64 = 4 << 30;
 /// Read a history and apply the structural rules; returns it with its weak-history warnings.
 pub fn load(path: &Path) -> Result<(History, Vec<String>), HistoryError> {
     let shown = path.display().to_string();
-    let t = Instant::now();
     let reader = crate::fsx::open_bounded(path, MAX_HISTORY_BYTES)?;
     let h = record::read(&shown, reader)?;
-    eprintln!("T read {:?}", t.elapsed());
-    let t = Instant::now();
     let warnings = validate::check(&h)?;
-    eprintln!("T validate {:?}", t.elapsed());
     Ok((h, warnings))
 }
 
@@ -594,15 +590,12 @@ where
 
 fn linearizability(h: &History, model: &str, deadline: Instant) -> Result<Finding, HistoryError> {
     let groups = match model {
-        "register" => {
-            let t = Instant::now();
-            let j = models::register_jobs(h)?;
-            eprintln!("T jobs {:?}", t.elapsed());
-            let t = Instant::now();
-            let r = vec![run_group(h, &models::Register, &j, deadline)];
-            eprintln!("T group {:?}", t.elapsed());
-            r
-        }
+        "register" => vec![run_group(
+            h,
+            &models::Register,
+            &models::register_jobs(h)?,
+            deadline,
+        )],
         "map" => {
             let (plain, appended) = models::map_jobs(h)?;
             vec![
