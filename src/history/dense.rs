@@ -1,5 +1,5 @@
 //! Tables keyed by interned value ids: a plain vector when the ids one key uses are dense,
-//! a hash map otherwise.
+//! a hash map otherwise; and the fast hash map every table of `history` uses.
 //!
 //! Why: value ids are handed out in order of first appearance, so the values of a key with
 //! many ops are nearly consecutive and are met in nearly increasing order. A vector indexed
@@ -8,7 +8,47 @@
 //! grow faster than the history. Keys whose ids are scattered (many keys sharing one id
 //! space) get a hash map, so memory never grows with the id range.
 
-use super::prune::FastMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FxHash-style hasher: the cache keys are already well mixed, so SipHash's cost buys nothing.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(i as u64);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(i as u64);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn write_i64(&mut self, i: i64) {
+        self.write_u64(i as u64);
+    }
+    fn write_u128(&mut self, i: u128) {
+        self.write_u64(i as u64);
+        self.write_u64((i >> 64) as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`] (op ids, interned strings: no adversary to defend against
+/// in a local CLI, and SipHash showed up in profiles).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// A map from value id to `T`.
 pub enum IdMap<T> {

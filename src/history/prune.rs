@@ -2,49 +2,10 @@
 //! (sets of timed-out ops compared by inclusion), the producers and needers of states, the
 //! per-class cursors (the reductions are listed in `linear`), and the fast hasher they use.
 
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 use super::dense::IdMap;
-
-/// FxHash-style hasher: the cache keys are already well mixed, so SipHash's cost buys nothing.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w));
-        }
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_u32(&mut self, i: u32) {
-        self.write_u64(i as u64);
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write_u64(i as u64);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.write_u64(i as u64);
-    }
-    fn write_i64(&mut self, i: i64) {
-        self.write_u64(i as u64);
-    }
-    fn write_u128(&mut self, i: u128) {
-        self.write_u64(i as u64);
-        self.write_u64((i >> 64) as u64);
-    }
-}
-
-/// A hash map with [`FastHasher`] (op ids, interned strings: no adversary to defend against
-/// in a local CLI, and SipHash showed up in profiles).
-pub type FastMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub use super::dense::{FastHasher, FastMap};
 
 /// The cache of visited configurations: (determinate ops linearized, state) → the sets of
 /// indeterminate ops linearized there (an antichain: no set contains another), as ids of
