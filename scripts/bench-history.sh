@@ -6,7 +6,8 @@
 #
 # usage: scripts/bench-history.sh [MAX_OPS]   (default 1000000; e.g. 100000 for a quick run)
 # env:   BENCH_DIR (default: a temp dir, removed at the end), CORPUS (default ../shared/corpus/histories),
-#        SHAPES (default: all seven), BIN (the dstplan binary to measure; default the release build)
+#        SHAPES (default: all seven), BIN (the dstplan binary to measure; default the release build),
+#        TXN (default 1; 0 skips the transaction table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-1000000}
@@ -60,6 +61,7 @@ for n in 10000 100000 1000000; do
   done
 done
 
+if [ "${TXN:-1}" != 0 ]; then
 echo
 echo "Transactions (list-append, serializability; 8 active keys, a key retires after 16 appends;"
 echo "1% of txns indeterminate; serial = strict serializable store, snapshot = snapshot isolation):"
@@ -80,6 +82,7 @@ for n in 1000 10000 100000; do
     echo "| $store | $n | $procs | $level | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
   done
 done
+fi
 
 if [ -d "$corpus" ]; then
   echo

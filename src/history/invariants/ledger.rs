@@ -11,6 +11,8 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
+use serde_json::Value;
+
 use super::{by_key, input_error, int128, last_read, type_error};
 use crate::history::ops::precedes;
 use crate::history::record::{History, Status};
@@ -46,7 +48,7 @@ struct Prefix {
 
 impl Prefix {
     /// `items` sorted by time (time, amount).
-    fn new(items: &[(i64, i128)]) -> Prefix {
+    fn new(items: impl ExactSizeIterator<Item = (i64, i128)>) -> Prefix {
         let mut p = Prefix {
             times: Vec::with_capacity(items.len()),
             pos: Vec::with_capacity(items.len() + 1),
@@ -55,7 +57,7 @@ impl Prefix {
         let (mut pos, mut neg) = (0i128, 0i128);
         p.pos.push(0);
         p.neg.push(0);
-        for &(t, a) in items {
+        for (t, a) in items {
             p.times.push(t);
             if a > 0 {
                 pos += a;
@@ -88,12 +90,12 @@ struct Uncertain {
 }
 
 impl Uncertain {
-    /// `items`: (first ack or `i64::MAX`, amount), in first-invocation order.
-    fn new(items: &[(i64, i128)]) -> Uncertain {
-        let size = items.len().next_power_of_two().max(1);
+    /// `idems` in first-invocation order.
+    fn new(idems: &[Idem]) -> Uncertain {
+        let size = idems.len().next_power_of_two().max(1);
         let mut tree = vec![i64::MIN; 2 * size];
-        for (j, &(ack, _)) in items.iter().enumerate() {
-            tree[size + j] = ack;
+        for (j, d) in idems.iter().enumerate() {
+            tree[size + j] = d.first_ack.unwrap_or(i64::MAX);
         }
         for k in (1..size).rev() {
             tree[k] = tree[2 * k].max(tree[2 * k + 1]);
@@ -101,7 +103,7 @@ impl Uncertain {
         Uncertain {
             tree,
             size,
-            amounts: items.iter().map(|&(_, a)| a).collect(),
+            amounts: idems.iter().map(|d| d.amount).collect(),
         }
     }
     /// Amounts of the first `end` idems whose first acknowledgement is at or after `t`.
@@ -146,9 +148,16 @@ pub fn ledger_bounds(
     let mut amount_mismatch = Vec::new();
     let mut optional: Vec<i128> = Vec::new();
     for (key, idx) in by_key(h) {
-        // Movements (failed ones dropped) in history order, and ok balance reads.
-        let mut moves: Vec<(usize, String, i128)> = Vec::new();
+        // Movements (failed ones dropped) in history order as (op, idem id), and ok balance
+        // reads. Idems are told apart by their JSON text (`"1"` and `1` differ); a string
+        // idem is looked up by its content, borrowed, so no text is copied per op.
+        let mut moves: Vec<(usize, usize)> = Vec::new();
         let mut reads = Vec::new();
+        let mut strings: HashMap<&str, usize> = HashMap::new();
+        let mut others: HashMap<String, usize> = HashMap::new();
+        // Per idem: the first amount recorded (retries must repeat it), the earliest
+        // invocation and the earliest acknowledgement.
+        let mut idems: Vec<Idem> = Vec::new();
         for &i in &idx {
             let op = &h.ops[i];
             let t = h.op_type(op);
@@ -163,10 +172,39 @@ pub fn ledger_bounds(
                             format!("{t} input must be {{\"amount\": integer, \"idem\": business key}} (amount a whole number between -2^63 and 2^64-1), got {}", op.input),
                         ));
                     };
-                    if op.status() != Status::Failed {
-                        let signed = if t == "credit" { amount } else { -amount };
-                        moves.push((i, idem.to_string(), signed));
+                    let status = op.status();
+                    if status == Status::Failed {
+                        continue;
                     }
+                    let amount = if t == "credit" { amount } else { -amount };
+                    let acked = if status == Status::Ok {
+                        op.complete
+                    } else {
+                        None
+                    };
+                    let n = idems.len();
+                    let id = match idem {
+                        Value::String(text) => *strings.entry(text.as_str()).or_insert(n),
+                        other => *others.entry(other.to_string()).or_insert(n),
+                    };
+                    moves.push((i, id));
+                    if id == n {
+                        idems.push(Idem {
+                            amount,
+                            first_inv: op.invoke,
+                            first_ack: acked,
+                        });
+                        continue;
+                    }
+                    let d = &mut idems[id];
+                    if d.amount != amount {
+                        amount_mismatch.push(op.id.to_string());
+                    }
+                    d.first_inv = d.first_inv.min(op.invoke);
+                    d.first_ack = match (d.first_ack, acked) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
                 }
                 "balance" => {
                     if op.status() == Status::Ok {
@@ -183,55 +221,22 @@ pub fn ledger_bounds(
                 _ => return Err(type_error(h, op, "ledger", &["credit", "debit", "balance"])),
             }
         }
-        // Per idem (by its JSON text), the first amount recorded (retries must repeat it),
-        // the earliest invocation and the earliest acknowledgement.
-        let mut idem_ids: HashMap<&str, usize> = HashMap::new();
-        let mut idems: Vec<Idem> = Vec::new();
-        for (m, idem, amount) in &moves {
-            let op = &h.ops[*m];
-            let acked = if op.status() == Status::Ok {
-                op.complete
-            } else {
-                None
-            };
-            let n = idems.len();
-            let id = *idem_ids.entry(idem.as_str()).or_insert(n);
-            if id == n {
-                idems.push(Idem {
-                    amount: *amount,
-                    first_inv: op.invoke,
-                    first_ack: acked,
-                });
-                continue;
-            }
-            let d = &mut idems[id];
-            if d.amount != *amount {
-                amount_mismatch.push(op.id.to_string());
-            }
-            d.first_inv = d.first_inv.min(op.invoke);
-            d.first_ack = match (d.first_ack, acked) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-        }
-        let mut by_ack: Vec<(i64, i128)> = idems
-            .iter()
-            .filter_map(|d| d.first_ack.map(|a| (a, d.amount)))
-            .collect();
-        by_ack.sort_unstable_by_key(|&(t, _)| t);
-        let mut by_inv: Vec<(i64, i64, i128)> = idems
-            .iter()
-            .map(|d| (d.first_inv, d.first_ack.unwrap_or(i64::MAX), d.amount))
-            .collect();
-        by_inv.sort_unstable_by_key(|&(t, _, _)| t);
-        let acked = Prefix::new(&by_ack);
-        let invoked = Prefix::new(&by_inv.iter().map(|&(t, _, a)| (t, a)).collect::<Vec<_>>());
-        let uncertain = Uncertain::new(
-            &by_inv
+        drop((strings, others));
+        let n_idems = idems.len();
+        let (acked, invoked, uncertain) = {
+            let mut by_ack: Vec<(i64, i128)> = idems
                 .iter()
-                .map(|&(_, ack, a)| (ack, a))
-                .collect::<Vec<_>>(),
-        );
+                .filter_map(|d| d.first_ack.map(|a| (a, d.amount)))
+                .collect();
+            by_ack.sort_unstable_by_key(|&(t, _)| t);
+            let mut by_inv = idems;
+            by_inv.sort_unstable_by_key(|d| d.first_inv);
+            (
+                Prefix::new(by_ack.into_iter()),
+                Prefix::new(by_inv.iter().map(|d| (d.first_inv, d.amount))),
+                Uncertain::new(&by_inv),
+            )
+        };
         let targets: Vec<usize> = if final_only {
             last_read(h, &reads).into_iter().collect()
         } else {
@@ -271,7 +276,7 @@ pub fn ledger_bounds(
                 !reachable(base, &optional, got)
             };
             if outside || unexplained {
-                found.violation = Some(witness(h, key, &witness_ops(h, &moves, r), &[]));
+                found.violation = Some(witness(h, key, &witness_ops(h, &moves, n_idems, r), &[]));
                 found.what = Some(if got > hi {
                     format!("balance {got} above the most applying each idem once allows ({hi})")
                 } else if got < lo {
@@ -303,23 +308,25 @@ pub fn ledger_bounds(
 /// The witness of a violating read `r`: the read, plus, when there are at most 20 of them,
 /// the first op (in history order) that makes each idem a must and the first that makes
 /// each a may. One pass over the account's movements, done once.
-fn witness_ops(h: &History, moves: &[(usize, String, i128)], r: usize) -> Vec<usize> {
+fn witness_ops(h: &History, moves: &[(usize, usize)], n_idems: usize, r: usize) -> Vec<usize> {
     let read = &h.ops[r];
     let (mut must, mut may): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-    let (mut must_seen, mut may_seen): (HashSet<&str>, HashSet<&str>) = Default::default();
-    for (m, idem, _) in moves {
-        let op = &h.ops[*m];
+    let (mut must_seen, mut may_seen) = (vec![false; n_idems], vec![false; n_idems]);
+    for &(m, idem) in moves {
+        let op = &h.ops[m];
         let acked = if op.status() == Status::Ok {
             op.complete
         } else {
             None
         };
         if precedes(acked, read.invoke) {
-            if must_seen.insert(idem.as_str()) {
-                must.push(*m);
+            if !must_seen[idem] {
+                must_seen[idem] = true;
+                must.push(m);
             }
-        } else if !precedes(read.complete, op.invoke) && may_seen.insert(idem.as_str()) {
-            may.push(*m);
+        } else if !precedes(read.complete, op.invoke) && !may_seen[idem] {
+            may_seen[idem] = true;
+            may.push(m);
         }
     }
     let mut ops = vec![r];
