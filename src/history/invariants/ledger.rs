@@ -270,6 +270,10 @@ pub fn ledger_bounds(
                 continue;
             }
             let outside = got < lo || got > hi;
+            // Inside the bounds (and not at one, which taking every negative or every
+            // positive may idem explains), a subset must explain the balance; past
+            // MAX_ENUMERATED uncertain idems that test is skipped, which can only miss a
+            // violation, never report one that is not there.
             let unexplained = !outside && got != lo && got != hi && p - a <= MAX_ENUMERATED && {
                 uncertain.list(p, i, &mut optional);
                 debug_assert_eq!(optional.len(), p - a);
