@@ -6,7 +6,8 @@
 #
 # usage: scripts/bench-history.sh [MAX_OPS]   (default 1000000; e.g. 100000 for a quick run)
 # env:   BENCH_DIR (default: a temp dir, removed at the end), CORPUS (default ../shared/corpus/histories),
-#        SHAPES (default: all six), BIN (the dstplan binary to measure; default the release build)
+#        SHAPES (default: all seven), BIN (the dstplan binary to measure; default the release build),
+#        TXN (default 1; 0 skips the transaction table)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max=${1:-1000000}
@@ -41,13 +42,15 @@ echo "|---|---:|---|---:|---:|---:|---:|---:|"
 # budget: register-rw (64 processes, one key, unique values: the zone path), cas-spread (cas,
 # one key per 1,000 ops), cas (one key, 8 processes, 0.2% timeouts), map (4 keys, values from
 # 16, 0.2% timeouts), map-crowd (one key, 32 processes, values from 8, 3% timeouts),
-# cas-crowd (one key, 24 processes, 0.1% timeouts).
+# cas-crowd (one key, 24 processes, 0.1% timeouts); and ledger (sim::ledger: one account,
+# 16 clients, 40% balance reads, 1% timeouts retried under the same idem; checked with
+# --model ledger, whose default checker is exactly-once).
 for n in 10000 100000 1000000; do
   [ "$n" -le "$max" ] || continue
-  for shape in ${SHAPES:-register-rw cas-spread cas map map-crowd cas-crowd}; do
+  for shape in ${SHAPES:-register-rw cas-spread cas map map-crowd cas-crowd ledger}; do
     f="$work/$shape-$n.jsonl"
     "$gen" --shape "$shape" "$n" 1 > "$f"
-    model=register; case $shape in map*) model=map;; esac
+    model=register; case $shape in map*) model=map;; ledger) model=ledger;; esac
     read -r wall cpu rss code < <(time_it "$bin" history check "$f" --model "$model" --format json)
     rm -f "$f"
     verdict=$(case $code in 0) echo ok;; 1) echo violation;; 3) echo unknown;; *) echo "error";; esac)
@@ -58,6 +61,7 @@ for n in 10000 100000 1000000; do
   done
 done
 
+if [ "${TXN:-1}" != 0 ]; then
 echo
 echo "Transactions (list-append, serializability; 8 active keys, a key retires after 16 appends;"
 echo "1% of txns indeterminate; serial = strict serializable store, snapshot = snapshot isolation):"
@@ -78,6 +82,7 @@ for n in 1000 10000 100000; do
     echo "| $store | $n | $procs | $level | $verdict ($code) | ${ms:-?} | $rate | $wall | $cpu | $(( rss / 1024 )) |"
   done
 done
+fi
 
 if [ -d "$corpus" ]; then
   echo

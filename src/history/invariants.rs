@@ -10,13 +10,17 @@
 //! every possible explanation is a violation.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 
 use serde_json::Value;
 
 use super::ops::precedes;
 use super::record::{History, Op, Status};
 use super::{witness, Finding, HistoryError};
+
+mod ledger;
+
+pub use ledger::ledger_bounds;
+use ledger::reachable;
 
 fn type_error(h: &History, op: &Op, model: &str, allowed: &[&str]) -> HistoryError {
     HistoryError::at(
@@ -200,204 +204,11 @@ pub fn no_lost_ack(h: &History) -> Result<Finding, HistoryError> {
     Ok(found)
 }
 
-/// One ledger entry (credit or debit) as a signed amount under a business key.
-struct Movement {
-    op: usize,
-    idem: String,
-    /// Signed (debits negative), in i128 so no amount a history can hold overflows.
-    amount: i128,
-}
-
 /// A JSON integer as i128 (every integer serde reads, signed or not, fits).
 fn int128(v: &Value) -> Option<i128> {
     v.as_i64()
         .map(i128::from)
         .or_else(|| v.as_u64().map(i128::from))
-}
-
-/// `exactly-once` (every balance read; `final_only` false) or `final-state-invariant`
-/// (the last balance read of each account, plus conservation over all accounts) on a ledger.
-///
-/// For a balance read invoked at `i` and completed at `c`, each business key `idem` counts at
-/// most once: it must count when an op with that idem was acknowledged before `i`, and may
-/// count when one (ok or indeterminate) was invoked before `c`. A balance outside
-/// `[must + every negative may, must + every positive may]` is a violation: above the bound
-/// means some idem was applied twice (or money appeared), below means an acknowledged one was
-/// lost.
-/// Cost: O(balance reads × ledger ops) per account; `deadline` bounds it with an honest
-/// `unknown`.
-pub fn ledger_bounds(
-    h: &History,
-    final_only: bool,
-    deadline: Instant,
-) -> Result<Finding, HistoryError> {
-    let mut found = Finding::default();
-    let mut checked = 0usize;
-    let (mut total_lo, mut total_hi, mut total_read) = (0i128, 0i128, 0i128);
-    let mut amount_mismatch = Vec::new();
-    for (key, idx) in by_key(h) {
-        let mut moves: Vec<Movement> = Vec::new();
-        let mut reads = Vec::new();
-        for &i in &idx {
-            let op = &h.ops[i];
-            let t = h.op_type(op);
-            match t {
-                "credit" | "debit" => {
-                    let st = op.status();
-                    let amount = op.input.get("amount").and_then(int128);
-                    let idem = op.input.get("idem").filter(|v| !v.is_null());
-                    let (Some(amount), Some(idem)) = (amount, idem) else {
-                        return Err(input_error(
-                            h,
-                            op,
-                            format!("{t} input must be {{\"amount\": integer, \"idem\": business key}} (amount a whole number between -2^63 and 2^64-1), got {}", op.input),
-                        ));
-                    };
-                    if st != Status::Failed {
-                        let signed = if t == "credit" { amount } else { -amount };
-                        moves.push(Movement {
-                            op: i,
-                            idem: idem.to_string(),
-                            amount: signed,
-                        });
-                    }
-                }
-                "balance" => {
-                    if op.status() == Status::Ok {
-                        if int128(&op.output).is_none() {
-                            return Err(input_error(
-                                h,
-                                op,
-                                format!("balance output must be an integer (between -2^63 and 2^64-1), got {}", op.output),
-                            ));
-                        }
-                        reads.push(i);
-                    }
-                }
-                _ => return Err(type_error(h, op, "ledger", &["credit", "debit", "balance"])),
-            }
-        }
-        // The amount of each idem is the first one recorded; retries must repeat it.
-        let mut idem_ids: HashMap<&str, usize> = HashMap::new();
-        let mut amount_of: Vec<i128> = Vec::new();
-        // Per movement: its idem's id, and when it counts for sure (acknowledged: its end).
-        let mut plan: Vec<(usize, Option<i64>, i64, usize)> = Vec::with_capacity(moves.len());
-        for m in &moves {
-            let n = idem_ids.len();
-            let id = *idem_ids.entry(m.idem.as_str()).or_insert(n);
-            if id == amount_of.len() {
-                amount_of.push(m.amount);
-            } else if amount_of[id] != m.amount {
-                amount_mismatch.push(h.ops[m.op].id.to_string());
-            }
-            let op = &h.ops[m.op];
-            let acked = if op.status() == Status::Ok {
-                op.complete
-            } else {
-                None
-            };
-            plan.push((id, acked, op.invoke, m.op));
-        }
-        let targets: Vec<usize> = if final_only {
-            last_read(h, &reads).into_iter().collect()
-        } else {
-            reads.clone()
-        };
-        // Per idem, the read that last marked it (must / may) and the op that did.
-        let mut must_at = vec![usize::MAX; amount_of.len()];
-        let mut may_at = vec![usize::MAX; amount_of.len()];
-        let mut must_op = vec![0usize; amount_of.len()];
-        let mut may_op = vec![0usize; amount_of.len()];
-        for r in targets {
-            if checked % 64 == 63 && Instant::now() >= deadline {
-                found
-                    .unknown
-                    .push("time budget exhausted while checking balance reads".into());
-                return Ok(found);
-            }
-            checked += 1;
-            let read = &h.ops[r];
-            // Each idem once: must when acknowledged before the read began, may when invoked
-            // before it ended, closed intervals as everywhere (first op of each, in history
-            // order, for the witness).
-            let (mut must, mut may) = (Vec::new(), Vec::new());
-            for &(id, acked, invoke, op) in &plan {
-                if precedes(acked, read.invoke) {
-                    if must_at[id] != r {
-                        must_at[id] = r;
-                        must_op[id] = op;
-                        must.push(id);
-                    }
-                } else if !precedes(read.complete, invoke) && may_at[id] != r {
-                    may_at[id] = r;
-                    may_op[id] = op;
-                    may.push(id);
-                }
-            }
-            let base: i128 = must.iter().map(|&k| amount_of[k]).sum();
-            let optional: Vec<i128> = may
-                .iter()
-                .filter(|&&k| must_at[k] != r)
-                .map(|&k| amount_of[k])
-                .collect();
-            let lo = base + optional.iter().filter(|a| **a < 0).sum::<i128>();
-            let hi = base + optional.iter().filter(|a| **a > 0).sum::<i128>();
-            let got = int128(&read.output).unwrap_or(0);
-            if final_only {
-                total_lo += lo;
-                total_hi += hi;
-                total_read += got;
-            }
-            let outside = got < lo || got > hi;
-            if (outside || !reachable(base, &optional, got)) && found.violation.is_none() {
-                let mut ops: Vec<usize> = vec![r];
-                if must.len() + may.len() <= 20 {
-                    ops.extend(must.iter().map(|&k| must_op[k]));
-                    ops.extend(may.iter().map(|&k| may_op[k]));
-                }
-                found.violation = Some(witness(h, key, &ops, &[]));
-                found.what = Some(if got > hi {
-                    format!("balance {got} above the most applying each idem once allows ({hi})")
-                } else if got < lo {
-                    format!("balance {got} below the least the acknowledged idems allow ({lo})")
-                } else {
-                    format!("balance {got} is no sum of the acknowledged idems plus some of the uncertain ones, each at most once")
-                });
-            }
-        }
-    }
-    if !amount_mismatch.is_empty() {
-        found.notes.push(format!(
-            "ops reuse an idem with a different amount (the first amount was used): {}",
-            amount_mismatch.join(", ")
-        ));
-    }
-    if checked == 0 {
-        found
-            .unknown
-            .push("no completed balance read: nothing shows what was applied".into());
-    } else if final_only {
-        found.notes.push(format!(
-            "conservation: final balances sum to {total_read}, the ops allow [{total_lo}, {total_hi}]"
-        ));
-    }
-    Ok(found)
-}
-
-/// Whether `target` is `base` plus the sum of some subset of `optional` (each used at most
-/// once). Exact while the set of reachable sums stays small; beyond that it answers `true`
-/// and the caller's interval bounds are the whole check.
-fn reachable(base: i128, optional: &[i128], target: i128) -> bool {
-    const MAX_SUMS: usize = 1 << 16;
-    let mut sums: std::collections::HashSet<i128> = std::collections::HashSet::from([base]);
-    for &d in optional {
-        let next: Vec<i128> = sums.iter().map(|s| s + d).collect();
-        sums.extend(next);
-        if sums.len() > MAX_SUMS {
-            return true;
-        }
-    }
-    sums.contains(&target)
 }
 
 /// `final-state-invariant` on counters: the last read of each key equals the sum of the incs

@@ -11,6 +11,8 @@
 
 use std::fmt::Write as _;
 
+pub mod ledger;
+
 /// xorshift64*: small, fast, deterministic.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
@@ -69,7 +71,8 @@ pub struct SimConfig {
 }
 
 /// The shapes of history the benchmark and the property tests generate: each one stresses
-/// the search in its own way (see `benches/history-results.md`).
+/// the search in its own way (see `benches/history-results.md`). The `ledger` shape is not
+/// one of them: it has its own simulator and checker ([`ledger::LedgerConfig::shape`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// Register read/write, 64 processes on one key, unique values (the zone fast path).
