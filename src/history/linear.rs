@@ -237,8 +237,13 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let mut k = 0usize;
     let mut nclasses = 0u32;
     {
-        let small: Vec<Option<(u8, u32)>> = (0..n).map(|i| model.small_op(op(i))).collect();
-        let mut tables: Vec<Option<IdMap<u32>>> = (0..16).map(|_| None).collect();
+        // (Tables pay off on long keys; a short one, such as a witness being shrunk, hashes.)
+        let small: Vec<Option<(u8, u32)>> = if n >= 1024 {
+            (0..n).map(|i| model.small_op(op(i))).collect()
+        } else {
+            Vec::new()
+        };
+        let mut tables: Vec<Option<IdMap<u32>>> = Vec::new();
         let mut classes: FastMap<(&M::Op, bool), u32> = FastMap::default();
         for &(_, kind, i) in &events {
             let i = i as usize;
@@ -251,9 +256,17 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 k += 1;
             }
             let fresh = nclasses;
-            let c = match small[i].filter(|&(kind, _)| kind < 8) {
+            let c = match small
+                .get(i)
+                .copied()
+                .flatten()
+                .filter(|&(kind, _)| kind < 8)
+            {
                 Some((kind, v)) => {
                     let t = (kind as usize) << 1 | indet as usize;
+                    if tables.is_empty() {
+                        tables.resize_with(16, || None);
+                    }
                     let table = tables[t].get_or_insert_with(|| {
                         IdMap::for_ids(small.iter().flatten().filter(|s| s.0 == kind).map(|s| s.1))
                     });
@@ -268,17 +281,14 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
     }
     // Each class's members in call order, and each op's place among them.
-    let (members, slots) = Lists::build(
+    let members = Lists::build(
         nclasses as usize,
         events
             .iter()
             .filter(|e| e.1 == 0)
             .map(|&(_, _, i)| (class[i as usize], i)),
+        |i, p| slot[i as usize] = p,
     );
-    for (&(_, _, i), &p) in events.iter().filter(|e| e.1 == 0).zip(&slots) {
-        slot[i as usize] = p;
-    }
-    drop(slots);
     let successor = |i: usize| {
         members[class[i] as usize]
             .get(slot[i] as usize + 1)
@@ -450,16 +460,28 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             }
         }
     };
-    // A state's id (`NONE` for a state no op makes, needs or acts in), and the id the
-    // stranding rule may use (`NONE` unless every op said what it produces).
-    let state_ids = |s: &M::State| {
-        let id = sids.get(s, model.small_id(s)).unwrap_or(NONE);
-        (id, if strand { id } else { NONE })
+    // A state's id for the stranding rule (`NONE` for a state no op makes or needs, and
+    // for every state unless every op said what it produces).
+    let state_id = |s: &M::State| {
+        if strand {
+            sids.get(s, model.small_id(s)).unwrap_or(NONE)
+        } else {
+            NONE
+        }
     };
-    // The first candidate of the list for the state with id `any` (phase 3).
-    let own_list = |next: &[usize], any: u32| match list_of.get(any as usize) {
-        Some(&b) if b != 0 => next[ends(b).0],
-        _ => itail,
+    // The first candidate of the list of state `s` (phase 3); looked up only when some
+    // timed-out op acts in one state, so other models never hash their state here.
+    let lists_by_state = list_of.iter().any(|&b| b != 0);
+    let own_list = |next: &[usize], s: &M::State, sid: u32| {
+        let id = match (lists_by_state, sid) {
+            (false, _) => NONE,
+            (true, NONE) => sids.get(s, model.small_id(s)).unwrap_or(NONE),
+            (true, id) => id,
+        };
+        match list_of.get(id as usize) {
+            Some(&b) if b != 0 => next[ends(b).0],
+            _ => itail,
+        }
     };
     // The first return event in the list: ops called before it are reachable.
     // The first return event in the list (ops called before it are reachable), and the
@@ -541,7 +563,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     let determinate = entries.iter().filter(|e| e.ret.is_some()).count();
     let mut remaining = determinate;
     let mut state = model.init();
-    let (mut any_id, mut sid) = state_ids(&state);
+    let mut sid = state_id(&state);
     // Zobrist hashes of the determinate and the indeterminate ops linearized.
     let mut hash: u128 = 0;
     let mut ihash: u128 = 0;
@@ -678,7 +700,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             cur = match phase {
                 1 => next[head],
                 2 => next[ihead],
-                3 => own_list(&next, any_id),
+                3 => own_list(&next, &state, sid),
                 _ => {
                     blind_cands(&mut cands, &next, &wanted, &lo, reach, any_free);
                     next_cand = 0;
@@ -769,7 +791,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                         }
                         take(&mut done, &mut lo, &members, (class[i], slot[i], i));
                         strands.update(i, &done, false);
-                        (any_id, sid) = state_ids(&state);
+                        sid = state_id(&state);
                         stack.push((i, old, old_id, phase));
                         cur = next[ihead];
                         phase = 0;
@@ -811,7 +833,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             relink(&mut next, &mut prev, call_ev[i]);
             done[i] = false;
             strands.update(i, &done, true);
-            (any_id, sid) = state_ids(&state);
+            sid = state_id(&state);
             let c = class[i] as usize;
             lo[c] = lo[c].min(slot[i] as usize);
             (reach, any_free) = first_return(&next, &strands, &mut wanted);

@@ -76,6 +76,7 @@ impl Cache {
     /// Record configuration (`key`, `bits`) at `depth` unless a remembered set at `key` is a
     /// subset of `bits` (then it is dominated: false). `id` interns `bits` when it must be
     /// stored.
+    #[inline]
     pub(super) fn visit(
         &mut self,
         depth: usize,
@@ -179,34 +180,35 @@ pub(super) struct Lists {
 
 impl Lists {
     /// Lists for ids `0..ids` from (id, op) pairs in list order (`NONE` ids are skipped);
-    /// also each pair's position in its list.
+    /// `placed(op, position)` learns where each op went in its list.
     pub(super) fn build(
         ids: usize,
         pairs: impl Iterator<Item = (u32, u32)> + Clone,
-    ) -> (Lists, Vec<u32>) {
-        let mut start = vec![0u32; ids + 1];
+        mut placed: impl FnMut(u32, u32),
+    ) -> Lists {
+        // Counts at start[id + 2], so that after the prefix sums start[id + 1] is where list
+        // id begins; filling moves it to where list id ends, which is where id + 1 begins.
+        let mut start = vec![0u32; ids + 2];
         for (id, _) in pairs.clone() {
             if id != NONE {
-                start[id as usize + 1] += 1;
+                start[id as usize + 2] += 1;
             }
         }
-        for k in 1..start.len() {
+        for k in 2..start.len() {
             start[k] += start[k - 1];
         }
-        let mut fill = start.clone();
-        let mut items = vec![0u32; start[ids] as usize];
-        let mut pos = Vec::new();
+        let mut items = vec![0u32; start[ids + 1] as usize];
         for (id, op) in pairs {
             if id == NONE {
-                pos.push(0);
                 continue;
             }
-            let f = &mut fill[id as usize];
+            let f = &mut start[id as usize + 1];
             items[*f as usize] = op;
-            pos.push(*f - start[id as usize]);
-            *f += 1;
+            placed(op, *f - start[id as usize]);
+            start[id as usize + 1] += 1;
         }
-        (Lists { start, items }, pos)
+        start.pop();
+        Lists { start, items }
     }
 
     pub(super) fn get(&self, id: usize) -> &[u32] {
@@ -253,15 +255,17 @@ impl Strands {
         by_call: &[u32],
         by_ret: &[u32],
     ) -> Strands {
-        let (made, mpos) = Lists::build(ids, by_call.iter().map(|&i| (makes[i as usize], i)));
-        let (needed, npos) = Lists::build(ids, by_ret.iter().map(|&i| (needs[i as usize], i)));
         let mut of = vec![[(NONE, 0); 2]; makes.len()];
-        for (&i, &p) in by_call.iter().zip(&mpos) {
-            of[i as usize][0] = (makes[i as usize], p);
-        }
-        for (&i, &p) in by_ret.iter().zip(&npos) {
-            of[i as usize][1] = (needs[i as usize], p);
-        }
+        let made = Lists::build(
+            ids,
+            by_call.iter().map(|&i| (makes[i as usize], i)),
+            |i, p| of[i as usize][0] = (makes[i as usize], p),
+        );
+        let needed = Lists::build(
+            ids,
+            by_ret.iter().map(|&i| (needs[i as usize], i)),
+            |i, p| of[i as usize][1] = (needs[i as usize], p),
+        );
         Strands {
             made,
             needed,
