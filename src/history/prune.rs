@@ -186,28 +186,26 @@ impl Lists {
         pairs: impl Iterator<Item = (u32, u32)> + Clone,
         mut placed: impl FnMut(u32, u32),
     ) -> Lists {
-        // Counts at start[id + 2], so that after the prefix sums start[id + 1] is where list
-        // id begins; filling moves it to where list id ends, which is where id + 1 begins.
-        let mut start = vec![0u32; ids + 2];
+        let mut start = vec![0u32; ids + 1];
         for (id, _) in pairs.clone() {
             if id != NONE {
-                start[id as usize + 2] += 1;
+                start[id as usize + 1] += 1;
             }
         }
-        for k in 2..start.len() {
+        for k in 1..start.len() {
             start[k] += start[k - 1];
         }
-        let mut items = vec![0u32; start[ids + 1] as usize];
+        let mut fill = start.clone();
+        let mut items = vec![0u32; start[ids] as usize];
         for (id, op) in pairs {
             if id == NONE {
                 continue;
             }
-            let f = &mut start[id as usize + 1];
+            let f = &mut fill[id as usize];
             items[*f as usize] = op;
             placed(op, *f - start[id as usize]);
-            start[id as usize + 1] += 1;
+            *f += 1;
         }
-        start.pop();
         Lists { start, items }
     }
 
@@ -346,5 +344,23 @@ pub(super) fn take(
         while lo[c] < ms.len() && done[ms[lo[c]] as usize] {
             lo[c] += 1;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_keep_order_and_report_each_place() {
+        // (id, op): three lists, one empty, a skipped op.
+        let pairs = [(2, 10), (0, 11), (2, 12), (NONE, 13), (0, 14), (2, 15)];
+        let mut places = Vec::new();
+        let lists = Lists::build(3, pairs.iter().copied(), |op, p| places.push((op, p)));
+        assert_eq!(lists.len(), 3);
+        assert_eq!(lists.get(0), &[11, 14]);
+        assert_eq!(lists.get(1), &[] as &[u32]);
+        assert_eq!(&lists[2], &[10, 12, 15]);
+        assert_eq!(places, [(10, 0), (11, 0), (12, 1), (14, 1), (15, 2)]);
     }
 }
