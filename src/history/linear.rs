@@ -1129,6 +1129,46 @@ mod tests {
         })
     }
 
+    /// The mix of a random register history: timeout probability, how long an op may take,
+    /// how many values, and the op kinds as a draw below `of` (reads below `reads`, only
+    /// for ops that returned; writes below `writes`; cas above, true with `cas_ok`).
+    struct Mix {
+        timeout: f64,
+        span: u64,
+        values: u32,
+        reads: u64,
+        writes: u64,
+        of: u64,
+        cas_ok: f64,
+    }
+
+    fn random_register(rng: &mut crate::history::sim::Rng, n: usize, m: &Mix) -> Vec<Entry<RegOp>> {
+        let mut t = 0i64;
+        (0..n)
+            .map(|_| {
+                t += rng.below(3) as i64;
+                let call = t;
+                let ret = (!rng.chance(m.timeout)).then(|| call + rng.below(m.span) as i64);
+                let v = |rng: &mut crate::history::sim::Rng| rng.below(m.values as u64) as u32;
+                let kind = rng.below(m.of);
+                let op = if kind < m.reads && ret.is_some() {
+                    RegOp::Read(v(rng))
+                } else if kind < m.writes {
+                    RegOp::Write(v(rng))
+                } else {
+                    let (e, x) = (v(rng), v(rng));
+                    RegOp::Cas(e, x, ret.map(|_| rng.chance(m.cas_ok)))
+                };
+                Entry {
+                    op,
+                    call,
+                    ret,
+                    index: 0,
+                }
+            })
+            .collect()
+    }
+
     /// [`brute`] with a memo of the configurations that failed, for longer histories.
     fn brute_memo(
         es: &[Entry<RegOp>],
@@ -1169,29 +1209,16 @@ mod tests {
             let mut rng = Rng::new(0x71_0000 + seed);
             let n = 4 + rng.below(13) as usize;
             let values = 2 + rng.below(3) as u32;
-            let mut t = 0i64;
-            let es: Vec<Entry<RegOp>> = (0..n)
-                .map(|_| {
-                    t += rng.below(3) as i64;
-                    let call = t;
-                    let ret = (!rng.chance(0.4)).then(|| call + rng.below(8) as i64);
-                    let v = |rng: &mut Rng| rng.below(values as u64) as u32;
-                    let op = match rng.below(6) {
-                        0 | 1 if ret.is_some() => RegOp::Read(v(&mut rng)),
-                        0..=2 => RegOp::Write(v(&mut rng)),
-                        _ => {
-                            let (e, x) = (v(&mut rng), v(&mut rng));
-                            RegOp::Cas(e, x, ret.map(|_| rng.chance(0.4)))
-                        }
-                    };
-                    Entry {
-                        op,
-                        call,
-                        ret,
-                        index: 0,
-                    }
-                })
-                .collect();
+            let mix = Mix {
+                timeout: 0.4,
+                span: 8,
+                values,
+                reads: 2,
+                writes: 3,
+                of: 6,
+                cas_ok: 0.4,
+            };
+            let es = random_register(&mut rng, n, &mix);
             let want = brute_memo(&es, 0, 0, &mut Default::default());
             let got = search(&Register, &es, budget());
             assert_eq!(got == Answer::Ok, want, "seed {seed}: {got:?} for {es:?}");
@@ -1212,29 +1239,16 @@ mod tests {
         for seed in 0..4000u64 {
             let mut rng = Rng::new(seed);
             let n = 2 + rng.below(10) as usize;
-            let mut t = 0i64;
-            let es: Vec<Entry<RegOp>> = (0..n)
-                .map(|_| {
-                    t += rng.below(3) as i64;
-                    let call = t;
-                    let ret = (!rng.chance(0.25)).then(|| call + rng.below(9) as i64);
-                    let v = |rng: &mut Rng| rng.below(3) as u32;
-                    let op = match rng.below(4) {
-                        0 if ret.is_some() => RegOp::Read(v(&mut rng)),
-                        0 | 1 => RegOp::Write(v(&mut rng)),
-                        _ => {
-                            let (e, x) = (v(&mut rng), v(&mut rng));
-                            RegOp::Cas(e, x, ret.map(|_| rng.chance(0.5)))
-                        }
-                    };
-                    Entry {
-                        op,
-                        call,
-                        ret,
-                        index: 0,
-                    }
-                })
-                .collect();
+            let mix = Mix {
+                timeout: 0.25,
+                span: 9,
+                values: 3,
+                reads: 1,
+                writes: 2,
+                of: 4,
+                cas_ok: 0.5,
+            };
+            let es = random_register(&mut rng, n, &mix);
             let want = brute(&es, 0, 0);
             let got = search(&Register, &es, budget());
             assert_eq!(got == Answer::Ok, want, "seed {seed}: {got:?} for {es:?}");
