@@ -61,7 +61,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::dense::IdMap;
-use super::prune::{take, Cache, Lists, StateIds, Strands, NONE};
+use super::prune::{take, Cache, Key, Lists, StateIds, Strands, NONE};
 pub use super::prune::{FastHasher, FastMap};
 
 /// A sequential specification: a state and a partial step function.
@@ -486,21 +486,17 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // The first return event in the list: ops called before it are reachable.
     // The first return event in the list (ops called before it are reachable), and the
     // states that reachable ops need.
-    // Also whether a reachable op is free (see `free`).
     let first_return = |next: &[usize], strands: &Strands, wanted: &mut Vec<u32>| {
         wanted.clear();
-        let mut any = false;
         let mut e = next[head];
         while e != tail && events[e].1 == 0 {
-            let i = events[e].2 as usize;
-            let need = strands.of[i][1].0;
+            let need = strands.of[events[e].2 as usize][1].0;
             if need != NONE {
                 wanted.push(need);
             }
-            any |= free[i];
             e = next[e];
         }
-        (e, any)
+        e
     };
     // Phase 4's candidates: the pending blind timed-out ops worth trying at a node. After
     // a blind op x, a completion that goes on with another blind op is no better than one
@@ -510,51 +506,56 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // when a free op is reachable or the general list is not empty. Without this, every
     // dead end tried every timed-out write that never took effect, a cost that grew with
     // the history.
-    let blind_cands = |cands: &mut Vec<usize>,
-                       next: &[usize],
-                       wanted: &[u32],
-                       lo: &[usize],
-                       reach: usize,
-                       any: bool| {
-        cands.clear();
-        if any || next[ihead] != itail {
-            let (h, _) = ends(1);
-            let mut e = next[h];
-            while e < len {
-                if e < reach {
-                    cands.push(events[e].2 as usize);
-                }
+    let blind_cands =
+        |cands: &mut Vec<usize>, next: &[usize], wanted: &[u32], lo: &[usize], reach: usize| {
+            cands.clear();
+            let (h, t) = ends(1);
+            if next[h] == t {
+                return;
+            }
+            // Whether a reachable determinate op is free (see `free`).
+            let mut any = false;
+            let mut e = next[head];
+            while !any && e != tail && events[e].1 == 0 {
+                any = free[events[e].2 as usize];
                 e = next[e];
             }
-            return;
-        }
-        let add = |v: u32, cands: &mut Vec<usize>, dedup: bool| {
-            for &c in &indet_makers[v as usize] {
-                if !blind_class[c as usize] {
-                    continue;
-                }
-                if let Some(&m) = members[c as usize].get(lo[c as usize]) {
-                    let m = m as usize;
-                    if call_ev[m] < reach && !(dedup && cands.contains(&m)) {
-                        cands.push(m);
+            if any || next[ihead] != itail {
+                let mut e = next[h];
+                while e < len {
+                    if e < reach {
+                        cands.push(events[e].2 as usize);
                     }
+                    e = next[e];
+                }
+                return;
+            }
+            let add = |v: u32, cands: &mut Vec<usize>, dedup: bool| {
+                for &c in &indet_makers[v as usize] {
+                    if !blind_class[c as usize] {
+                        continue;
+                    }
+                    if let Some(&m) = members[c as usize].get(lo[c as usize]) {
+                        let m = m as usize;
+                        if call_ev[m] < reach && !(dedup && cands.contains(&m)) {
+                            cands.push(m);
+                        }
+                    }
+                }
+            };
+            // (In eager mode phase 0 tried the makers of wanted states.)
+            if !eager {
+                for &v in wanted {
+                    add(v, cands, true);
+                }
+            }
+            for &v in &chain {
+                let seen = !eager && wanted.contains(&v);
+                if !seen {
+                    add(v, cands, false);
                 }
             }
         };
-        // (In eager mode phase 0 tried the makers of wanted states.)
-        if !eager {
-            for &v in wanted {
-                add(v, cands, true);
-            }
-        }
-        for &v in &chain {
-            let seen = !eager && wanted.contains(&v);
-            if !seen {
-                add(v, cands, false);
-            }
-        }
-    };
-    let mut any_free = false;
     let mut wanted: Vec<u32> = Vec::new();
     let words = k.div_ceil(64);
     let mut bits = vec![0u64; words];
@@ -585,10 +586,10 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // The state's hash goes into both words, mixed differently: two configurations share a
     // key only when both 64-bit equations hold (set hashes are independent random words).
     let key = |h: u128, s: u64| {
-        [
+        Key([
             h as u64 ^ s,
             (h >> 64) as u64 ^ s.rotate_left(29).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-        ]
+        ])
     };
     let mut cur = next[ihead];
     // A node just entered: look for a forced observer first.
@@ -639,7 +640,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
         }
         if entered {
             entered = false;
-            (reach, any_free) = first_return(&next, &strands, &mut wanted);
+            reach = first_return(&next, &strands, &mut wanted);
             urgent_cands(&mut cands, &wanted, &lo, sid, reach);
             next_cand = 0;
             // A reachable observer allowed in this state is the node's only child.
@@ -702,7 +703,7 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 2 => next[ihead],
                 3 => own_list(&next, &state, sid),
                 _ => {
-                    blind_cands(&mut cands, &next, &wanted, &lo, reach, any_free);
+                    blind_cands(&mut cands, &next, &wanted, &lo, reach);
                     next_cand = 0;
                     itail
                 }
@@ -836,13 +837,13 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             sid = state_id(&state);
             let c = class[i] as usize;
             lo[c] = lo[c].min(slot[i] as usize);
-            (reach, any_free) = first_return(&next, &strands, &mut wanted);
+            reach = first_return(&next, &strands, &mut wanted);
             if pushed == 0 || pushed == 4 {
                 // The same candidates as before the child: go on after it.
                 if pushed == 0 {
                     urgent_cands(&mut cands, &wanted, &lo, sid, reach);
                 } else {
-                    blind_cands(&mut cands, &next, &wanted, &lo, reach, any_free);
+                    blind_cands(&mut cands, &next, &wanted, &lo, reach);
                 }
                 next_cand = cands
                     .iter()

@@ -7,6 +7,17 @@ use std::hash::Hash;
 use super::dense::IdMap;
 pub use super::dense::{FastHasher, FastMap};
 
+/// A cached configuration's 128-bit key. Its words are already random, so hashing it is
+/// one word, not a walk over its bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) struct Key(pub(super) [u64; 2]);
+
+impl Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        h.write_u64(self.0[0] ^ self.0[1].rotate_left(32));
+    }
+}
+
 /// The cache of visited configurations: (determinate ops linearized, state) → the sets of
 /// indeterminate ops linearized there (an antichain: no set contains another), as ids of
 /// interned bitsets. Id 0 is the empty set, the only one when a key has no indeterminate ops.
@@ -16,7 +27,7 @@ pub(super) struct Cache {
     /// configuration's depth is part of what it is, and the search works near one depth
     /// at a time, so the table it touches stays small enough for the processor cache
     /// (one table for a million-op key missed the cache on nearly every step).
-    pub(super) map: Vec<FastMap<[u64; 2], u32>>,
+    pub(super) map: Vec<FastMap<Key, u32>>,
     pub(super) multi: Vec<Vec<u32>>,
     pub(super) interned: Interned,
     /// Sets remembered in `map` and `multi`.
@@ -80,7 +91,7 @@ impl Cache {
     pub(super) fn visit(
         &mut self,
         depth: usize,
-        key: [u64; 2],
+        key: Key,
         bits: &[u64],
         id: impl FnOnce(&mut Interned) -> u32,
     ) -> bool {
