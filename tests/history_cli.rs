@@ -126,6 +126,12 @@ fn check(ops: &[O], model: &str, checker: Option<&str>) -> (i32, Value) {
     let out = dstplan(&args, &f);
     let v: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {out:?}"));
+    // A verdict says everything on stdout; stray output (debug timings) must not leak.
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().expect("exit code"), v)
 }
 
