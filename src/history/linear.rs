@@ -61,8 +61,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::dense::IdMap;
+pub use super::dense::{FastHasher, FastMap};
 use super::prune::{take, Cache, Key, Lists, StateIds, Strands, NONE};
-pub use super::prune::{FastHasher, FastMap};
 
 /// A sequential specification: a state and a partial step function.
 pub trait Model: Sync {
@@ -280,13 +280,18 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             class[i] = c;
         }
     }
+    // Ops by call and by return (indeterminate last), as the event list has them.
+    let by_call: Vec<u32> = events.iter().filter(|e| e.1 == 0).map(|e| e.2).collect();
+    let by_ret: Vec<u32> = events
+        .iter()
+        .filter(|e| e.1 == 1)
+        .map(|e| e.2)
+        .chain((0..n as u32).filter(|&i| entries[i as usize].ret.is_none()))
+        .collect();
     // Each class's members in call order, and each op's place among them.
     let members = Lists::build(
         nclasses as usize,
-        events
-            .iter()
-            .filter(|e| e.1 == 0)
-            .map(|&(_, _, i)| (class[i as usize], i)),
+        by_call.iter().map(|&i| (class[i as usize], i)),
         |i, p| slot[i as usize] = p,
     );
     let successor = |i: usize| {
@@ -336,14 +341,6 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     };
     let makes = number(made_state, &mut sids);
     let needs = number(need_state, &mut sids);
-    // Ops by call and by return (indeterminate last), as the event list has them.
-    let by_call: Vec<u32> = events.iter().filter(|e| e.1 == 0).map(|e| e.2).collect();
-    let by_ret: Vec<u32> = events
-        .iter()
-        .filter(|e| e.1 == 1)
-        .map(|e| e.2)
-        .chain((0..n as u32).filter(|&i| entries[i as usize].ret.is_none()))
-        .collect();
     // The indeterminate lists hold the first pending member of each indeterminate class
     // (members are linearized in class order); linearizing one puts the next in its place.
     // A class whose ops change the state from one state only (`Model::acts_in`: a cas from
@@ -443,20 +440,30 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
     // Phase 0's candidates at the current node and the next one to try.
     let mut cands: Vec<usize> = Vec::new();
     let mut next_cand = 0usize;
+    // Add to `cands` the first pending member of each timed-out class that makes state `v`
+    // (only the blind classes with `blind`) when it is reachable; with `dedup`, once.
+    let add_makers =
+        |cands: &mut Vec<usize>, v: u32, blind: bool, lo: &[usize], reach: usize, dedup: bool| {
+            for &c in &indet_makers[v as usize] {
+                if blind && !blind_class[c as usize] {
+                    continue;
+                }
+                if let Some(&m) = members[c as usize].get(lo[c as usize]) {
+                    let m = m as usize;
+                    if call_ev[m] < reach && !(dedup && cands.contains(&m)) {
+                        cands.push(m);
+                    }
+                }
+            }
+        };
     let urgent_cands = |cands: &mut Vec<usize>, wanted: &[u32], lo: &[usize], sid: u32, reach| {
         cands.clear();
         if !eager {
             return;
         }
         for &v in wanted {
-            for &c in &indet_makers[v as usize] {
-                let ms = &members[c as usize];
-                if let Some(&m) = ms.get(lo[c as usize]) {
-                    let m = m as usize;
-                    if v != sid && call_ev[m] < reach && !cands.contains(&m) {
-                        cands.push(m);
-                    }
-                }
+            if v != sid {
+                add_makers(cands, v, false, lo, reach, true);
             }
         }
     };
@@ -483,7 +490,6 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
             _ => itail,
         }
     };
-    // The first return event in the list: ops called before it are reachable.
     // The first return event in the list (ops called before it are reachable), and the
     // states that reachable ops need.
     let first_return = |next: &[usize], strands: &Strands, wanted: &mut Vec<u32>| {
@@ -530,29 +536,16 @@ pub fn search<M: Model>(model: &M, entries: &[Entry<M::Op>], budget: Budget<'_>)
                 }
                 return;
             }
-            let add = |v: u32, cands: &mut Vec<usize>, dedup: bool| {
-                for &c in &indet_makers[v as usize] {
-                    if !blind_class[c as usize] {
-                        continue;
-                    }
-                    if let Some(&m) = members[c as usize].get(lo[c as usize]) {
-                        let m = m as usize;
-                        if call_ev[m] < reach && !(dedup && cands.contains(&m)) {
-                            cands.push(m);
-                        }
-                    }
-                }
-            };
             // (In eager mode phase 0 tried the makers of wanted states.)
             if !eager {
                 for &v in wanted {
-                    add(v, cands, true);
+                    add_makers(cands, v, true, lo, reach, true);
                 }
             }
             for &v in &chain {
                 let seen = !eager && wanted.contains(&v);
                 if !seen {
-                    add(v, cands, false);
+                    add_makers(cands, v, true, lo, reach, false);
                 }
             }
         };

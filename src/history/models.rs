@@ -60,17 +60,18 @@ impl Values {
                 }
                 _ => *self.ints.entry(i).or_insert(next),
             };
-            if id == next {
-                self.len += 1;
-            }
-            return id;
+            return self.counted(id);
         }
         self.id_text(v.to_string())
     }
     fn id_text(&mut self, text: String) -> u32 {
         let next = self.len + 1;
         let id = *self.ids.entry(text).or_insert(next);
-        if id == next {
+        self.counted(id)
+    }
+    /// `id`, counting it when it was just handed out (it is then `len + 1`).
+    fn counted(&mut self, id: u32) -> u32 {
+        if id == self.len + 1 {
             self.len += 1;
         }
         id

@@ -1,11 +1,11 @@
 //! The linearizability search's bookkeeping for pruning: the cache of visited configurations
 //! (sets of timed-out ops compared by inclusion), the producers and needers of states, the
-//! per-class cursors (the reductions are listed in `linear`), and the fast hasher they use.
+//! per-class cursors and the state ids and op lists they index (the reductions are listed in
+//! `linear`).
 
 use std::hash::Hash;
 
-use super::dense::IdMap;
-pub use super::dense::{FastHasher, FastMap};
+use super::dense::{FastMap, IdMap};
 
 /// A cached configuration's 128-bit key. Its words are already random, so hashing it is
 /// one word, not a walk over its bytes.
