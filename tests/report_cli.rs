@@ -28,16 +28,6 @@ fn json(dir: &Path) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)))
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let t = std::fs::read_to_string(path).unwrap();
-    assert!(
-        t.contains(from),
-        "{} does not contain {from:?}",
-        path.display()
-    );
-    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
-}
-
 fn codes(v: &serde_json::Value, severity: &str) -> Vec<String> {
     v["diagnostics"]
         .as_array()

@@ -9,29 +9,8 @@
 mod common;
 use common::*;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-fn edit(path: &Path, from: &str, to: &str) {
-    let t = std::fs::read_to_string(path).unwrap();
-    assert!(t.contains(from), "{} lacks {from:?}", path.display());
-    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
-}
-
-fn check_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut a = vec![
-        "report",
-        dir.to_str().unwrap(),
-        "--check",
-        "--format",
-        "json",
-    ];
-    a.extend_from_slice(extra);
-    let o = run(&a);
-    let v = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
-    (code(&o), v)
-}
 
 fn row<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
     v["scenarios"]
@@ -48,7 +27,7 @@ fn row<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
 fn a_pass_citing_a_history_that_does_not_parse_is_an_error_naming_the_file() {
     let (_t, dir) = fixture_session("clean");
     std::fs::write(dir.join("artifacts/S1/history.jsonl"), "not a history\n").unwrap();
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT025");
     assert_eq!(m.len(), 1, "{m:?}");
@@ -64,7 +43,7 @@ fn a_pass_citing_a_directory_as_its_history_is_an_error() {
     let h = dir.join("artifacts/S1/history.jsonl");
     std::fs::remove_file(&h).unwrap();
     std::fs::create_dir(&h).unwrap();
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT025");
     assert!(
@@ -243,7 +222,7 @@ fn timeout_bounds_all_rechecks_together_and_the_table_shows_both_readings() {
     assert_exit(&o, 0);
     // Three hard histories, one overall budget of 2 s (plus start-up and the report itself).
     assert!(took < Duration::from_secs(6), "took {took:?}");
-    let (_, v) = check_json(&dir, &["--timeout", "1"]);
+    let (_, v) = report_check_json(&dir, &["--timeout", "1"]);
     for id in ["S1", "S3/api", "S3/cli"] {
         let r = row(&v, id);
         let recheck = r["recheck"].as_str().unwrap();
@@ -278,7 +257,7 @@ fn a_finding_may_ask_for_a_shorter_budget_with_oracle_timeout_s() {
         "oracle:\n",
         "oracle:\n  timeout_s: 0.5\n",
     );
-    let (_, v) = check_json(&dir, &["--timeout", "1"]);
+    let (_, v) = report_check_json(&dir, &["--timeout", "1"]);
     let recheck = row(&v, "S1")["recheck"].as_str().unwrap().to_string();
     assert!(
         recheck.contains("the finding's oracle.timeout_s of 0.5 s"),
@@ -298,7 +277,7 @@ fn a_fifo_as_the_cited_history_is_refused_without_hanging() {
         return;
     }
     let start = Instant::now();
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert!(
         start.elapsed() < Duration::from_secs(20),
         "the report hung on a FIFO"

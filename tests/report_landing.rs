@@ -32,21 +32,6 @@ fn cite(dir: &Path, ids: &str) {
     .unwrap();
 }
 
-fn check_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
-    let mut a = vec![
-        "report",
-        dir.to_str().unwrap(),
-        "--check",
-        "--format",
-        "json",
-    ];
-    a.extend_from_slice(extra);
-    let o = run(&a);
-    let v = serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
-    (code(&o), v)
-}
-
 fn landing_of(v: &serde_json::Value, id: &str) -> String {
     v["scenarios"]
         .as_array()
@@ -66,7 +51,7 @@ fn landing_is_verified_typed_or_none_and_the_table_shows_it() {
     assert_exit(&o, 0);
     let md = std::fs::read_to_string(dir.join("findings/report.md")).unwrap();
     golden(&root().join("tests/golden/report/landing.md"), &md);
-    let (_, v) = check_json(&dir, &[]);
+    let (_, v) = report_check_json(&dir, &[]);
     assert_eq!(landing_of(&v, "S1"), "verified");
     assert_eq!(landing_of(&v, "S2"), "none");
     assert_eq!(landing_of(&v, "S3/api"), "typed");
@@ -76,7 +61,7 @@ fn landing_is_verified_typed_or_none_and_the_table_shows_it() {
 fn a_fault_id_that_does_not_exist_is_an_error() {
     let (_t, dir) = session();
     cite(&dir, "F1, F9");
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT022");
     assert_eq!(m.len(), 1, "{m:?}");
@@ -93,7 +78,7 @@ fn a_fault_id_that_does_not_exist_is_an_error() {
 fn a_fault_that_never_landed_is_an_error() {
     let (_t, dir) = session();
     cite(&dir, "F2");
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT022");
     assert!(
@@ -106,7 +91,7 @@ fn a_fault_that_never_landed_is_an_error() {
 fn a_fault_outside_the_history_is_an_error() {
     let (_t, dir) = session();
     cite(&dir, "F3");
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT022");
     assert!(
@@ -118,10 +103,10 @@ fn a_fault_outside_the_history_is_an_error() {
 #[test]
 fn require_verified_landing_rejects_a_typed_only_pass() {
     let (_t, dir) = session();
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 0, "typed landing is allowed by default");
     assert!(diags_with_code(&v, "RPT023").is_empty());
-    let (code, v) = check_json(&dir, &["--require-verified-landing"]);
+    let (code, v) = report_check_json(&dir, &["--require-verified-landing"]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT023");
     assert_eq!(
@@ -139,7 +124,7 @@ fn fault_ids_without_a_history_are_a_warning_and_not_verified() {
     let p = dir.join("findings/S1.md");
     let t = std::fs::read_to_string(&p).unwrap();
     std::fs::write(&p, t.replace("  history: artifacts/S1/history.jsonl\n", "")).unwrap();
-    let (_, v) = check_json(&dir, &[]);
+    let (_, v) = report_check_json(&dir, &[]);
     assert_eq!(diags_with_code(&v, "RPT024").len(), 1);
     assert_eq!(landing_of(&v, "S1"), "typed");
 }
@@ -148,7 +133,7 @@ fn fault_ids_without_a_history_are_a_warning_and_not_verified() {
 fn a_malformed_fault_log_is_named() {
     let (_t, dir) = session();
     std::fs::write(dir.join("artifacts/S1/faults.jsonl"), "{not json}\n").unwrap();
-    let (code, v) = check_json(&dir, &[]);
+    let (code, v) = report_check_json(&dir, &[]);
     assert_eq!(code, 1);
     let m = diags_with_code(&v, "RPT022");
     assert!(m[0].contains("faults.jsonl:1"), "{m:?}");

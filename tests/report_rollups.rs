@@ -20,12 +20,6 @@ fn session(name: &str) -> (tempfile::TempDir, PathBuf) {
     (tmp, dir)
 }
 
-fn edit(path: &Path, from: &str, to: &str) {
-    let t = std::fs::read_to_string(path).unwrap();
-    assert!(t.contains(from), "{} lacks {from:?}", path.display());
-    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
-}
-
 /// Write the report, compare both files with their goldens, and return report.json.
 fn report_and_goldens(dir: &Path, name: &str) -> serde_json::Value {
     let o = run(&["report", dir.to_str().unwrap()]);

@@ -109,6 +109,29 @@ pub fn golden(path: &Path, actual: &str) {
     );
 }
 
+/// Replace the first `from` in the file at `path` with `to`; the file must contain it.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let t = std::fs::read_to_string(path).unwrap();
+    assert!(t.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, t.replacen(from, to, 1)).unwrap();
+}
+
+/// `report DIR --check --format json` plus `extra`: the exit code and the parsed JSON.
+pub fn report_check_json(dir: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
+    let mut a = vec![
+        "report",
+        dir.to_str().unwrap(),
+        "--check",
+        "--format",
+        "json",
+    ];
+    a.extend_from_slice(extra);
+    let o = run(&a);
+    let v = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&o), stderr(&o)));
+    (code(&o), v)
+}
+
 /// The isolation levels `history check --consistency` takes, read committed first.
 pub const ISOLATION_LEVELS: [&str; 5] = [
     "read-committed",
